@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  isGrpcServiceError,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+
+export const errorStatus = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  NOT_ACCEPTABLE: 406,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  UNPROCESSABLE: 422,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+} as const;
+export type ErrorCode = keyof typeof errorStatus;
+
+const titles: Record<ErrorCode, string> = {
+  BAD_REQUEST: 'Malformed request',
+  UNAUTHORIZED: 'Authentication required',
+  FORBIDDEN: 'Forbidden',
+  NOT_FOUND: 'Not found',
+  METHOD_NOT_ALLOWED: 'Method not allowed',
+  NOT_ACCEPTABLE: 'Not acceptable',
+  CONFLICT: 'Conflict',
+  PAYLOAD_TOO_LARGE: 'Payload too large',
+  UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
+  UNPROCESSABLE: 'Unprocessable content',
+  RATE_LIMITED: 'Too many requests',
+  INTERNAL: 'Internal server error',
+  UNAVAILABLE: 'Service unavailable',
+};
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** The one application error: its code decides the HTTP status; a 500 never shows its message. */
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly extra: { errors?: FieldError[]; [key: string]: unknown } = {},
+  ) {
+    super(message);
+  }
+  get status(): number {
+    return errorStatus[this.code];
+  }
+}
+
+/** Business failures raised by workflows and validators carry one of these `type`s. */
+const failureTypes: Record<string, ErrorCode> = {
+  Conflict: 'CONFLICT',
+  NotFound: 'NOT_FOUND',
+  Forbidden: 'FORBIDDEN',
+  Invalid: 'UNPROCESSABLE',
+};
+
+export function fieldErrors(error: z.ZodError, prefix?: string): FieldError[] {
+  return error.issues.map((issue) => ({
+    path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(root)',
+    message: issue.message,
+  }));
+}
+
+/** Maps Temporal client errors to AppErrors; anything else passes through unchanged. */
+export function fromTemporal(err: unknown): unknown {
+  if (err instanceof AppError) return err;
+  if (err instanceof WorkflowNotFoundError) return new AppError('NOT_FOUND', 'No such item.');
+  if (err instanceof WorkflowExecutionAlreadyStartedError) return new AppError('CONFLICT', 'It already exists.');
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    const code = failureTypes[err.cause.type ?? ''] ?? 'UNPROCESSABLE';
+    return new AppError(code, err.cause.message, (err.cause.details?.[0] as Record<string, unknown>) ?? {});
+  }
+  if (isGrpcServiceError(err)) {
+    // 5 NOT_FOUND: the workflow (or its run) is gone; 14 UNAVAILABLE: Temporal cannot be reached.
+    if (err.code === 5) return new AppError('NOT_FOUND', 'No such item.');
+    if (err.code === 14) return new AppError('UNAVAILABLE', 'The workflow engine is unavailable; retry shortly.');
+  }
+  return err;
+}
+
+const problemType = (code: ErrorCode) => `https://exception-desk.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`;
+
+export function problemBody(err: AppError, instance?: string) {
+  return {
+    type: problemType(err.code),
+    title: titles[err.code],
+    status: err.status,
+    detail: err.message,
+    ...(instance ? { instance } : {}),
+    ...err.extra,
+  };
+}
+
+/** body-parser signals its failures through `type` and `status` on the error. */
+function fromBodyParser(err: { type?: string; status?: number; message?: string; limit?: number }): AppError | undefined {
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return new AppError('BAD_REQUEST', 'The body is not valid JSON.');
+    case 'entity.too.large':
+      return new AppError('PAYLOAD_TOO_LARGE', `The body is larger than the limit of ${err.limit} bytes.`);
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return new AppError('UNSUPPORTED_MEDIA_TYPE', err.message ?? 'Unsupported encoding.');
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+    case 'parameters.too.many':
+      return new AppError('BAD_REQUEST', err.message ?? 'Malformed request.');
+  }
+  if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
+    return new AppError('BAD_REQUEST', err.message ?? 'Malformed request.');
+  }
+  return undefined;
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    let appError = fromTemporal(err);
+    if (!(appError instanceof AppError)) appError = fromBodyParser(err) ?? appError;
+    if (!(appError instanceof AppError)) {
+      const incident = randomUUID();
+      logger.error({ err, incident, method: req.method, url: req.originalUrl }, 'unhandled error');
+      appError = new AppError('INTERNAL', `Something went wrong on our side. Quote incident ${incident} when reporting it.`, {
+        incident,
+      });
+    }
+    const problem = appError as AppError;
+    if (problem.code === 'UNAUTHORIZED') res.setHeader('WWW-Authenticate', 'Bearer');
+    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problemBody(problem, req.originalUrl)));
+  };
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new AppError('NOT_FOUND', `No route for ${req.method} ${req.path}.`));
+};

@@ -1,0 +1,24 @@
+import { loadConfig, loadDotEnv } from '../config/index.js';
+import { ledgerFile, migrateLedger, openLedger } from '../ledger/db.js';
+import { exitWithError } from '../server/fatal.js';
+import { createLogger } from '../server/logger.js';
+import { temporalTarget } from '../server/temporal-connection.js';
+import { startApi } from './server.js';
+
+/** `npm run api`: the HTTP API alone, for scale-out. It is stateless; run as many as load needs. */
+async function main() {
+  loadDotEnv();
+  const config = loadConfig();
+  const logger = createLogger(config, 'exception-desk-api');
+  const ledger = openLedger({ file: ledgerFile(config.DATA_DIR) });
+  await migrateLedger(ledger);
+  const api = await startApi({ config, target: temporalTarget(config), ledger, logger });
+  logger.info(`API listening on ${api.url}`);
+  const stop = () => {
+    void api.close().then(() => ledger.destroy()).then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch(exitWithError);

@@ -1,0 +1,150 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+import type { Principal, Role } from '../domain/principal.js';
+import { authenticate, requireRole, type TokenVerifier } from './auth.js';
+import { AppError, fieldErrors } from './errors.js';
+
+type Method = 'get' | 'post' | 'put' | 'delete' | 'patch';
+type AnyObject = z.ZodType<Record<string, unknown>>;
+
+export interface ResponseSpec {
+  description: string;
+  schema?: z.ZodType;
+  contentType?: string;
+}
+
+export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> {
+  method: Method;
+  /** OpenAPI-style path: /api/v1/exceptions/{id}. Literal colons (exceptions:batch) are allowed. */
+  path: string;
+  summary: string;
+  description?: string;
+  tags?: string[];
+  /** Omit for public routes; otherwise the caller needs a valid token and one of these roles. */
+  roles?: Role[];
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Content types accepted for the body; JSON unless stated. */
+  bodyTypes?: string[];
+  responses: Record<number, ResponseSpec>;
+  handler: (
+    input: { params: z.infer<P>; query: z.infer<Q>; body: z.infer<B>; principal: Principal; req: Request; res: Response },
+  ) => Promise<unknown>;
+}
+
+/** What a handler returns when the default status (the first 2xx in `responses`) is not the one. */
+export class Reply {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {}
+}
+
+/** Parses one part of the request; failures become a 400 listing every field path. */
+export function parsePart<T extends z.ZodType>(schema: T, value: unknown, where: 'params' | 'query' | 'body'): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new AppError('BAD_REQUEST', `The request ${where === 'body' ? 'body' : where} is invalid.`, {
+    errors: fieldErrors(parsed.error, where === 'body' ? undefined : where),
+  });
+}
+
+const problemResponses = {
+  400: 'Malformed request (problem+json, with field paths)',
+  401: 'Missing or invalid token',
+  403: 'Role or scope denied',
+} as const;
+
+function expressPath(openApiPath: string): string {
+  return openApiPath.replace(/:/g, '\\:').replace(/\{(\w+)\}/g, ':$1');
+}
+
+/**
+ * One place that turns a route spec into an express handler and an OpenAPI operation, so the
+ * schema that validates a request is the schema that documents it.
+ */
+export class ApiRoutes {
+  readonly router: Router = express.Router();
+
+  constructor(
+    readonly registry: OpenAPIRegistry,
+    private readonly verifier: TokenVerifier,
+  ) {}
+
+  route<P extends AnyObject = z.ZodObject<Record<string, never>>, Q extends AnyObject = z.ZodObject<Record<string, never>>, B extends z.ZodType = z.ZodUndefined>(
+    spec: RouteSpec<P, Q, B>,
+  ): void {
+    this.document(spec);
+    const successStatus = Number(Object.keys(spec.responses).find((s) => s.startsWith('2')) ?? 200);
+    const bodyTypes = spec.bodyTypes ?? ['application/json'];
+    const guards = spec.roles ? [authenticate(this.verifier), requireRole(...spec.roles)] : [];
+    const handle = async (req: Request, res: Response, next: NextFunction) => {
+      try {
+        const params = parsePart(spec.params ?? z.strictObject({}), req.params, 'params');
+        const query = parsePart(spec.query ?? z.strictObject({}), req.query, 'query');
+        let body: unknown = undefined;
+        if (spec.body) {
+          if (!req.is(bodyTypes)) {
+            throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Send the body as ${bodyTypes.join(' or ')}.`);
+          }
+          body = parsePart(spec.body, req.body, 'body');
+        }
+        const result = await spec.handler({ params, query, body, principal: req.principal!, req, res } as never);
+        if (res.headersSent) return;
+        if (result instanceof Reply) {
+          res.set(result.headers).status(result.status);
+          if (result.body === undefined) res.end();
+          else res.json(result.body);
+        } else if (result === undefined) res.status(successStatus === 200 ? 204 : successStatus).end();
+        else res.status(successStatus).json(result);
+      } catch (err) {
+        next(err);
+      }
+    };
+    this.router[spec.method](expressPath(spec.path), ...guards, handle);
+  }
+
+  private document<P extends AnyObject, Q extends AnyObject, B extends z.ZodType>(spec: RouteSpec<P, Q, B>) {
+    const responses: Record<string, { description: string; content?: Record<string, { schema: z.ZodType }> }> = {};
+    for (const [status, r] of Object.entries(spec.responses)) {
+      responses[status] = {
+        description: r.description,
+        ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: r.schema } } } : {}),
+      };
+    }
+    const problems = spec.roles ? problemResponses : { 400: problemResponses[400] };
+    for (const [status, description] of Object.entries(problems)) {
+      responses[status] ??= { description, content: { 'application/problem+json': { schema: Problem } } };
+    }
+    this.registry.registerPath({
+      method: spec.method,
+      path: spec.path,
+      summary: spec.summary,
+      tags: spec.tags,
+      ...(spec.roles ? { security: [{ bearerAuth: [] }] } : {}),
+      description: [spec.description, spec.roles && `Roles: ${spec.roles.join(', ')} (admin always allowed).`].filter(Boolean).join('\n\n') || undefined,
+      request: {
+        ...(spec.params ? { params: spec.params as never } : {}),
+        ...(spec.query ? { query: spec.query as never } : {}),
+        ...(spec.body
+          ? { body: { required: true, content: Object.fromEntries((spec.bodyTypes ?? ['application/json']).map((t) => [t, { schema: spec.body! }])) } }
+          : {}),
+      },
+      responses,
+    });
+  }
+}
+
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });

@@ -1,0 +1,55 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import type { LedgerDb } from '../ledger/db.js';
+import { connectClient, type TemporalTarget } from '../server/temporal-connection.js';
+import { createApp } from './app.js';
+import { createTokenVerifier } from './auth.js';
+import { version } from './version.js';
+
+export interface RunningApi {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export async function startApi(options: { config: Config; target: TemporalTarget; ledger: LedgerDb; logger: Logger }): Promise<RunningApi> {
+  const { config, target, ledger, logger } = options;
+  const { connection, client } = await connectClient(target);
+  const app = createApp({
+    config,
+    logger,
+    verifier: createTokenVerifier(config),
+    version,
+    connection,
+    client,
+    namespace: target.namespace,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    ledger,
+  });
+  const server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch(async (err: NodeJS.ErrnoException) => {
+    await connection.close();
+    throw err.code === 'EADDRINUSE' ? new Error(`Port ${config.PORT} is already in use; set PORT to another one.`) : err;
+  });
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return {
+    url: `http://${host}:${port}`,
+    server,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = (fallback: number, min = 1) => z.coerce.number().int().min(min).max(65535).default(fallback);
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const blankAsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+/** Every setting exception-desk reads, parsed once at start-up. Names follow shared/api-outline.md. */
+export const Config = z.object({
+  PORT: port(3000, 0),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 1mb or 512kb').default('1mb'),
+
+  TEMPORAL_PORT: port(7233),
+  TEMPORAL_UI_PORT: port(8233),
+  TEMPORAL_ADDRESS: z.preprocess(blankAsUnset, z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port').optional()),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('exception-desk'),
+  TEMPORAL_CLI_PATH: z.preprocess(blankAsUnset, z.string().optional()),
+  TEMPORAL_READY_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+
+  LEDGER_URL: z.preprocess(
+    blankAsUnset,
+    z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL (leave unset for SQLite under DATA_DIR)').optional(),
+  ),
+
+  AUTH_JWT_SECRET: z.preprocess(blankAsUnset, z.string().min(32, 'must be at least 32 characters').optional()),
+  AUTH_OIDC_ISSUER: z.preprocess(blankAsUnset, z.url().optional()),
+  AUTH_JWKS_URL: z.preprocess(blankAsUnset, z.url().optional()),
+  AUTH_AUDIENCE: z.preprocess(blankAsUnset, z.string().optional()),
+
+  DEMO: z.preprocess(blankAsUnset, flag.optional()),
+  DEMO_USERS: z.preprocess(blankAsUnset, flag.default(false)),
+});
+export type Config = z.infer<typeof Config>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; a bad value throws a ConfigError naming the variable and the problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Config.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.') || '(environment)';
+        return `${name}=${JSON.stringify(env[String(issue.path[0])] ?? '')}: ${issue.message}`;
+      }),
+    );
+  }
+  return { ...parsed.data, DATA_DIR: path.resolve(parsed.data.DATA_DIR) };
+}
+
+/** Reads ./.env (if any) into process.env without overriding what is already set. */
+export function loadDotEnv(file = '.env'): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}
+
+/** The address API and worker processes use: an explicit one, or the embedded server's. */
+export function temporalAddress(config: Config): string {
+  return config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`;
+}

@@ -1,0 +1,63 @@
+// @ts-check
+import tseslint from 'typescript-eslint';
+
+/** Anything that is not the deterministic SDK (@temporalio/workflow, @temporalio/common) or a relative path. */
+const onlyWorkflowSdkOrRelative = {
+  regex: '^(?!@temporalio/(workflow|common)$|\\.{1,2}/)',
+  allowTypeImports: true,
+  message: 'Workflow code is deterministic: import only @temporalio/workflow, domain/ and types.',
+};
+const sideEffectLayers = {
+  regex: '(^|/)(activities|api|ledger|worker|server|config)(/|$)',
+  allowTypeImports: true,
+  message: 'Workflow and domain code may import these layers as types only.',
+};
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', 'data/', 'web/dist/', 'bench/results/'] },
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [onlyWorkflowSdkOrRelative, sideEffectLayers] },
+      ],
+    },
+  },
+  {
+    // domain/ is bundled into the workflow sandbox: pure code, zod and yaml only.
+    files: ['domain/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(?!zod$|yaml$|@temporalio/workflow$|\\.{1,2}/)', allowTypeImports: true, message: 'domain/ is pure: no Node built-ins or side-effecting packages.' },
+            sideEffectLayers,
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Tests read arbitrary JSON responses.
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    files: ['eslint.config.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);

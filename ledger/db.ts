@@ -1,0 +1,43 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { migrations } from './migrations.js';
+import type { LedgerSchema } from './schema.js';
+
+export type LedgerDb = Kysely<LedgerSchema>;
+
+export interface LedgerOptions {
+  /** A SQLite file path, or ':memory:'. */
+  file: string;
+}
+
+export function ledgerFile(dataDir: string): string {
+  return path.join(dataDir, 'ledger.sqlite');
+}
+
+/**
+ * Opens the SQLite ledger. WAL lets the API read while the worker writes (also across processes);
+ * busy_timeout absorbs the short write locks two processes take.
+ */
+export function openLedger(options: LedgerOptions): LedgerDb {
+  if (options.file !== ':memory:') mkdirSync(path.dirname(options.file), { recursive: true });
+  const database = new Database(options.file);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = FULL');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('foreign_keys = ON');
+  return new Kysely<LedgerSchema>({ dialect: new SqliteDialect({ database }) });
+}
+
+export async function migrateLedger(db: LedgerDb): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw new Error(`Ledger migration failed: ${(error as Error).message}`);
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+export async function ledgerReachable(db: LedgerDb): Promise<boolean> {
+  const { rows } = await sql<{ ok: number }>`select 1 as ok`.execute(db);
+  return rows[0]?.ok === 1;
+}

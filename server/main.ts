@@ -1,0 +1,96 @@
+import path from 'node:path';
+import { loadConfig, loadDotEnv } from '../config/index.js';
+import { startApi } from '../api/server.js';
+import { loadSigningSecret } from '../api/auth.js';
+import { ledgerFile, migrateLedger, openLedger } from '../ledger/db.js';
+import { startWorker } from '../worker/run.js';
+import { registerSearchAttributes, startDevServer, type DevServer } from './dev-server.js';
+import { exitWithError, StartupError } from './fatal.js';
+import { createLogger, installTemporalRuntime } from './logger.js';
+import { isPortFree } from './ports.js';
+import { resolveTemporalCli } from './temporal-cli.js';
+import { connectClient, temporalTarget } from './temporal-connection.js';
+
+/** `npm start`: the embedded Temporal dev server (unless one is configured), the worker and the API. */
+async function main() {
+  loadDotEnv();
+  const config = loadConfig();
+  const logger = createLogger(config);
+  installTemporalRuntime(logger);
+  const target = temporalTarget(config);
+
+  let devServer: DevServer | undefined;
+  if (target.external) {
+    logger.info({ address: target.options.address, namespace: target.namespace }, 'using the configured Temporal service');
+    const { connection } = await connectClient(target);
+    await registerSearchAttributes(connection, target.namespace).catch((err: Error) =>
+      logger.warn(`could not register search attributes (${err.message}); register them with your Temporal operator tools`),
+    );
+    await connection.close();
+  } else {
+    for (const [name, port] of [['TEMPORAL_PORT', config.TEMPORAL_PORT], ['TEMPORAL_UI_PORT', config.TEMPORAL_UI_PORT]] as const) {
+      if (!(await isPortFree(port))) throw new StartupError(`${name} ${port} is already in use (another exception-desk or Temporal running?). Stop it or set ${name}.`);
+    }
+    const cli = await resolveTemporalCli({ log: (line) => logger.info(line), allowSdkDownload: true });
+    logger.info({ cli: cli.kind === 'binary' ? `${cli.path} (${cli.source})` : 'SDK download' }, 'starting the embedded Temporal dev server');
+    devServer = await startDevServer({
+      cli,
+      port: config.TEMPORAL_PORT,
+      uiPort: config.TEMPORAL_UI_PORT,
+      dbFile: path.join(config.DATA_DIR, 'temporal.sqlite'),
+      namespace: target.namespace,
+      readyTimeoutMs: config.TEMPORAL_READY_TIMEOUT_MS,
+      logFile: path.join(config.DATA_DIR, 'temporal-server.log'),
+    });
+  }
+
+  const ledger = openLedger({ file: ledgerFile(config.DATA_DIR) });
+  const applied = await migrateLedger(ledger);
+  if (applied.length) logger.info({ applied }, 'ledger migrated');
+  if (!config.AUTH_OIDC_ISSUER && !config.AUTH_JWKS_URL) loadSigningSecret(config);
+
+  const worker = await startWorker({ config, target, ledger, logger });
+  const api = await startApi({ config, target, ledger, logger });
+
+  let stopping = false;
+  const shutdown = async (why: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`shutting down (${why})`);
+    await api.close().catch((err: Error) => logger.error({ err }, 'API close failed'));
+    await worker.shutdown();
+    await ledger.destroy();
+    await devServer?.stop();
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT', 0));
+  process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
+  void devServer?.exited.then((exit) => {
+    if (exit.expected) return;
+    logger.error(
+      { code: exit.code, signal: exit.signal, serverOutput: exit.tail.trim().split('\n').slice(-20).join('\n') },
+      'the embedded Temporal dev server exited unexpectedly',
+    );
+    void shutdown('Temporal dev server crashed', 1);
+  });
+  worker.done.catch((err: Error) => {
+    logger.error({ err }, 'the worker stopped with an error');
+    void shutdown('worker failed', 1);
+  });
+
+  const lines = [
+    '',
+    `exception-desk is running.`,
+    `  API and docs:   ${api.url}/docs   (OpenAPI: ${api.url}/openapi.json)`,
+    `  Health:         ${api.url}/healthz   ${api.url}/readyz`,
+    devServer
+      ? `  Temporal UI:    ${devServer.uiUrl}   (gRPC ${devServer.address}, data in ${config.DATA_DIR})`
+      : `  Temporal:       ${target.options.address} namespace ${target.namespace}`,
+    `  Get a token:    npm run token -- --sub alice --role operator`,
+    `  Stop:           Ctrl-C`,
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+main().catch(exitWithError);

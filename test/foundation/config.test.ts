@@ -1,0 +1,40 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../config/index.js';
+
+const run = promisify(execFile);
+
+describe('configuration', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ PORT: 3000, TEMPORAL_PORT: 7233, TEMPORAL_UI_PORT: 8233, TEMPORAL_NAMESPACE: 'default' });
+    expect(config.DATA_DIR).toMatch(/\/data$/);
+  });
+
+  it('names every bad variable and its problem', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', TEMPORAL_ADDRESS: 'no port here', AUTH_JWT_SECRET: 'short' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain('PORT="eighty"');
+    expect(message).toContain('TEMPORAL_ADDRESS="no port here": expected host:port');
+    expect(message).toContain('AUTH_JWT_SECRET');
+    expect(message).toContain('at least 32');
+  });
+
+  it('fails npm start with a clear message and no stack trace', async () => {
+    const failure = await run('npx', ['tsx', 'server/main.ts'], { env: { ...process.env, TEMPORAL_PORT: '99999' } }).then(
+      () => undefined,
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr).toContain('exception-desk could not start');
+    expect(failure?.stderr).toContain('TEMPORAL_PORT="99999"');
+    expect(failure?.stderr).not.toMatch(/^\s+at /m);
+  });
+});

@@ -1,0 +1,32 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startDevServer } from '../server/dev-server.js';
+import { freePort } from '../server/ports.js';
+import { resolveTemporalCli } from '../server/temporal-cli.js';
+import { bundleWorkflows } from '../worker/worker.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    workflowBundlePath: string;
+  }
+}
+
+/** One real Temporal dev server (in memory, free ports) and one workflow bundle for the whole suite. */
+export default async function setup(project: TestProject) {
+  const started = Date.now();
+  const cli = await resolveTemporalCli({ log: (line) => console.error(line) });
+  const server = await startDevServer({ cli, port: await freePort(), namespace: 'default', readyTimeoutMs: 60_000 });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'exception-desk-bundle-'));
+  const workflowBundlePath = path.join(dir, 'workflows.js');
+  writeFileSync(workflowBundlePath, (await bundleWorkflows()).code);
+  project.provide('temporalAddress', server.address);
+  project.provide('workflowBundlePath', workflowBundlePath);
+  console.error(`test Temporal dev server at ${server.address} ready in ${Date.now() - started} ms`);
+  return async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+}

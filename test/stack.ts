@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { inject } from 'vitest';
+import { mintToken, type MintOptions } from '../api/auth.js';
+import { startApi, type RunningApi } from '../api/server.js';
+import { loadConfig, type Config } from '../config/index.js';
+import type { Role } from '../domain/principal.js';
+import { ledgerFile, migrateLedger, openLedger, type LedgerDb } from '../ledger/db.js';
+import { installTemporalRuntime } from '../server/logger.js';
+import { connectClient, temporalTarget, type TemporalTarget } from '../server/temporal-connection.js';
+import { startWorker, type RunningWorker } from '../worker/run.js';
+
+export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+
+export interface Stack {
+  config: Config;
+  target: TemporalTarget;
+  ledger: LedgerDb;
+  api: RunningApi;
+  worker?: RunningWorker;
+  url: string;
+  token(sub: string, ...roles: Role[]): Promise<string>;
+  mint(options: MintOptions): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real thing against the suite's Temporal server: a worker on its own task queue, the API on a
+ * free port and a ledger in a temporary folder.
+ */
+export async function startStack(options: { worker?: boolean; env?: Record<string, string> } = {}): Promise<Stack> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'exception-desk-test-'));
+  const env = {
+    DATA_DIR: dataDir,
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    AUTH_JWT_SECRET: TEST_SECRET,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+    TEMPORAL_CONFIG_FILE: path.join(dataDir, 'no-temporal-profile.toml'),
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  const target = temporalTarget(config, env);
+  const ledger = openLedger({ file: ledgerFile(dataDir) });
+  await migrateLedger(ledger);
+  const logger = pino({ level: 'silent' });
+  installTemporalRuntime(pino({ level: 'warn' }));
+  const worker =
+    options.worker === false
+      ? undefined
+      : await startWorker({ config, target, ledger, logger, workflowBundle: { codePath: inject('workflowBundlePath') } });
+  const api = await startApi({ config, target, ledger, logger });
+  const secret = new TextEncoder().encode(TEST_SECRET);
+  return {
+    config,
+    target,
+    ledger,
+    api,
+    worker,
+    url: api.url,
+    token: (sub, ...roles) => mintToken(secret, { sub, roles }),
+    mint: (mint) => mintToken(secret, mint),
+    async close() {
+      await api.close();
+      await worker?.shutdown();
+      await ledger.destroy();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export { connectClient };

@@ -1,0 +1,24 @@
+import { loadConfig, loadDotEnv } from '../config/index.js';
+import { ledgerFile, migrateLedger, openLedger } from '../ledger/db.js';
+import { exitWithError } from '../server/fatal.js';
+import { createLogger, installTemporalRuntime } from '../server/logger.js';
+import { temporalTarget } from '../server/temporal-connection.js';
+import { startWorker } from './run.js';
+
+/** `npm run worker`: a worker alone, for scale-out. It is stateless; run as many as load needs. */
+async function main() {
+  loadDotEnv();
+  const config = loadConfig();
+  const logger = createLogger(config, 'exception-desk-worker');
+  installTemporalRuntime(logger);
+  const ledger = openLedger({ file: ledgerFile(config.DATA_DIR) });
+  await migrateLedger(ledger);
+  const worker = await startWorker({ config, target: temporalTarget(config), ledger, logger });
+  const stop = () => void worker.shutdown();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await worker.done;
+  await ledger.destroy();
+}
+
+main().catch(exitWithError);

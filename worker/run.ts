@@ -1,0 +1,44 @@
+import os from 'node:os';
+import type { Worker, WorkflowBundleOption } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.js';
+import type { LedgerDb } from '../ledger/db.js';
+import { connectWorker, type TemporalTarget } from '../server/temporal-connection.js';
+import { createWorker } from './worker.js';
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Settles when the worker stops; rejects if it failed. */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export async function startWorker(options: {
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>;
+  target: TemporalTarget;
+  ledger: LedgerDb;
+  logger: Logger;
+  workflowBundle?: WorkflowBundleOption;
+  maxCachedWorkflows?: number;
+}): Promise<RunningWorker> {
+  const connection = await connectWorker(options.target);
+  const worker = await createWorker({
+    connection,
+    namespace: options.target.namespace,
+    taskQueue: options.config.TEMPORAL_TASK_QUEUE,
+    deps: { ledger: options.ledger },
+    workflowBundle: options.workflowBundle,
+    maxCachedWorkflows: options.maxCachedWorkflows,
+    identity: `exception-desk-worker/${process.pid}@${os.hostname()}`,
+  });
+  const done = worker.run().finally(() => connection.close());
+  options.logger.info({ taskQueue: options.config.TEMPORAL_TASK_QUEUE, namespace: options.target.namespace }, 'worker polling');
+  return {
+    worker,
+    done,
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done.catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createActivities, type ActivityDeps } from '../activities/index.js';
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/** Our sources import `./x.js` (NodeNext ESM); webpack must resolve that to `./x.ts`. */
+const resolveTsExtensions = (config: object) => ({
+  ...config,
+  resolve: {
+    ...(config as { resolve?: object }).resolve,
+    extensionAlias: { '.js': ['.ts', '.js'] },
+  },
+});
+
+/** Bundles the workflow code once, e.g. for tests that start many workers. */
+export async function bundleWorkflows(): Promise<{ code: string }> {
+  return bundleWorkflowCode({ workflowsPath, webpackConfigHook: resolveTsExtensions as never, logger: undefined });
+}
+
+export interface WorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  /** A prebuilt bundle; omit to bundle from source. */
+  workflowBundle?: WorkflowBundleOption;
+  maxCachedWorkflows?: number;
+  identity?: string;
+  logger?: Logger;
+}
+
+export async function createWorker(options: WorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities: createActivities(options.deps),
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath, bundlerOptions: { webpackConfigHook: resolveTsExtensions as never } }),
+    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
+    ...(options.identity ? { identity: options.identity } : {}),
+  });
+}
