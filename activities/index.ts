@@ -1,6 +1,11 @@
 import os from 'node:os';
 import { sql } from 'kysely';
+import type { OwnershipChange } from '../domain/ownership.js';
+import type { Person } from '../domain/people.js';
+import { appendAudit } from '../ledger/audit.js';
 import type { LedgerDb } from '../ledger/db.js';
+import { recordChange } from '../ledger/ownership.js';
+import { projectPerson } from '../ledger/people.js';
 import type { SelfCheckResult } from '../workflows/system/messages.js';
 
 export interface ActivityDeps {
@@ -8,17 +13,51 @@ export interface ActivityDeps {
   now?: () => Date;
 }
 
-/** Built by a factory so tests can hand in typed fakes. */
+/** Built by a factory so tests can hand in typed fakes. Every write is keyed on the workflow ID, so retries are no-ops. */
 export function createActivities(deps: ActivityDeps) {
   const now = deps.now ?? (() => new Date());
+  const { ledger } = deps;
   return {
     async describeLedger(): Promise<SelfCheckResult> {
-      const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(deps.ledger);
-      return {
-        ledgerMigrations: rows.map((r) => r.name),
-        workerIdentity: `${process.pid}@${os.hostname()}`,
-        checkedAt: now().toISOString(),
-      };
+      const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(ledger);
+      return { ledgerMigrations: rows.map((r) => r.name), workerIdentity: `${process.pid}@${os.hostname()}`, checkedAt: now().toISOString() };
+    },
+
+    async recordPersonChange(input: { person: Person; before: Person | null; version: number; actor: string; reason: string | null; workflowId: string }) {
+      await ledger.transaction().execute(async (tx) => {
+        await projectPerson(tx, input.person, input.version);
+        await appendAudit(tx, [
+          {
+            idempotencyKey: `${input.workflowId}#${input.version}`,
+            at: input.person.updatedAt,
+            actor: input.actor,
+            action: input.before ? 'person.updated' : 'person.created',
+            subjectType: 'person',
+            subjectId: input.person.id,
+            reason: input.reason,
+            detail: { before: input.before, after: input.person },
+          },
+        ]);
+      });
+    },
+
+    async recordOwnershipChange(input: { capability: string; change: OwnershipChange; workflowId: string }) {
+      const { change } = input;
+      await ledger.transaction().execute(async (tx) => {
+        await recordChange(tx, input.capability, change);
+        await appendAudit(tx, [
+          {
+            idempotencyKey: `${input.workflowId}#${change.version}`,
+            at: change.at,
+            actor: change.actor,
+            action: 'ownership.assigned',
+            subjectType: 'ownership-cell',
+            subjectId: `${input.capability}/${change.region}/${change.area}`,
+            reason: change.reason,
+            detail: { version: change.version, before: change.before, after: change.after },
+          },
+        ]);
+      });
     },
   };
 }

@@ -8,11 +8,13 @@ import { errorHandler, notFoundHandler } from './errors.js';
 import { createRegistry, docsRouter, openApiDocument } from './openapi.js';
 import type { ReadinessDeps } from './readiness.js';
 import { ApiRoutes } from './route.js';
+import { capabilityRoutes } from './routes/capabilities.js';
 import { identityRoutes } from './routes/identity.js';
+import { peopleRoutes } from './routes/people.js';
 import { systemRoutes } from './routes/system.js';
 
 export interface AppDeps extends ReadinessDeps {
-  config: Pick<Config, 'BODY_LIMIT'>;
+  config: Pick<Config, 'BODY_LIMIT' | 'CONTINUE_AS_NEW_AFTER'>;
   logger: Logger;
   verifier: TokenVerifier;
   version: string;
@@ -45,6 +47,9 @@ export function createApp(deps: AppDeps): Express {
   const routes = new ApiRoutes(createRegistry(), deps.verifier);
   systemRoutes(routes, deps);
   identityRoutes(routes, deps);
+  const temporal = { client: deps.client, taskQueue: deps.taskQueue, continueAsNewAfter: deps.config.CONTINUE_AS_NEW_AFTER };
+  peopleRoutes(routes, temporal);
+  capabilityRoutes(routes, { ...temporal, ledger: deps.ledger });
 
   const document = openApiDocument(routes.registry, deps.version);
   app.get('/openapi.json', (_req, res) => {

@@ -2,6 +2,7 @@ import { loadConfig, loadDotEnv } from '../config/index.js';
 import { ledgerFile, migrateLedger, openLedger } from '../ledger/db.js';
 import { exitWithError } from '../server/fatal.js';
 import { createLogger } from '../server/logger.js';
+import { loadTemplates } from '../server/templates.js';
 import { temporalTarget } from '../server/temporal-connection.js';
 import { startApi } from './server.js';
 
@@ -12,6 +13,7 @@ async function main() {
   const logger = createLogger(config, 'exception-desk-api');
   const ledger = openLedger({ file: ledgerFile(config.DATA_DIR) });
   await migrateLedger(ledger);
+  await loadTemplates(ledger, logger);
   const api = await startApi({ config, target: temporalTarget(config), ledger, logger });
   logger.info(`API listening on ${api.url}`);
   const stop = () => {

@@ -26,6 +26,8 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   params?: P;
   query?: Q;
   body?: B;
+  /** Documents the body when `body` only checks its shape and the handler parses it (e.g. YAML). */
+  bodyDoc?: z.ZodType;
   /** Content types accepted for the body; JSON unless stated. */
   bodyTypes?: string[];
   responses: Record<number, ResponseSpec>;
@@ -130,7 +132,7 @@ export class ApiRoutes {
         ...(spec.params ? { params: spec.params as never } : {}),
         ...(spec.query ? { query: spec.query as never } : {}),
         ...(spec.body
-          ? { body: { required: true, content: Object.fromEntries((spec.bodyTypes ?? ['application/json']).map((t) => [t, { schema: spec.body! }])) } }
+          ? { body: { required: true, content: Object.fromEntries((spec.bodyTypes ?? ['application/json']).map((t) => [t, { schema: spec.bodyDoc ?? spec.body! }])) } }
           : {}),
       },
       responses,

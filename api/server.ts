@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { LedgerDb } from '../ledger/db.js';
@@ -10,6 +11,7 @@ import { version } from './version.js';
 
 export interface RunningApi {
   url: string;
+  client: Client;
   server: Server;
   close(): Promise<void>;
 }
@@ -43,6 +45,7 @@ export async function startApi(options: { config: Config; target: TemporalTarget
   const host = address.includes(':') ? `[${address}]` : address;
   return {
     url: `http://${host}:${port}`,
+    client,
     server,
     async close() {
       await new Promise<void>((resolve) => {

@@ -34,6 +34,9 @@ export const Config = z.object({
   AUTH_JWKS_URL: z.preprocess(blankAsUnset, z.url().optional()),
   AUTH_AUDIENCE: z.preprocess(blankAsUnset, z.string().optional()),
 
+  /** Continue entity workflows as new after this many changes per run, besides the server's suggestion (tests). */
+  CONTINUE_AS_NEW_AFTER: z.preprocess(blankAsUnset, z.coerce.number().int().positive().optional()),
+
   DEMO: z.preprocess(blankAsUnset, flag.optional()),
   DEMO_USERS: z.preprocess(blankAsUnset, flag.default(false)),
 });

@@ -16,6 +16,8 @@ export interface DevServerOptions {
   /** Omit for an in-memory store (tests). */
   dbFile?: string;
   namespace: string;
+  /** More namespaces to create at launch (tests give each stack its own). */
+  extraNamespaces?: string[];
   readyTimeoutMs: number;
   /** Where the server's own output goes; it stays out of our logs unless it crashes. */
   logFile?: string;
@@ -41,7 +43,7 @@ export class DevServerError extends Error {
 
 export function devServerArgs(options: DevServerOptions): string[] {
   const args = ['server', 'start-dev', '--ip', options.ip ?? '127.0.0.1', '--port', String(options.port)];
-  args.push('--namespace', options.namespace);
+  for (const namespace of [options.namespace, ...(options.extraNamespaces ?? [])]) args.push('--namespace', namespace);
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
   if (options.dbFile) {
@@ -60,7 +62,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   try {
     const connection = await waitUntilReady(server, options);
     try {
-      await registerSearchAttributes(connection, options.namespace);
+      for (const namespace of [options.namespace, ...(options.extraNamespaces ?? [])]) await registerSearchAttributes(connection, namespace);
     } finally {
       await connection.close();
     }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, loadDotEnv } from '../config/index.js';
 import { startApi } from '../api/server.js';
@@ -6,9 +7,11 @@ import { ledgerFile, migrateLedger, openLedger } from '../ledger/db.js';
 import { startWorker } from '../worker/run.js';
 import { registerSearchAttributes, startDevServer, type DevServer } from './dev-server.js';
 import { exitWithError, StartupError } from './fatal.js';
+import { seedDemo } from './demo.js';
 import { createLogger, installTemporalRuntime } from './logger.js';
 import { isPortFree } from './ports.js';
 import { resolveTemporalCli } from './temporal-cli.js';
+import { loadTemplates } from './templates.js';
 import { connectClient, temporalTarget } from './temporal-connection.js';
 
 /** `npm start`: the embedded Temporal dev server (unless one is configured), the worker and the API. */
@@ -18,6 +21,7 @@ async function main() {
   const logger = createLogger(config);
   installTemporalRuntime(logger);
   const target = temporalTarget(config);
+  const freshDataDir = !existsSync(path.join(config.DATA_DIR, 'temporal.sqlite')) && !existsSync(ledgerFile(config.DATA_DIR));
 
   let devServer: DevServer | undefined;
   if (target.external) {
@@ -48,9 +52,13 @@ async function main() {
   const applied = await migrateLedger(ledger);
   if (applied.length) logger.info({ applied }, 'ledger migrated');
   if (!config.AUTH_OIDC_ISSUER && !config.AUTH_JWKS_URL) loadSigningSecret(config);
+  await loadTemplates(ledger, logger);
 
   const worker = await startWorker({ config, target, ledger, logger });
   const api = await startApi({ config, target, ledger, logger });
+  if (config.DEMO ?? freshDataDir) {
+    await seedDemo({ client: api.client, taskQueue: config.TEMPORAL_TASK_QUEUE, ledger }, logger);
+  }
 
   let stopping = false;
   const shutdown = async (why: string, code: number) => {

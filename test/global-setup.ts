@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -11,19 +11,28 @@ declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string;
     workflowBundlePath: string;
+    namespaceLocks: string;
+    namespaceCount: number;
   }
 }
+
+/** Each test stack takes a namespace of its own, so entity workflows (people:directory, …) never collide. */
+const NAMESPACES = 64;
 
 /** One real Temporal dev server (in memory, free ports) and one workflow bundle for the whole suite. */
 export default async function setup(project: TestProject) {
   const started = Date.now();
   const cli = await resolveTemporalCli({ log: (line) => console.error(line) });
-  const server = await startDevServer({ cli, port: await freePort(), namespace: 'default', readyTimeoutMs: 60_000 });
+  const namespaces = Array.from({ length: NAMESPACES }, (_, i) => `test-${i}`);
+  const server = await startDevServer({ cli, port: await freePort(), namespace: 'default', extraNamespaces: namespaces, readyTimeoutMs: 60_000 });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'exception-desk-bundle-'));
+  mkdirSync(path.join(dir, 'namespaces'));
   const workflowBundlePath = path.join(dir, 'workflows.js');
   writeFileSync(workflowBundlePath, (await bundleWorkflows()).code);
   project.provide('temporalAddress', server.address);
   project.provide('workflowBundlePath', workflowBundlePath);
+  project.provide('namespaceLocks', path.join(dir, 'namespaces'));
+  project.provide('namespaceCount', NAMESPACES);
   console.error(`test Temporal dev server at ${server.address} ready in ${Date.now() - started} ms`);
   return async () => {
     await server.stop();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -13,6 +13,19 @@ import { installTemporalRuntime } from '../server/logger.js';
 import { connectClient, temporalTarget, type TemporalTarget } from '../server/temporal-connection.js';
 import { startWorker, type RunningWorker } from '../worker/run.js';
 
+/** mkdir is atomic across the suite's processes: the first to create test-N owns that namespace. */
+function claimNamespace(): string {
+  for (let i = 0; i < inject('namespaceCount'); i++) {
+    try {
+      mkdirSync(path.join(inject('namespaceLocks'), String(i)));
+      return `test-${i}`;
+    } catch {
+      // taken; try the next
+    }
+  }
+  throw new Error('every test namespace is taken; raise NAMESPACES in test/global-setup.ts');
+}
+
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 
 export interface Stack {
@@ -24,6 +37,9 @@ export interface Stack {
   url: string;
   token(sub: string, ...roles: Role[]): Promise<string>;
   mint(options: MintOptions): Promise<string>;
+  restartWorker(): Promise<void>;
+  /** True when the workflow's current run was continued from an earlier one. */
+  continuedAsNew(workflowId: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -34,6 +50,7 @@ export interface Stack {
 export async function startStack(options: { worker?: boolean; env?: Record<string, string> } = {}): Promise<Stack> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'exception-desk-test-'));
   const env = {
+    TEMPORAL_NAMESPACE: claimNamespace(),
     DATA_DIR: dataDir,
     PORT: '0',
     LOG_LEVEL: 'silent',
@@ -49,10 +66,8 @@ export async function startStack(options: { worker?: boolean; env?: Record<strin
   await migrateLedger(ledger);
   const logger = pino({ level: 'silent' });
   installTemporalRuntime(pino({ level: 'warn' }));
-  const worker =
-    options.worker === false
-      ? undefined
-      : await startWorker({ config, target, ledger, logger, workflowBundle: { codePath: inject('workflowBundlePath') } });
+  const newWorker = () => startWorker({ config, target, ledger, logger, workflowBundle: { codePath: inject('workflowBundlePath') } });
+  let worker = options.worker === false ? undefined : await newWorker();
   const api = await startApi({ config, target, ledger, logger });
   const secret = new TextEncoder().encode(TEST_SECRET);
   return {
@@ -60,10 +75,20 @@ export async function startStack(options: { worker?: boolean; env?: Record<strin
     target,
     ledger,
     api,
-    worker,
+    get worker() {
+      return worker;
+    },
     url: api.url,
     token: (sub, ...roles) => mintToken(secret, { sub, roles }),
     mint: (mint) => mintToken(secret, mint),
+    async restartWorker() {
+      await worker?.shutdown();
+      worker = await newWorker();
+    },
+    async continuedAsNew(workflowId) {
+      const history = await api.client.workflow.getHandle(workflowId).fetchHistory();
+      return Boolean(history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId);
+    },
     async close() {
       await api.close();
       await worker?.shutdown();

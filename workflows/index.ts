@@ -1,2 +1,4 @@
 // The workflow bundle's entry point: every workflow the worker registers.
+export { ownershipMatrixWorkflow } from './ownership/workflow.js';
+export { peopleDirectoryWorkflow } from './people/workflow.js';
 export { selfCheckWorkflow } from './system/workflow.js';

@@ -1,0 +1,245 @@
+import YAML from 'yaml';
+import { z } from 'zod';
+import { CapabilityTemplate, ResponsibilityArea } from '../../domain/capability.js';
+import { CellAssignment } from '../../domain/ownership.js';
+import { inScope, type Principal } from '../../domain/principal.js';
+import { Region } from '../../domain/rollout.js';
+import { listCapabilities, listRollouts } from '../../ledger/catalog.js';
+import type { LedgerDb } from '../../ledger/db.js';
+import { listChanges } from '../../ledger/ownership.js';
+import { AppError } from '../errors.js';
+import { decodeCursor, encodeCursor, PageQuery, pageOf } from '../pagination.js';
+import { Reply, type ApiRoutes } from '../route.js';
+import { assertScope, capabilityInScope } from '../scope.js';
+import { putRollout, putTemplate, requireCapability, requireRollout } from '../services/catalog.js';
+import { assignOwnership, readMatrix } from '../services/ownership.js';
+import type { TemporalDeps } from '../services/temporal.js';
+
+const anyRole = ['operator', 'owner', 'manager', 'admin', 'integration'] as const;
+const CapabilityId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,63}$/, 'expected a kebab-case id such as po-assist');
+const yamlOrJson = ['application/json', 'application/yaml', 'application/x-yaml', 'text/yaml'];
+const TemplateDoc = CapabilityTemplate.meta({ id: 'CapabilityTemplate' });
+
+const Cell = z
+  .object({ owner: z.string().nullable(), backup: z.string().nullable(), escalation: z.array(z.string()), updatedAt: z.string().nullable(), updatedBy: z.string().nullable() })
+  .meta({ id: 'OwnershipCell' });
+const Matrix = z
+  .object({
+    capability: z.string(),
+    version: z.number().int(),
+    regions: z.record(z.string(), z.record(ResponsibilityArea, Cell)),
+  })
+  .meta({ id: 'OwnershipMatrix' });
+const Change = z
+  .object({ version: z.number().int(), at: z.string(), actor: z.string(), region: z.string(), area: z.string(), before: Cell, after: Cell, reason: z.string() })
+  .meta({ id: 'OwnershipChange' });
+
+/** If-Match: "7" (or W/"7") names the matrix version a write expects. */
+function versionFromIfMatch(header: string | undefined): number | undefined {
+  if (!header) return undefined;
+  const match = /^(?:W\/)?"?(\d+)"?$/.exec(header.trim());
+  if (!match) throw new AppError('BAD_REQUEST', 'If-Match must carry the matrix version, e.g. "7".', { errors: [{ path: 'headers.if-match', message: 'expected a version' }] });
+  return Number(match[1]);
+}
+
+export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledger: LedgerDb }) {
+  const { ledger } = deps;
+
+  routes.route({
+    method: 'put',
+    path: '/api/v1/capabilities/{capabilityId}',
+    summary: 'Create or update a capability template (JSON, or YAML with Content-Type: application/yaml)',
+    description: 'Versions only rise. 400 for malformed YAML/JSON, 422 naming each invalid path.',
+    tags: ['capabilities'],
+    roles: ['manager', 'admin'],
+    params: z.strictObject({ capabilityId: CapabilityId }),
+    body: z.union([z.string(), z.record(z.string(), z.unknown())], { error: 'expected a template object or YAML text' }),
+    bodyDoc: TemplateDoc,
+    bodyTypes: yamlOrJson,
+    responses: {
+      200: { description: 'Updated or unchanged', schema: TemplateDoc },
+      201: { description: 'Created', schema: TemplateDoc },
+      409: { description: 'A changed template that does not raise the version' },
+      422: { description: 'Invalid template, with every path' },
+    },
+    handler: async ({ params, body, principal }) => {
+      const { capability, outcome } = await putTemplate(ledger, {
+        id: params.capabilityId,
+        source: body,
+        format: typeof body === 'string' ? 'yaml' : 'object',
+        actor: principal.sub,
+        origin: 'api',
+      });
+      return new Reply(outcome === 'created' ? 201 : 200, capability.template);
+    },
+  });
+
+  routes.route({
+    method: 'get',
+    path: '/api/v1/capabilities',
+    summary: 'Capabilities in your scope, with their regions',
+    tags: ['capabilities'],
+    roles: [...anyRole],
+    responses: {
+      200: {
+        description: 'Capabilities',
+        schema: pageOf(z.object({ id: z.string(), name: z.string(), version: z.number(), regions: z.array(z.string()), updatedAt: z.string(), updatedBy: z.string() })),
+      },
+    },
+    handler: async ({ principal }) => {
+      const rollouts = await listRollouts(ledger);
+      const items = (await listCapabilities(ledger))
+        .filter((c) => capabilityInScope(principal, c.id))
+        .map((c) => ({
+          id: c.id,
+          name: c.name,
+          version: c.version,
+          regions: rollouts.filter((r) => r.capabilityId === c.id).map((r) => r.region),
+          updatedAt: c.updatedAt,
+          updatedBy: c.updatedBy,
+        }));
+      return { items, nextCursor: null };
+    },
+  });
+
+  routes.route({
+    method: 'get',
+    path: '/api/v1/capabilities/{capabilityId}',
+    summary: 'A capability template and its regions',
+    tags: ['capabilities'],
+    roles: [...anyRole],
+    params: z.strictObject({ capabilityId: CapabilityId }),
+    responses: { 200: { description: 'The template', schema: z.object({ template: TemplateDoc, regions: z.array(z.string()) }) }, 404: { description: 'Unknown capability' } },
+    handler: async ({ params, principal }) => {
+      if (!capabilityInScope(principal, params.capabilityId)) throw new AppError('FORBIDDEN', `Your token's scope does not cover ${params.capabilityId}.`);
+      const capability = await requireCapability(ledger, params.capabilityId);
+      const regions = (await listRollouts(ledger, params.capabilityId)).map((r) => r.region);
+      return { template: capability.template, regions, updatedAt: capability.updatedAt, updatedBy: capability.updatedBy };
+    },
+  });
+
+  routes.route({
+    method: 'put',
+    path: '/api/v1/capabilities/{capabilityId}/regions/{region}',
+    summary: 'Roll a capability out to a region, overriding adaptable keys only',
+    description: 'Any key the template does not declare adaptable → 422 naming it.',
+    tags: ['capabilities'],
+    roles: ['manager', 'admin'],
+    params: z.strictObject({ capabilityId: CapabilityId, region: Region }),
+    body: z.union([z.string(), z.record(z.string(), z.unknown())], { error: 'expected an overlay object or YAML text' }),
+    bodyTypes: yamlOrJson,
+    responses: {
+      200: { description: 'Updated; the effective template', schema: z.object({ region: z.string(), overlay: z.record(z.string(), z.unknown()), effective: TemplateDoc }) },
+      201: { description: 'Rolled out; the effective template' },
+      422: { description: 'A key that is not adaptable, or a bad value' },
+    },
+    handler: async ({ params, body, principal }) => {
+      assertScope(principal, params.capabilityId, params.region);
+      const overlay = typeof body === 'string' ? parseYamlOverlay(body) : body;
+      const { rollout, outcome, changed } = await putRollout(ledger, { capabilityId: params.capabilityId, region: params.region, overlay, actor: principal.sub });
+      return new Reply(outcome === 'created' ? 201 : 200, { region: rollout.region, overlay: rollout.overlay, changed, effective: rollout.effective });
+    },
+  });
+
+  routes.route({
+    method: 'get',
+    path: '/api/v1/capabilities/{capabilityId}/regions/{region}',
+    summary: "A region's effective template: core plus its overlay",
+    tags: ['capabilities'],
+    roles: [...anyRole],
+    params: z.strictObject({ capabilityId: CapabilityId, region: Region }),
+    responses: { 200: { description: 'The effective template', schema: z.object({ region: z.string(), overlay: z.record(z.string(), z.unknown()), effective: TemplateDoc }) } },
+    handler: async ({ params, principal }) => {
+      assertScope(principal, params.capabilityId, params.region);
+      await requireCapability(ledger, params.capabilityId);
+      const rollout = await requireRollout(ledger, params.capabilityId, params.region);
+      return { region: rollout.region, overlay: rollout.overlay, effective: rollout.effective, updatedAt: rollout.updatedAt, updatedBy: rollout.updatedBy };
+    },
+  });
+
+  routes.route({
+    method: 'get',
+    path: '/api/v1/capabilities/{capabilityId}/ownership',
+    summary: 'The ownership matrix: region × area → owner, backup, escalation chain',
+    description: 'Every rolled-out region lists all four areas; an unassigned cell has owner null. The ETag is the version.',
+    tags: ['ownership'],
+    roles: [...anyRole],
+    params: z.strictObject({ capabilityId: CapabilityId }),
+    query: z.strictObject({ region: Region.optional() }),
+    responses: { 200: { description: 'The matrix', schema: Matrix } },
+    handler: async ({ params, query, principal, res }) => {
+      await requireCapability(ledger, params.capabilityId);
+      const regions = (await listRollouts(ledger, params.capabilityId))
+        .map((r) => r.region)
+        .filter((region) => (!query.region || region === query.region) && capabilityRegionVisible(principal, params.capabilityId, region));
+      const matrix = await readMatrix(deps, params.capabilityId);
+      const empty = { owner: null, backup: null, escalation: [], updatedAt: null, updatedBy: null };
+      res.setHeader('ETag', `"${matrix.version}"`);
+      return {
+        capability: params.capabilityId,
+        version: matrix.version,
+        regions: Object.fromEntries(
+          regions.map((region) => [region, Object.fromEntries(ResponsibilityArea.options.map((area) => [area, matrix.cells[`${region}/${area}`] ?? empty]))]),
+        ),
+      };
+    },
+  });
+
+  routes.route({
+    method: 'put',
+    path: '/api/v1/capabilities/{capabilityId}/ownership/{region}/{area}',
+    summary: 'Assign the owner, backup and escalation chain of one cell',
+    description:
+      'The owner must exist and be active; the backup must differ from the owner; each escalation entry must exist (422). ' +
+      'Send If-Match: "<version>" or expectedVersion to refuse a stale write (409).',
+    tags: ['ownership'],
+    roles: ['manager', 'admin'],
+    params: z.strictObject({ capabilityId: CapabilityId, region: Region, area: ResponsibilityArea }),
+    body: CellAssignment,
+    responses: {
+      200: { description: 'The new cell and version', schema: z.object({ version: z.number().int(), cell: Cell, change: Change }) },
+      409: { description: 'Stale version' },
+      422: { description: 'Unknown or inactive person, backup equal to owner, region not rolled out' },
+    },
+    handler: async ({ params, body, principal, req, res }) => {
+      assertScope(principal, params.capabilityId, params.region);
+      await requireCapability(ledger, params.capabilityId);
+      await requireRollout(ledger, params.capabilityId, params.region);
+      const ifMatch = versionFromIfMatch(req.get('if-match'));
+      const assignment = { ...body, expectedVersion: body.expectedVersion ?? ifMatch };
+      const result = await assignOwnership(deps, { capability: params.capabilityId, region: params.region, area: params.area, assignment, actor: principal.sub });
+      res.setHeader('ETag', `"${result.version}"`);
+      return result;
+    },
+  });
+
+  routes.route({
+    method: 'get',
+    path: '/api/v1/capabilities/{capabilityId}/ownership/history',
+    summary: 'Who changed which cell, when and why, newest first',
+    tags: ['ownership'],
+    roles: [...anyRole],
+    params: z.strictObject({ capabilityId: CapabilityId }),
+    query: z.strictObject({ region: Region.optional(), area: ResponsibilityArea.optional(), ...PageQuery }),
+    responses: { 200: { description: 'A page of changes', schema: pageOf(Change) } },
+    handler: async ({ params, query, principal }) => {
+      if (query.region) assertScope(principal, params.capabilityId, query.region);
+      else if (!capabilityInScope(principal, params.capabilityId)) throw new AppError('FORBIDDEN', `Your token's scope does not cover ${params.capabilityId}.`);
+      await requireCapability(ledger, params.capabilityId);
+      const after = decodeCursor(query.cursor, z.object({ version: z.number().int() }));
+      const { changes, more } = await listChanges(ledger, { capability: params.capabilityId, region: query.region, area: query.area, beforeVersion: after?.version, limit: query.limit });
+      const visible = changes.filter((c) => capabilityRegionVisible(principal, params.capabilityId, c.region));
+      return { items: visible, nextCursor: more ? encodeCursor({ version: changes.at(-1)!.version }) : null };
+    },
+  });
+}
+
+const capabilityRegionVisible = (principal: Principal, capability: string, region: string) => inScope(principal, capability, region);
+
+function parseYamlOverlay(text: string): unknown {
+  try {
+    return YAML.parse(text) as unknown;
+  } catch (err) {
+    throw new AppError('BAD_REQUEST', 'The overlay is not well-formed YAML.', { errors: [{ path: '(body)', message: (err as Error).message }] });
+  }
+}

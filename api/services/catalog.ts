@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { parseTemplate, type CapabilityTemplate } from '../../domain/capability.js';
+import { applyOverlay } from '../../domain/rollout.js';
+import { appendAudit } from '../../ledger/audit.js';
+import {
+  getCapability,
+  getRollout,
+  listRollouts,
+  saveCapability,
+  saveRollout,
+  type StoredCapability,
+  type StoredRollout,
+} from '../../ledger/catalog.js';
+import type { LedgerDb } from '../../ledger/db.js';
+import { AppError } from '../errors.js';
+
+export interface PutTemplateResult {
+  capability: StoredCapability;
+  outcome: 'created' | 'updated' | 'unchanged';
+}
+
+/**
+ * Stores a capability template. Versions only rise; an equal version must be the same template.
+ * Every rolled-out region must still accept its overlay under the new core, or nothing is saved.
+ */
+export async function putTemplate(
+  ledger: LedgerDb,
+  input: { id: string; source: unknown; format: 'yaml' | 'json' | 'object'; actor: string; origin: string },
+): Promise<PutTemplateResult> {
+  const parsed = parseTemplate(input.source, input.format);
+  if (!parsed.ok) {
+    throw new AppError(parsed.kind === 'syntax' ? 'BAD_REQUEST' : 'UNPROCESSABLE', `The template is ${parsed.kind === 'syntax' ? 'not well-formed' : 'invalid'}.`, {
+      errors: parsed.errors,
+    });
+  }
+  const template = parsed.template;
+  if (template.id !== input.id) {
+    throw new AppError('UNPROCESSABLE', `The template's id is ${template.id}, but the path names ${input.id}.`, {
+      errors: [{ path: 'id', message: `must be ${input.id}` }],
+    });
+  }
+  const existing = await getCapability(ledger, input.id);
+  if (existing) {
+    const same = JSON.stringify(existing.template) === JSON.stringify(template);
+    if (same) return { capability: existing, outcome: 'unchanged' };
+    if (template.version <= existing.version) {
+      throw new AppError('CONFLICT', `Version ${existing.version} of ${input.id} is stored; a changed template needs a higher version.`, {
+        currentVersion: existing.version,
+        errors: [{ path: 'version', message: `must be greater than ${existing.version}` }],
+      });
+    }
+  }
+  const rollouts = await listRollouts(ledger, input.id);
+  const recomputed: Array<Pick<StoredRollout, 'region' | 'effective'>> = [];
+  const broken: Array<{ path: string; message: string }> = [];
+  for (const rollout of rollouts) {
+    const result = applyOverlay(template, rollout.overlay);
+    if (result.ok) recomputed.push({ region: rollout.region, effective: result.effective });
+    else broken.push(...result.errors.map((e) => ({ path: `regions.${rollout.region}.${e.path}`, message: e.message })));
+  }
+  if (broken.length) {
+    throw new AppError('UNPROCESSABLE', 'The new template would invalidate the overlays of regions already rolled out.', { errors: broken });
+  }
+  const capability: StoredCapability = {
+    id: template.id,
+    name: template.name,
+    version: template.version,
+    template,
+    source: input.origin,
+    updatedAt: new Date().toISOString(),
+    updatedBy: input.actor,
+  };
+  await saveCapability(ledger, capability, recomputed);
+  await appendAudit(ledger, [
+    {
+      idempotencyKey: `capability:${template.id}#v${template.version}`,
+      at: capability.updatedAt,
+      actor: input.actor,
+      action: existing ? 'capability.updated' : 'capability.created',
+      subjectType: 'capability',
+      subjectId: template.id,
+      reason: null,
+      detail: { version: template.version, previousVersion: existing?.version ?? null, source: input.origin },
+    },
+  ]);
+  return { capability, outcome: existing ? 'updated' : 'created' };
+}
+
+export async function requireCapability(ledger: LedgerDb, id: string): Promise<StoredCapability> {
+  const capability = await getCapability(ledger, id);
+  if (!capability) throw new AppError('NOT_FOUND', `No capability ${id}.`);
+  return capability;
+}
+
+/** A region's effective template; 422 when the region is not rolled out, listing those that are. */
+export async function requireRollout(ledger: LedgerDb, capabilityId: string, region: string): Promise<StoredRollout> {
+  const rollout = await getRollout(ledger, capabilityId, region);
+  if (rollout) return rollout;
+  const regions = (await listRollouts(ledger, capabilityId)).map((r) => r.region);
+  throw new AppError('UNPROCESSABLE', `${capabilityId} is not rolled out to ${region}; rolled out: ${regions.join(', ') || 'none'}.`, {
+    errors: [{ path: 'region', message: `not rolled out; known: ${regions.join(', ') || 'none'}` }],
+    knownRegions: regions,
+  });
+}
+
+export async function putRollout(
+  ledger: LedgerDb,
+  input: { capabilityId: string; region: string; overlay: unknown; actor: string },
+): Promise<{ rollout: StoredRollout; outcome: 'created' | 'updated'; changed: string[] }> {
+  const capability = await requireCapability(ledger, input.capabilityId);
+  const result = applyOverlay(capability.template, input.overlay);
+  if (!result.ok) {
+    throw new AppError('UNPROCESSABLE', `The overlay changes keys that ${input.capabilityId} does not let a region adapt, or gives them bad values.`, {
+      errors: result.errors,
+      adaptable: capability.template.adaptable,
+    });
+  }
+  const existing = await getRollout(ledger, input.capabilityId, input.region);
+  const rollout: StoredRollout = {
+    capabilityId: input.capabilityId,
+    region: input.region,
+    overlay: (input.overlay ?? {}) as Record<string, unknown>,
+    effective: result.effective,
+    updatedAt: new Date().toISOString(),
+    updatedBy: input.actor,
+  };
+  await saveRollout(ledger, rollout);
+  await appendAudit(ledger, [
+    {
+      idempotencyKey: `rollout:${input.capabilityId}:${input.region}:${randomUUID()}`,
+      at: rollout.updatedAt,
+      actor: input.actor,
+      action: existing ? 'rollout.updated' : 'rollout.created',
+      subjectType: 'capability-region',
+      subjectId: `${input.capabilityId}/${input.region}`,
+      reason: null,
+      detail: { overlay: rollout.overlay, changed: result.changed, templateVersion: capability.version },
+    },
+  ]);
+  return { rollout, outcome: existing ? 'updated' : 'created', changed: result.changed };
+}
+
+export type { CapabilityTemplate };

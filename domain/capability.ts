@@ -1,0 +1,293 @@
+import { z } from 'zod';
+import YAML, { LineCounter } from 'yaml';
+import { Duration, durationMs } from './duration.js';
+
+const KEBAB = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+const kebab = (what: string) => z.string().regex(KEBAB, `${what} must be kebab-case, e.g. price-variance`);
+
+export const ResponsibilityArea = z.enum(['business-rules', 'model-retraining', 'exception-queue', 'adoption-training']);
+export type ResponsibilityArea = z.infer<typeof ResponsibilityArea>;
+
+export const Severity = z.enum(['critical', 'high', 'medium', 'low']);
+export type Severity = z.infer<typeof Severity>;
+
+export const FieldName = z
+  .string()
+  .regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, 'field names start with a letter and hold only letters, digits and _');
+
+function isRegExp(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function minNotAboveMax(spec: { min?: number | undefined; max?: number | undefined }): boolean {
+  return spec.min === undefined || spec.max === undefined || spec.min <= spec.max;
+}
+
+const fieldBase = { required: z.boolean().default(true), description: z.string().optional() };
+const minMaxMessage = { path: ['max'], message: 'max must not be below min' };
+
+export const FieldSpec = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('string'),
+    ...fieldBase,
+    pattern: z.string().min(1).max(500).refine(isRegExp, 'not a valid regular expression').optional(),
+    maxLength: z.int().min(1).optional(),
+  }),
+  z.strictObject({ type: z.literal('number'), ...fieldBase, min: z.number().optional(), max: z.number().optional() })
+    .refine(minNotAboveMax, minMaxMessage),
+  z.strictObject({ type: z.literal('integer'), ...fieldBase, min: z.int().optional(), max: z.int().optional() })
+    .refine(minNotAboveMax, minMaxMessage),
+  z.strictObject({ type: z.literal('boolean'), ...fieldBase }),
+  /** An ISO 8601 date or date-time; `maxAge` is a freshness limit measured back from "now". */
+  z.strictObject({ type: z.literal('date'), ...fieldBase, maxAge: Duration.optional() }),
+  z.strictObject({ type: z.literal('enum'), ...fieldBase, values: z.array(z.string().min(1)).min(1) })
+    .refine((spec) => new Set(spec.values).size === spec.values.length, { path: ['values'], message: 'values must be unique' }),
+]);
+export type FieldSpec = z.infer<typeof FieldSpec>;
+
+export const FieldSpecs = z.record(FieldName, FieldSpec);
+export type FieldSpecs = z.infer<typeof FieldSpecs>;
+
+export const InputContract = z.strictObject({ fields: FieldSpecs });
+export type InputContract = z.infer<typeof InputContract>;
+
+export const ExceptionType = z.strictObject({
+  id: kebab('exception type id'),
+  description: z.string().min(1),
+  area: ResponsibilityArea,
+  defaultSeverity: Severity,
+  contract: InputContract,
+});
+export type ExceptionType = z.infer<typeof ExceptionType>;
+
+export const EscalationTarget = z
+  .string()
+  .regex(
+    /^(?:owner|backup|manager-of-owner|escalation\[(?:0|[1-9]\d*)\])$/,
+    'expected owner, backup, manager-of-owner or escalation[N]',
+  );
+export type EscalationTarget = z.infer<typeof EscalationTarget>;
+
+export type ParsedEscalationTarget =
+  | { kind: 'owner' }
+  | { kind: 'backup' }
+  | { kind: 'manager-of-owner' }
+  | { kind: 'escalation'; index: number };
+
+export function parseEscalationTarget(target: string): ParsedEscalationTarget {
+  if (!EscalationTarget.safeParse(target).success) throw new RangeError(`'${target}' is not an escalation target`);
+  if (target === 'owner' || target === 'backup' || target === 'manager-of-owner') return { kind: target };
+  return { kind: 'escalation', index: Number(target.slice('escalation['.length, -1)) };
+}
+
+export const EscalationStep = z.strictObject({ after: Duration, notify: EscalationTarget });
+export type EscalationStep = z.infer<typeof EscalationStep>;
+
+/**
+ * When the claim or the resolve SLA of an exception lapses, escalation step i fires at lapse + after_i.
+ * After the last step, `repeat` notifies the last step's target again every `every`, `times` times.
+ * claimLease is how long a claim holds before it must be renewed or returns to the queue.
+ */
+export const SlaPolicy = z
+  .strictObject({
+    claimWithin: Duration,
+    resolveWithin: Duration,
+    claimLease: Duration,
+    escalation: z.array(EscalationStep).min(1),
+    repeat: z.strictObject({ every: Duration, times: z.int().min(1).max(100) }).optional(),
+  })
+  .superRefine((policy, ctx) => {
+    policy.escalation.forEach((step, i) => {
+      const previous = policy.escalation[i - 1];
+      if (previous && durationMs(step.after) < durationMs(previous.after)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['escalation', i, 'after'],
+          message: `steps must not go back in time: ${step.after} is earlier than step ${i - 1} (${previous.after})`,
+        });
+      }
+    });
+  });
+export type SlaPolicy = z.infer<typeof SlaPolicy>;
+
+export const SlaPolicies = z.strictObject({ critical: SlaPolicy, high: SlaPolicy, medium: SlaPolicy, low: SlaPolicy });
+export type SlaPolicies = z.infer<typeof SlaPolicies>;
+
+function uniqueIds(label: string) {
+  return (items: ReadonlyArray<{ id: string }>, ctx: z.RefinementCtx) => {
+    const seen = new Map<string, number>();
+    items.forEach((item, i) => {
+      const first = seen.get(item.id);
+      if (first === undefined) seen.set(item.id, i);
+      else ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate ${label} id '${item.id}' (first at ${first})` });
+    });
+  };
+}
+
+export const ValueEvent = z.strictObject({ id: kebab('value event id'), description: z.string().min(1), unit: z.string().min(1).optional() });
+export type ValueEvent = z.infer<typeof ValueEvent>;
+
+/** Thresholds the pilot must hold before it is handed over to the run team. */
+export const Cutover = z.strictObject({
+  minAutomationRate: z.number().min(0).max(1),
+  maxOpenExceptions: z.int().min(0),
+  maxSlaBreachRate: z.number().min(0).max(1),
+  minDaysStable: z.int().min(0),
+});
+export type Cutover = z.infer<typeof Cutover>;
+
+export const Weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+export type Weekday = z.infer<typeof Weekday>;
+
+const ClockTime = z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$/, 'expected a 24-hour time such as 08:30');
+
+export const BusinessCalendar = z.strictObject({
+  workdays: z.array(Weekday).min(1).refine((days) => new Set(days).size === days.length, 'workdays must be unique'),
+  // Same-day hours only: overnight shifts are not modelled.
+  hours: z
+    .strictObject({ start: ClockTime, end: ClockTime })
+    .refine((h) => h.start < h.end, { path: ['end'], message: 'end must be after start' })
+    .optional(),
+});
+export type BusinessCalendar = z.infer<typeof BusinessCalendar>;
+
+export const TimeZone = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected an IANA time zone such as UTC or Europe/Berlin');
+
+export const Notifications = z.strictObject({
+  channel: z.union([z.literal('none'), z.strictObject({ webhook: z.url({ protocol: /^https?$/, error: 'expected an http or https URL' }) })]),
+});
+export type Notifications = z.infer<typeof Notifications>;
+
+const SLA_KEYS = ['claimWithin', 'resolveWithin', 'claimLease', 'escalation', 'repeat'] as const;
+const ADAPTABLE = new RegExp(
+  `^(?:slaPolicies\\.(?:${[...Severity.options, '\\*'].join('|')})\\.(?:${SLA_KEYS.join('|')})` +
+    '|timeZone|businessCalendar|notifications|notifications\\.channel|localFields)$',
+);
+
+/** Dotted key patterns a region may override; `*` matches any one segment. */
+export const AdaptablePattern = z.string().refine(ADAPTABLE.test.bind(ADAPTABLE), {
+  error: (iss) =>
+    `'${String(iss.input)}' cannot be made adaptable; allowed: slaPolicies.<severity|*>.<${SLA_KEYS.join('|')}>, ` +
+    'timeZone, businessCalendar, notifications, notifications.channel, localFields',
+});
+
+export const CapabilityTemplate = z
+  .strictObject({
+    id: kebab('template id').min(2).max(64),
+    name: z.string().min(1),
+    version: z.int().min(1),
+    description: z.string().optional(),
+    exceptionTypes: z.array(ExceptionType).min(1).superRefine(uniqueIds('exception type')),
+    slaPolicies: SlaPolicies,
+    valueEvents: z.array(ValueEvent).superRefine(uniqueIds('value event')),
+    cutover: Cutover,
+    timeZone: TimeZone.default('UTC'),
+    businessCalendar: BusinessCalendar.optional(),
+    notifications: Notifications.default({ channel: 'none' }),
+    /** Fields a region adds to every exception type's contract; always optional. */
+    localFields: FieldSpecs.optional(),
+    adaptable: z.array(AdaptablePattern),
+  })
+  .superRefine((template, ctx) => {
+    for (const name of Object.keys(template.localFields ?? {})) {
+      const owner = template.exceptionTypes.find((type) => Object.hasOwn(type.contract.fields, name));
+      if (owner) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['localFields', name],
+          message: `clashes with the contract field '${name}' of exception type '${owner.id}'`,
+        });
+      }
+    }
+  });
+export type CapabilityTemplate = z.infer<typeof CapabilityTemplate>;
+
+export type TemplateError = { path: string; message: string };
+
+type Issue = z.core.$ZodIssue;
+type Key = PropertyKey;
+
+function flatten(issue: Issue, prefix: readonly Key[]): TemplateError[] {
+  const path = [...prefix, ...issue.path];
+  const at = (keys: readonly Key[]) => keys.map(String).join('.');
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => ({ path: at([...path, key]), message: `unknown key '${key}'` }));
+    case 'invalid_key':
+      return [{ path: at(path), message: issue.issues.map((inner) => inner.message).join('; ') }];
+    case 'invalid_union': {
+      // Report the inner errors of the one branch whose shape matched, e.g. a webhook channel with a bad url.
+      const matched = issue.errors.filter((branch) => branch.every((inner) => inner.path.length > 0));
+      if (matched.length === 1 && matched[0]) return matched[0].flatMap((inner) => flatten(inner, path));
+      return [{ path: at(path), message: issue.message }];
+    }
+    default:
+      return [{ path: at(path), message: issue.message }];
+  }
+}
+
+export function templateErrors(issues: readonly Issue[]): TemplateError[] {
+  return issues.flatMap((issue) => flatten(issue, []));
+}
+
+const requiredMessage: z.core.$ZodErrorMap = (iss) =>
+  iss.code === 'invalid_type' && iss.input === undefined ? `required (expected ${iss.expected})` : undefined;
+
+/** Validates an already-parsed value; used for templates and for core + overlay merges. */
+export function validateTemplate(value: unknown): { ok: true; template: CapabilityTemplate } | { ok: false; errors: TemplateError[] } {
+  const result = CapabilityTemplate.safeParse(value, { error: requiredMessage });
+  return result.success ? { ok: true, template: result.data } : { ok: false, errors: templateErrors(result.error.issues) };
+}
+
+export type ParseTemplateResult =
+  | { ok: true; template: CapabilityTemplate }
+  | { ok: false; kind: 'syntax' | 'invalid'; errors: TemplateError[] };
+
+function lineColumn(text: string, position: number): string {
+  const before = text.slice(0, position).split('\n');
+  return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
+}
+
+function readSource(source: unknown, format: 'yaml' | 'json'): { ok: true; value: unknown } | { ok: false; errors: TemplateError[] } {
+  if (typeof source !== 'string') return { ok: false, errors: [{ path: '', message: `expected ${format.toUpperCase()} text` }] };
+  if (format === 'json') {
+    try {
+      return { ok: true, value: JSON.parse(source) };
+    } catch (error) {
+      const message = (error as Error).message;
+      const position = /at position (\d+)/.exec(message)?.[1];
+      return { ok: false, errors: [{ path: '', message: position ? `${message} (${lineColumn(source, Number(position))})` : message }] };
+    }
+  }
+  const lines = new LineCounter();
+  const doc = YAML.parseDocument(source, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      errors: doc.errors.map((error) => {
+        const { line, col } = lines.linePos(error.pos[0]);
+        return { path: '', message: `${error.message} (line ${line}, column ${col})` };
+      }),
+    };
+  }
+  return { ok: true, value: doc.toJS() };
+}
+
+export function parseTemplate(source: string | unknown, format: 'yaml' | 'json' | 'object'): ParseTemplateResult {
+  const read = format === 'object' ? { ok: true as const, value: source } : readSource(source, format);
+  if (!read.ok) return { ok: false, kind: 'syntax', errors: read.errors };
+  const validated = validateTemplate(read.value);
+  return validated.ok ? validated : { ok: false, kind: 'invalid', errors: validated.errors };
+}

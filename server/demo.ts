@@ -1,0 +1,72 @@
+import type { Logger } from 'pino';
+import { putRollout } from '../api/services/catalog.js';
+import { assignOwnership } from '../api/services/ownership.js';
+import { savePerson } from '../api/services/people.js';
+import type { TemporalDeps } from '../api/services/temporal.js';
+import type { ResponsibilityArea } from '../domain/capability.js';
+import type { PersonInput } from '../domain/people.js';
+import type { LedgerDb } from '../ledger/db.js';
+
+const DEMO_ACTOR = 'system:demo';
+
+/** Managers first: the directory refuses a person whose manager it does not know. */
+export const demoPeople: Array<[string, PersonInput]> = [
+  ['grace', { name: 'Grace Kim', email: 'grace.kim@example.com', managerId: null, status: 'active', roles: ['manager', 'owner'] }],
+  ['raj', { name: 'Raj Patel', email: 'raj.patel@example.com', managerId: 'grace', status: 'active', roles: ['manager', 'owner'] }],
+  // The pilot team: they built PO Assist and own most cells today.
+  ['priya', { name: 'Priya Raman', email: 'priya.raman@example.com', managerId: 'raj', status: 'active', roles: ['owner', 'operator'] }],
+  ['marco', { name: 'Marco Bianchi', email: 'marco.bianchi@example.com', managerId: 'raj', status: 'active', roles: ['owner', 'operator'] }],
+  ['jordan', { name: 'Jordan Lee', email: 'jordan.lee@example.com', managerId: 'raj', status: 'active', roles: ['owner', 'operator'] }],
+  ['sofia', { name: 'Sofia Alvarez', email: 'sofia.alvarez@example.com', managerId: 'raj', status: 'active', roles: ['owner'] }],
+  // The run team: order management in each region, the backups and escalation chain.
+  ['dana', { name: 'Dana Whitfield', email: 'dana.whitfield@example.com', managerId: 'grace', status: 'active', roles: ['owner', 'operator'] }],
+  ['li', { name: 'Li Wei', email: 'li.wei@example.com', managerId: 'dana', status: 'active', roles: ['operator'] }],
+  ['hannah', { name: 'Hannah Schulz', email: 'hannah.schulz@example.com', managerId: 'grace', status: 'active', roles: ['owner', 'operator'] }],
+  ['tomas', { name: 'Tomás Novak', email: 'tomas.novak@example.com', managerId: 'hannah', status: 'active', roles: ['operator'] }],
+  ['amara', { name: 'Amara Okafor', email: 'amara.okafor@example.com', managerId: 'raj', status: 'active', roles: ['owner', 'operator'] }],
+];
+
+const demoRollouts: Record<string, Record<string, unknown>> = {
+  NA: { timeZone: 'America/Chicago' },
+  EMEA: {
+    timeZone: 'Europe/Berlin',
+    businessCalendar: { workdays: ['mon', 'tue', 'wed', 'thu', 'fri'], hours: { start: '08:00', end: '18:00' } },
+    slaPolicies: { critical: { claimWithin: '20m' } },
+  },
+};
+
+type Cell = { owner: string; backup: string | null; escalation: string[] };
+const demoCells: Record<string, Record<ResponsibilityArea, Cell>> = {
+  NA: {
+    'business-rules': { owner: 'jordan', backup: 'dana', escalation: ['dana', 'grace'] },
+    'model-retraining': { owner: 'marco', backup: 'amara', escalation: ['amara', 'raj'] },
+    'exception-queue': { owner: 'priya', backup: 'li', escalation: ['dana', 'grace'] },
+    'adoption-training': { owner: 'sofia', backup: 'dana', escalation: ['grace'] },
+  },
+  EMEA: {
+    'business-rules': { owner: 'jordan', backup: 'hannah', escalation: ['hannah', 'grace'] },
+    'model-retraining': { owner: 'marco', backup: 'amara', escalation: ['amara', 'raj'] },
+    'exception-queue': { owner: 'hannah', backup: 'tomas', escalation: ['hannah', 'grace'] },
+    'adoption-training': { owner: 'sofia', backup: 'hannah', escalation: ['grace'] },
+  },
+};
+
+/** Loads po-assist in NA and EMEA with a pilot team, a run team and managers, through the same paths as the API. */
+export async function seedDemo(deps: TemporalDeps & { ledger: LedgerDb }, logger: Logger): Promise<void> {
+  for (const [id, person] of demoPeople) await savePerson(deps, id, person, DEMO_ACTOR, 'demo data');
+  for (const [region, overlay] of Object.entries(demoRollouts)) {
+    await putRollout(deps.ledger, { capabilityId: 'po-assist', region, overlay, actor: DEMO_ACTOR });
+  }
+  for (const [region, cells] of Object.entries(demoCells)) {
+    for (const [area, cell] of Object.entries(cells)) {
+      await assignOwnership(deps, {
+        capability: 'po-assist',
+        region,
+        area,
+        assignment: { ...cell, reason: 'pilot hand-over plan (demo data)' },
+        actor: DEMO_ACTOR,
+      });
+    }
+  }
+  logger.info({ people: demoPeople.length, regions: Object.keys(demoRollouts) }, 'demo data loaded: po-assist in NA and EMEA');
+}

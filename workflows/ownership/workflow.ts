@@ -1,0 +1,36 @@
+import * as wf from '@temporalio/workflow';
+import type { Activities } from '../../activities/index.js';
+import { cellKey } from '../../domain/ownership.js';
+import { OwnershipMatrix } from './matrix.js';
+import { assignCell, getCell, getMatrix, getMatrixVersion, getRecentChanges, type OwnershipMatrixInput } from './messages.js';
+
+const { recordOwnershipChange } = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
+});
+
+export async function ownershipMatrixWorkflow(input: OwnershipMatrixInput): Promise<void> {
+  const matrix = new OwnershipMatrix(input);
+  let changesThisRun = 0;
+
+  wf.setHandler(getMatrix, () => matrix.view());
+  wf.setHandler(getCell, (region, area) => matrix.cells[cellKey(region, area)] ?? null);
+  wf.setHandler(getMatrixVersion, () => matrix.version);
+  wf.setHandler(getRecentChanges, () => matrix.recentChanges);
+  wf.setHandler(
+    assignCell,
+    async (request) => {
+      const change = matrix.assign(request, new Date().toISOString());
+      changesThisRun += 1;
+      await recordOwnershipChange({ capability: matrix.capability, change, workflowId: wf.workflowInfo().workflowId });
+      return { version: change.version, cell: change.after, change };
+    },
+    { validator: (request) => matrix.validateAssign(request) },
+  );
+
+  await wf.condition(
+    () => wf.workflowInfo().continueAsNewSuggested || (input.continueAsNewAfter !== undefined && changesThisRun >= input.continueAsNewAfter),
+  );
+  await wf.condition(wf.allHandlersFinished);
+  await wf.continueAsNew<typeof ownershipMatrixWorkflow>(matrix.carryOver(input.continueAsNewAfter));
+}
