@@ -23,6 +23,7 @@ const priceVariance = {
   currency: 'EUR',
   contractPrice: 16.5,
   variancePct: 13.64,
+  priceCheckedAt: '2025-06-01T09:00:00Z',
   recommendedAction: 'switch-supplier',
   modelVersion: 'po-rec-2025.05.3',
 };
@@ -42,6 +43,7 @@ describe('payload contracts', () => {
       contractPrice: '16.50',
       variancePct: 13.64,
       varianceTolerancePct: 150,
+      priceCheckedAt: '2025-05-25',
       recommendedAction: 'buy',
       modelVersion: 'x'.repeat(70),
     };
@@ -53,6 +55,7 @@ describe('payload contracts', () => {
       { path: 'payload.currency', message: "'AUD' is not one of USD, EUR, GBP, CAD, MXN, JPY" },
       { path: 'payload.contractPrice', message: "expected a number, got '16.50'" },
       { path: 'payload.varianceTolerancePct', message: 'is 150; must be at most 100' },
+      { path: 'payload.priceCheckedAt', message: 'is stale: 8d12h old; must be at most 3d old' },
       {
         path: 'payload.recommendedAction',
         message: "'buy' is not one of place-order, increase-quantity, reduce-quantity, switch-supplier, expedite, defer, cancel",
@@ -94,29 +97,50 @@ describe('payload contracts', () => {
 });
 
 describe('dates and freshness', () => {
-  const staleInput = {
+  const recommendation = {
     poNumber: 'PO-00451877',
-    sku: 'BRK-PAD-4411',
     supplierId: 'SUP-20931',
+    sku: 'BRK-PAD-4411',
+    quantity: 240,
+    unitPrice: 18.75,
+    currency: 'EUR',
+    needByDate: '2025-06-20',
+    recommendedAction: 'place-order',
     modelVersion: 'po-rec-2025.05.3',
+    confidence: 0.62,
+    recommendedAt: '2025-06-02T10:00:00Z',
   };
 
   it('accepts fresh data', () => {
-    const payload = { ...staleInput, inventorySnapshotAt: '2025-06-02T10:00:00Z', priceListEffectiveAt: '2025-05-20' };
-    expect(checkPayload(typeOf('stale-input'), undefined, payload, now)).toEqual([]);
+    expect(checkPayload(typeOf('low-confidence-recommendation'), undefined, { ...recommendation, recommendedAt: '2025-05-27' }, now)).toEqual([]);
+    expect(checkPayload(typeOf('price-variance'), undefined, { ...priceVariance, priceCheckedAt: '2025-06-02T10:00:00Z' }, now)).toEqual([]);
   });
 
   it('flags stale data with how old it is and the limit', () => {
-    const payload = { ...staleInput, inventorySnapshotAt: '2025-06-01T07:30:00+01:00', priceListEffectiveAt: '2025-04-01' };
-    expect(checkPayload(typeOf('stale-input'), undefined, payload, now)).toEqual([
-      { path: 'payload.inventorySnapshotAt', message: 'is stale: 1d5h30m old; must be at most 24h old' },
-      { path: 'payload.priceListEffectiveAt', message: 'is stale: 62d12h old; must be at most 30d old' },
+    expect(checkPayload(typeOf('price-variance'), undefined, { ...priceVariance, priceCheckedAt: '2025-05-29T07:30:00+01:00' }, now)).toEqual([
+      { path: 'payload.priceCheckedAt', message: 'is stale: 4d5h30m old; must be at most 3d old' },
+    ]);
+    expect(checkPayload(typeOf('low-confidence-recommendation'), undefined, { ...recommendation, recommendedAt: '2025-05-26' }, now)).toEqual([
+      { path: 'payload.recommendedAt', message: 'is stale: 7d12h old; must be at most 7d old' },
     ]);
   });
 
+  it('does not reject a stale-input exception for the stale data it reports', () => {
+    const payload = {
+      poNumber: 'PO-00451877',
+      sku: 'BRK-PAD-4411',
+      supplierId: 'SUP-20931',
+      staleField: 'inventory-snapshot',
+      dataAsOf: '2025-04-01',
+      freshnessLimit: '24h',
+      modelVersion: 'po-rec-2025.05.3',
+    };
+    expect(checkPayload(typeOf('stale-input'), undefined, payload, now)).toEqual([]);
+  });
+
   it.each(['2025-02-30', '31/05/2025', '2025-06-01T10:00:00', '2025-06-01 10:00:00Z', 'yesterday'])('rejects %j as a date', (value) => {
-    const errors = checkPayload(typeOf('stale-input'), undefined, { ...staleInput, inventorySnapshotAt: value }, now);
-    expect(errors).toEqual([{ path: 'payload.inventorySnapshotAt', message: expect.stringContaining('expected an ISO 8601 date') }]);
+    const errors = checkPayload(typeOf('low-confidence-recommendation'), undefined, { ...recommendation, recommendedAt: value }, now);
+    expect(errors).toEqual([{ path: 'payload.recommendedAt', message: expect.stringContaining('expected an ISO 8601 date') }]);
   });
 });
 

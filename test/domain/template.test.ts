@@ -83,8 +83,13 @@ describe('the shipped PO Assist template', () => {
 
   it('has the freshness limit, defaults and SLAs a reader of the file expects', () => {
     const template = shipped();
-    const stale = template.exceptionTypes.find((type) => type.id === 'stale-input');
-    expect(stale?.contract.fields.inventorySnapshotAt).toMatchObject({ type: 'date', maxAge: '24h', required: true });
+    const fieldsOf = (id: string) => template.exceptionTypes.find((type) => type.id === id)?.contract.fields;
+    expect(fieldsOf('low-confidence-recommendation')?.recommendedAt).toMatchObject({ type: 'date', maxAge: '7d', required: true });
+    expect(fieldsOf('price-variance')?.priceCheckedAt).toMatchObject({ type: 'date', maxAge: '3d', required: true });
+    // stale-input reports stale data, so none of its own fields carries a freshness limit.
+    const stale = fieldsOf('stale-input');
+    expect(stale?.dataAsOf).toMatchObject({ type: 'date', required: true });
+    expect(Object.entries(stale ?? {}).filter(([, spec]) => spec.type === 'date' && spec.maxAge !== undefined)).toEqual([]);
     expect(template.slaPolicies.critical).toMatchObject({ claimWithin: '15m', resolveWithin: '4h' });
     expect(template.slaPolicies.low.claimWithin).toBe('1d');
     const targets = Object.values(template.slaPolicies).flatMap((policy) => policy.escalation.map((step) => step.notify));
