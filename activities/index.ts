@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { OwnershipChange } from '../domain/ownership.js';
 import type { Person } from '../domain/people.js';
 import { appendAudit } from '../ledger/audit.js';
+import { createExceptionActivities } from './exceptions.js';
 import type { LedgerDb } from '../ledger/db.js';
 import { recordChange } from '../ledger/ownership.js';
 import { projectPerson } from '../ledger/people.js';
@@ -10,7 +11,9 @@ import type { SelfCheckResult } from '../workflows/system/messages.js';
 
 export interface ActivityDeps {
   ledger: LedgerDb;
+  webhookSecret: string;
   now?: () => Date;
+  fetch?: typeof fetch;
 }
 
 /** Built by a factory so tests can hand in typed fakes. Every write is keyed on the workflow ID, so retries are no-ops. */
@@ -18,6 +21,8 @@ export function createActivities(deps: ActivityDeps) {
   const now = deps.now ?? (() => new Date());
   const { ledger } = deps;
   return {
+    ...createExceptionActivities(deps),
+
     async describeLedger(): Promise<SelfCheckResult> {
       const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(ledger);
       return { ledgerMigrations: rows.map((r) => r.name), workerIdentity: `${process.pid}@${os.hostname()}`, checkedAt: now().toISOString() };

@@ -9,6 +9,7 @@ import { createRegistry, docsRouter, openApiDocument } from './openapi.js';
 import type { ReadinessDeps } from './readiness.js';
 import { ApiRoutes } from './route.js';
 import { capabilityRoutes } from './routes/capabilities.js';
+import { exceptionRoutes } from './routes/exceptions.js';
 import { identityRoutes } from './routes/identity.js';
 import { peopleRoutes } from './routes/people.js';
 import { systemRoutes } from './routes/system.js';
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps): Express {
   const temporal = { client: deps.client, taskQueue: deps.taskQueue, continueAsNewAfter: deps.config.CONTINUE_AS_NEW_AFTER };
   peopleRoutes(routes, temporal);
   capabilityRoutes(routes, { ...temporal, ledger: deps.ledger });
+  exceptionRoutes(routes, { ...temporal, ledger: deps.ledger });
 
   const document = openApiDocument(routes.registry, deps.version);
   app.get('/openapi.json', (_req, res) => {

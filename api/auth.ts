@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { RequestHandler } from 'express';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Config } from '../config/index.js';
+import { localSecret } from '../config/secrets.js';
 import { hasRole, Principal, Role, ScopeEntry } from '../domain/principal.js';
 import { AppError } from './errors.js';
 
@@ -18,14 +16,7 @@ const SECRET_FILE = 'auth-secret';
 
 /** AUTH_JWT_SECRET, or a secret generated once under DATA_DIR (mode 0600, never committed). */
 export function loadSigningSecret(config: Pick<Config, 'AUTH_JWT_SECRET' | 'DATA_DIR'>, create = true): Uint8Array {
-  if (config.AUTH_JWT_SECRET) return new TextEncoder().encode(config.AUTH_JWT_SECRET);
-  const file = path.join(config.DATA_DIR, SECRET_FILE);
-  if (!existsSync(file)) {
-    if (!create) throw new Error(`No signing secret at ${file}; start exception-desk once or set AUTH_JWT_SECRET.`);
-    mkdirSync(config.DATA_DIR, { recursive: true });
-    writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
-  }
-  return new TextEncoder().encode(readFileSync(file, 'utf8').trim());
+  return new TextEncoder().encode(config.AUTH_JWT_SECRET ?? localSecret(config.DATA_DIR, SECRET_FILE, create));
 }
 
 export interface TokenVerifier {

@@ -98,13 +98,14 @@ export function fromTemporal(err: unknown): unknown {
 const problemType = (code: ErrorCode) => `https://exception-desk.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`;
 
 export function problemBody(err: AppError, instance?: string) {
+  // Extension members never override the standard ones.
   return {
+    ...err.extra,
     type: problemType(err.code),
     title: titles[err.code],
     status: err.status,
     detail: err.message,
     ...(instance ? { instance } : {}),
-    ...err.extra,
   };
 }
 

@@ -89,10 +89,10 @@ export class ApiRoutes {
         const query = parsePart(spec.query ?? z.strictObject({}), req.query, 'query');
         let body: unknown = undefined;
         if (spec.body) {
-          if (!req.is(bodyTypes)) {
-            throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Send the body as ${bodyTypes.join(' or ')}.`);
-          }
-          body = parsePart(spec.body, req.body, 'body');
+          // req.is() is null when the request has no body at all, false when it has one of another type.
+          const matches = req.is(bodyTypes);
+          if (matches === false) throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Send the body as ${bodyTypes.join(' or ')}.`);
+          body = parsePart(spec.body, matches === null ? undefined : req.body, 'body');
         }
         const result = await spec.handler({ params, query, body, principal: req.principal!, req, res } as never);
         if (res.headersSent) return;

@@ -37,6 +37,8 @@ export const Config = z.object({
   /** Continue entity workflows as new after this many changes per run, besides the server's suggestion (tests). */
   CONTINUE_AS_NEW_AFTER: z.preprocess(blankAsUnset, z.coerce.number().int().positive().optional()),
 
+  WEBHOOK_SECRET: z.preprocess(blankAsUnset, z.string().min(32, 'must be at least 32 characters').optional()),
+
   DEMO: z.preprocess(blankAsUnset, flag.optional()),
   DEMO_USERS: z.preprocess(blankAsUnset, flag.default(false)),
 });

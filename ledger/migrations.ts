@@ -68,4 +68,89 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_exceptions': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('ownership_cells')
+        .addColumn('capability', 'text', (c) => c.notNull())
+        .addColumn('region', 'text', (c) => c.notNull())
+        .addColumn('area', 'text', (c) => c.notNull())
+        .addColumn('owner', 'text')
+        .addColumn('backup', 'text')
+        .addColumn('escalation', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('ownership_cells_pk', ['capability', 'region', 'area'])
+        .execute();
+      await db.schema
+        .createTable('exceptions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('capability', 'text', (c) => c.notNull())
+        .addColumn('region', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('area', 'text', (c) => c.notNull())
+        .addColumn('severity', 'text', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('owner', 'text')
+        .addColumn('claimant', 'text')
+        .addColumn('escalation_level', 'integer', (c) => c.notNull())
+        .addColumn('confidence', 'real')
+        .addColumn('claim_by', 'integer', (c) => c.notNull())
+        .addColumn('resolve_by', 'integer', (c) => c.notNull())
+        .addColumn('lease_until', 'integer')
+        .addColumn('snoozed_until', 'integer')
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .addColumn('closed_at', 'integer')
+        .addColumn('resolution_code', 'text')
+        .addColumn('value_event', 'text')
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('exceptions_status_created').on('exceptions').columns(['status', 'created_at', 'id']).execute();
+      await db.schema.createIndex('exceptions_created').on('exceptions').columns(['created_at', 'id']).execute();
+      await db.schema.createIndex('exceptions_owner').on('exceptions').columns(['owner', 'status']).execute();
+      await db.schema.createIndex('exceptions_claimant').on('exceptions').columns(['claimant', 'status']).execute();
+      await db.schema.createIndex('exceptions_scope').on('exceptions').columns(['capability', 'region', 'status']).execute();
+      await db.schema.createIndex('exceptions_deadline').on('exceptions').columns(['status', 'claim_by']).execute();
+      await db.schema
+        .createTable('exception_events')
+        .addColumn('exception_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('at', 'integer', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('from_value', 'text')
+        .addColumn('to_value', 'text')
+        .addColumn('reason', 'text')
+        .addColumn('detail', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('exception_events_pk', ['exception_id', 'seq'])
+        .execute();
+      await db.schema
+        .createTable('inbox')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('person', 'text', (c) => c.notNull())
+        .addColumn('exception_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('level', 'integer', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('at', 'integer', (c) => c.notNull())
+        .addUniqueConstraint('inbox_once', ['exception_id', 'seq', 'person', 'kind'])
+        .execute();
+      await db.schema.createIndex('inbox_person').on('inbox').columns(['person', 'id']).execute();
+      await db.schema
+        .createTable('quarantine')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('received_at', 'integer', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('capability', 'text')
+        .addColumn('region', 'text')
+        .addColumn('type', 'text')
+        .addColumn('source_key', 'text')
+        .addColumn('reasons', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };

@@ -17,6 +17,21 @@ export async function recordChange(db: LedgerDb, capability: string, change: Own
     })
     .onConflict((oc) => oc.columns(['capability', 'version']).doNothing())
     .execute();
+  const cell = {
+    capability,
+    region: change.region,
+    area: change.area,
+    owner: change.after.owner,
+    backup: change.after.backup,
+    escalation: JSON.stringify(change.after.escalation),
+    version: change.version,
+  };
+  // Newer versions win, so a late retry never rolls a cell back.
+  await db
+    .insertInto('ownership_cells')
+    .values(cell)
+    .onConflict((oc) => oc.columns(['capability', 'region', 'area']).doUpdateSet(cell).where('ownership_cells.version', '<', change.version))
+    .execute();
 }
 
 export async function listChanges(

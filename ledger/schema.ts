@@ -61,7 +61,87 @@ export interface OwnershipChangesTable {
   reason: string;
 }
 
+/** Current owner, backup and chain per cell, projected from the matrix for fast routing reads. */
+export interface OwnershipCellsTable {
+  capability: string;
+  region: string;
+  area: string;
+  owner: string | null;
+  backup: string | null;
+  escalation: string;
+  version: number;
+}
+
+/** Current state of every exception: the queue listings read this, never Temporal visibility. */
+export interface ExceptionsTable {
+  id: string;
+  capability: string;
+  region: string;
+  type: string;
+  area: string;
+  severity: string;
+  title: string;
+  status: string;
+  owner: string | null;
+  claimant: string | null;
+  escalation_level: number;
+  confidence: number | null;
+  claim_by: number;
+  resolve_by: number;
+  lease_until: number | null;
+  snoozed_until: number | null;
+  created_at: number;
+  updated_at: number;
+  closed_at: number | null;
+  resolution_code: string | null;
+  value_event: string | null;
+  seq: number;
+  state: string;
+}
+
+/** Append-only timeline; (exception_id, seq) makes retried writes no-ops. */
+export interface ExceptionEventsTable {
+  exception_id: string;
+  seq: number;
+  at: number;
+  actor: string;
+  action: string;
+  from_value: string | null;
+  to_value: string | null;
+  reason: string | null;
+  detail: string;
+}
+
+export interface InboxTable {
+  id: Generated<number>;
+  person: string;
+  exception_id: string;
+  seq: number;
+  kind: string;
+  level: number;
+  reason: string;
+  at: number;
+}
+
+/** Intakes refused by an input contract, kept with their reasons so nothing is lost. */
+export interface QuarantineTable {
+  id: Generated<number>;
+  received_at: number;
+  actor: string;
+  capability: string | null;
+  region: string | null;
+  type: string | null;
+  source_key: string | null;
+  reasons: string;
+  body: string;
+}
+
 export interface LedgerSchema {
+  ownership_cells: OwnershipCellsTable;
+  exceptions: ExceptionsTable;
+  exception_events: ExceptionEventsTable;
+  inbox: InboxTable;
+  quarantine: QuarantineTable;
   audit_log: AuditLogTable;
   capabilities: CapabilitiesTable;
   capability_regions: CapabilityRegionsTable;

@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { Worker, WorkflowBundleOption } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
+import { localSecret } from '../config/secrets.js';
 import type { LedgerDb } from '../ledger/db.js';
 import { connectWorker, type TemporalTarget } from '../server/temporal-connection.js';
 import { createWorker } from './worker.js';
@@ -14,7 +15,7 @@ export interface RunningWorker {
 }
 
 export async function startWorker(options: {
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'WEBHOOK_SECRET' | 'DATA_DIR'>;
   target: TemporalTarget;
   ledger: LedgerDb;
   logger: Logger;
@@ -26,7 +27,7 @@ export async function startWorker(options: {
     connection,
     namespace: options.target.namespace,
     taskQueue: options.config.TEMPORAL_TASK_QUEUE,
-    deps: { ledger: options.ledger },
+    deps: { ledger: options.ledger, webhookSecret: options.config.WEBHOOK_SECRET ?? localSecret(options.config.DATA_DIR, 'webhook-secret') },
     workflowBundle: options.workflowBundle,
     maxCachedWorkflows: options.maxCachedWorkflows,
     identity: `exception-desk-worker/${process.pid}@${os.hostname()}`,

@@ -1,0 +1,55 @@
+import { createHmac } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { LedgerDb } from '../ledger/db.js';
+import { readRoute, recordTransition } from '../ledger/exceptions.js';
+import type { ExceptionEvent, ExceptionState, Notification } from '../workflows/exception/messages.js';
+
+export interface ExceptionActivityDeps {
+  ledger: LedgerDb;
+  /** Signs webhook bodies (HMAC-SHA256) so receivers can check they came from us. */
+  webhookSecret: string;
+  fetch?: typeof fetch;
+}
+
+export function createExceptionActivities(deps: ExceptionActivityDeps) {
+  const send = deps.fetch ?? fetch;
+  return {
+    async resolveRoute(input: { capability: string; region: string; area: string; currentOwner: string | null }) {
+      return readRoute(deps.ledger, input.capability, input.region, input.area, input.currentOwner);
+    },
+
+    async recordTransition(input: { state: ExceptionState; events: ExceptionEvent[]; notifications: Notification[] }) {
+      await recordTransition(deps.ledger, input.state, input.events, input.notifications);
+    },
+
+    /**
+     * At least once: each notification carries an idempotency key (exception id + event seq + person),
+     * so a receiver can drop the repeats our retries may send.
+     */
+    async deliverWebhook(input: { url: string; exceptionId: string; notifications: Notification[] }) {
+      const body = JSON.stringify({
+        exceptionId: input.exceptionId,
+        notifications: input.notifications.map((n) => ({ ...n, at: new Date(n.at).toISOString(), idempotencyKey: `${input.exceptionId}#${n.seq}#${n.person}` })),
+      });
+      const timestamp = Math.floor(Date.now() / 1000).toString();
+      const signature = createHmac('sha256', deps.webhookSecret).update(`${timestamp}.${body}`).digest('hex');
+      const first = input.notifications[0]!;
+      const response = await send(input.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-exception-desk-timestamp': timestamp,
+          'x-exception-desk-signature': `sha256=${signature}`,
+          'idempotency-key': `${input.exceptionId}#${first.seq}`,
+        },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
+      // A 4xx other than 408/429 will not get better by retrying.
+      if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
+        throw ApplicationFailure.nonRetryable(`webhook refused with ${response.status}`, 'WebhookRefused');
+      }
+      if (!response.ok) throw new Error(`webhook answered ${response.status}`);
+    },
+  };
+}

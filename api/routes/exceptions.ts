@@ -1,0 +1,260 @@
+import { z } from 'zod';
+import { ResponsibilityArea, Severity } from '../../domain/capability.js';
+import { ExceptionIntake, ExceptionStatus, ResolutionCode } from '../../domain/exception.js';
+import { PersonId } from '../../domain/people.js';
+import type { Role } from '../../domain/principal.js';
+import { Region } from '../../domain/rollout.js';
+import { inboxOf, listExceptions, listQuarantine, timeline } from '../../ledger/exceptions.js';
+import * as msg from '../../workflows/exception/messages.js';
+import { AppError } from '../errors.js';
+import { decodeCursor, encodeCursor, PageQuery, pageOf } from '../pagination.js';
+import { Reply, type ApiRoutes } from '../route.js';
+import { actorOf, raiseException, requireException, transition, type ExceptionDeps } from '../services/exceptions.js';
+import { exceptionView, ExceptionView } from '../views.js';
+
+const BATCH_LIMIT = 1000;
+const BATCH_CONCURRENCY = 32;
+const anyRole: Role[] = ['operator', 'owner', 'manager', 'admin', 'integration'];
+const workers: Role[] = ['operator', 'owner', 'manager'];
+const IdParams = z.strictObject({ id: z.string().min(1).max(300) });
+const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+const BatchResult = z.object({
+  index: z.number().int(),
+  status: z.number().int(),
+  id: z.string().optional(),
+  exception: ExceptionView.optional(),
+  problem: z.object({ title: z.string(), detail: z.string(), errors: z.array(z.object({ path: z.string(), message: z.string() })).optional() }).optional(),
+});
+
+export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
+  const { ledger } = deps;
+
+  routes.route({
+    method: 'post',
+    path: '/api/v1/exceptions',
+    summary: 'Raise an exception (idempotent on capability + sourceKey)',
+    description:
+      '201 with the new exception, or 200 with the existing one for a duplicate sourceKey. The payload is checked against the ' +
+      "type's input contract in the region's effective template; a violation is 422 listing every field, and the intake is kept in the quarantine.",
+    tags: ['exceptions'],
+    roles: ['integration', 'operator', 'admin'],
+    body: z.unknown(),
+    bodyDoc: ExceptionIntake,
+    responses: {
+      200: { description: 'A duplicate: the existing exception', schema: ExceptionView },
+      201: { description: 'Raised', schema: ExceptionView },
+      422: { description: 'Unknown capability, region or type, or an input contract violation (kept in the quarantine)' },
+    },
+    handler: async ({ body, principal }) => {
+      const { created, state } = await raiseException(deps, principal, body);
+      return new Reply(created ? 201 : 200, exceptionView(state), { location: `/api/v1/exceptions/${encodeURIComponent(state.id)}` });
+    },
+  });
+
+  routes.route({
+    method: 'post',
+    path: '/api/v1/exceptions:batch',
+    summary: `Raise up to ${BATCH_LIMIT} exceptions; one result per item, in order`,
+    tags: ['exceptions'],
+    roles: ['integration', 'operator', 'admin'],
+    body: z.strictObject({ items: z.array(z.unknown()).min(1).max(BATCH_LIMIT) }),
+    bodyDoc: z.object({ items: z.array(ExceptionIntake).max(BATCH_LIMIT) }),
+    responses: { 200: { description: 'Per-item results', schema: z.object({ results: z.array(BatchResult), created: z.number(), duplicates: z.number(), refused: z.number() }) } },
+    handler: async ({ body, principal }) => {
+      const results: Array<z.infer<typeof BatchResult>> = new Array(body.items.length);
+      let next = 0;
+      const work = async () => {
+        for (let index = next++; index < body.items.length; index = next++) {
+          try {
+            const { created, state } = await raiseException(deps, principal, body.items[index]);
+            results[index] = { index, status: created ? 201 : 200, id: state.id, exception: exceptionView(state) };
+          } catch (err) {
+            if (!(err instanceof AppError) || err.status >= 500) throw err;
+            results[index] = { index, status: err.status, problem: { title: err.code, detail: err.message, errors: err.extra.errors } };
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, body.items.length) }, work));
+      return {
+        results,
+        created: results.filter((r) => r.status === 201).length,
+        duplicates: results.filter((r) => r.status === 200).length,
+        refused: results.filter((r) => r.status >= 400).length,
+      };
+    },
+  });
+
+  routes.route({
+    method: 'get',
+    path: '/api/v1/exceptions',
+    summary: 'The queue: filter, sort by creation or deadline, cursor pagination',
+    tags: ['exceptions'],
+    roles: anyRole,
+    query: z.strictObject({
+      status: z.string().regex(/^(open|claimed|resolved|dismissed)(,(open|claimed|resolved|dismissed))*$/, 'comma-separated statuses').optional(),
+      owner: PersonId.optional(),
+      claimant: PersonId.optional(),
+      capability: z.string().max(64).optional(),
+      region: Region.optional(),
+      area: ResponsibilityArea.optional(),
+      type: z.string().max(64).optional(),
+      severity: Severity.optional(),
+      escalated: bool.optional(),
+      overdue: bool.optional(),
+      sort: z.enum(['created', 'deadline']).default('created'),
+      ...PageQuery,
+    }),
+    responses: { 200: { description: 'A page of exceptions', schema: pageOf(ExceptionView) } },
+    handler: async ({ query, principal }) => {
+      const after = decodeCursor(query.cursor, z.object({ key: z.number(), id: z.string() }));
+      const now = Date.now();
+      const page = await listExceptions(ledger, {
+        ...query,
+        status: query.status?.split(',') as ExceptionStatus[] | undefined,
+        scope: principal.scope,
+        after,
+        now,
+      });
+      return { items: page.items.map((s) => exceptionView(s, now)), nextCursor: page.next ? encodeCursor(page.next) : null };
+    },
+  });
+
+  routes.route({
+    method: 'get',
+    path: '/api/v1/exceptions/{id}',
+    summary: 'One exception: trust fields first, then payload, deadlines, owner and claimant',
+    tags: ['exceptions'],
+    roles: anyRole,
+    params: IdParams,
+    responses: { 200: { description: 'The exception', schema: ExceptionView }, 404: { description: 'Unknown id' } },
+    handler: async ({ params, principal }) => exceptionView(await requireException(deps, principal, params.id)),
+  });
+
+  routes.route({
+    method: 'get',
+    path: '/api/v1/exceptions/{id}/timeline',
+    summary: 'The audit trail of one exception, oldest first',
+    tags: ['exceptions'],
+    roles: anyRole,
+    params: IdParams,
+    responses: {
+      200: {
+        description: 'Every transition',
+        schema: z.object({
+          items: z.array(z.object({ seq: z.number(), at: z.string(), actor: z.string(), action: z.string(), from: z.string().nullable(), to: z.string().nullable(), reason: z.string().nullable(), detail: z.record(z.string(), z.unknown()) })),
+        }),
+      },
+    },
+    handler: async ({ params, principal }) => {
+      await requireException(deps, principal, params.id);
+      const rows = await timeline(ledger, params.id);
+      return {
+        items: rows.map((r) => ({ seq: r.seq, at: new Date(r.at).toISOString(), actor: r.actor, action: r.action, from: r.from_value, to: r.to_value, reason: r.reason, detail: JSON.parse(r.detail) as Record<string, unknown> })),
+      };
+    },
+  });
+
+  const act = <B extends z.ZodType, A>(
+    name: string,
+    summary: string,
+    roles: Role[],
+    body: B,
+    update: import('@temporalio/common').UpdateDefinition<msg.Outcome, [A]>,
+    toArgs: (body: z.infer<B>, actor: ReturnType<typeof actorOf>) => A | Promise<A>,
+  ) =>
+    routes.route({
+      method: 'post',
+      path: `/api/v1/exceptions/{id}/${name}`,
+      summary,
+      tags: ['transitions'],
+      roles,
+      params: IdParams,
+      body,
+      responses: {
+        200: { description: 'The exception after the transition', schema: ExceptionView },
+        403: { description: 'Not yours to do' },
+        404: { description: 'Unknown id' },
+        409: { description: 'Conflicting state, e.g. claimed by someone else or already resolved' },
+        422: { description: 'A bad value, e.g. an unknown value event or an inactive person' },
+      },
+      handler: async ({ params, body: parsed, principal }) => {
+        const args = await toArgs(parsed, actorOf(principal));
+        return exceptionView(await transition(deps, principal, params.id, update, args));
+      },
+    });
+
+  const reason = z.string().trim().min(1, 'say why').max(2000);
+  const optionalBody = z.strictObject({ reason: reason.optional() }).default({});
+  act('claim', 'Claim it: one claimant at a time (409 if someone else holds it)', workers, z.strictObject({}).default({}), msg.claimException, (_b, actor) => ({ actor }));
+  act('release', 'Release a claim back to the queue', workers, optionalBody, msg.releaseException, (b, actor) => ({ actor, reason: b.reason }));
+  act('reassign', 'Give it to another active person (owner or manager)', ['owner', 'manager'], z.strictObject({ to: PersonId, reason }), msg.reassignException, async (b, actor) => {
+    const person = await ledger.selectFrom('people').select('status').where('id', '=', b.to).executeTakeFirst();
+    return { actor, to: b.to, toStatus: person?.status, reason: b.reason };
+  });
+  act(
+    'resolve',
+    'Resolve it with a code, a note and optionally a value event from the template',
+    workers,
+    z.strictObject({ code: ResolutionCode, note: z.string().max(5000).optional(), valueEvent: z.string().max(64).optional() }),
+    msg.resolveException,
+    (b, actor) => ({ actor, ...b }),
+  );
+  act('dismiss', 'Dismiss it with a reason (owner or manager)', ['owner', 'manager'], z.strictObject({ reason }), msg.dismissException, (b, actor) => ({ actor, reason: b.reason }));
+  act('comments', 'Add a comment (a claimant comment renews the claim lease)', [...workers, 'integration'], z.strictObject({ text: z.string().trim().min(1).max(5000) }), msg.commentOnException, (b, actor) => ({ actor, text: b.text }));
+  act('escalate', 'Escalate by hand to the next step of the chain', workers, z.strictObject({ reason }), msg.escalateException, (b, actor) => ({ actor, reason: b.reason }));
+  act(
+    'snooze',
+    'Snooze until a time; the SLA clocks pause meanwhile (owner or manager)',
+    ['owner', 'manager'],
+    z.strictObject({ until: z.iso.datetime({ offset: true }), reason: reason.optional() }),
+    msg.snoozeException,
+    (b, actor) => ({ actor, until: Date.parse(b.until), reason: b.reason }),
+  );
+
+  routes.route({
+    method: 'get',
+    path: '/api/v1/me/inbox',
+    summary: 'Assignments and escalations that reached you, newest first, with why',
+    tags: ['exceptions'],
+    roles: anyRole,
+    query: z.strictObject({ ...PageQuery }),
+    responses: {
+      200: {
+        description: 'Inbox entries',
+        schema: pageOf(z.object({ exceptionId: z.string(), kind: z.string(), level: z.number(), reason: z.string(), at: z.string(), title: z.string(), status: z.string(), severity: z.string(), owner: z.string().nullable(), claimant: z.string().nullable() })),
+      },
+    },
+    handler: async ({ query, principal }) => {
+      const after = decodeCursor(query.cursor, z.object({ id: z.number().int() }));
+      const { rows, more } = await inboxOf(ledger, principal.sub, after?.id, query.limit);
+      return {
+        items: rows.map((r) => ({ exceptionId: r.exception_id, kind: r.kind, level: r.level, reason: r.reason, at: new Date(r.at).toISOString(), title: r.title, status: r.status, severity: r.severity, owner: r.owner, claimant: r.claimant })),
+        nextCursor: more ? encodeCursor({ id: rows.at(-1)!.id }) : null,
+      };
+    },
+  });
+
+  routes.route({
+    method: 'get',
+    path: '/api/v1/quarantine',
+    summary: 'Intakes refused at the door, with their reasons: nothing rejected is lost',
+    tags: ['exceptions'],
+    roles: ['integration', 'operator', 'manager', 'admin'],
+    query: z.strictObject({ capability: z.string().max(64).optional(), sourceKey: z.string().max(200).optional(), ...PageQuery }),
+    responses: {
+      200: {
+        description: 'Quarantined intakes',
+        schema: pageOf(z.object({ id: z.number(), receivedAt: z.string(), actor: z.string(), capability: z.string().nullable(), region: z.string().nullable(), type: z.string().nullable(), sourceKey: z.string().nullable(), reasons: z.unknown(), body: z.unknown() })),
+      },
+    },
+    handler: async ({ query }) => {
+      const after = decodeCursor(query.cursor, z.object({ id: z.number().int() }));
+      const { rows, more } = await listQuarantine(ledger, { capability: query.capability, sourceKey: query.sourceKey, beforeId: after?.id, limit: query.limit });
+      return {
+        items: rows.map((r) => ({ id: r.id, receivedAt: new Date(r.received_at).toISOString(), actor: r.actor, capability: r.capability, region: r.region, type: r.type, sourceKey: r.source_key, reasons: JSON.parse(r.reasons) as unknown, body: JSON.parse(r.body) as unknown })),
+        nextCursor: more ? encodeCursor({ id: rows.at(-1)!.id }) : null,
+      };
+    },
+  });
+}

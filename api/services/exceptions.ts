@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { checkPayload } from '../../domain/contract.js';
+import { exceptionId, ExceptionIntake, isClosed, type Actor } from '../../domain/exception.js';
+import type { Principal } from '../../domain/principal.js';
+import { getCapability, getRollout, listCapabilities, listRollouts } from '../../ledger/catalog.js';
+import type { LedgerDb } from '../../ledger/db.js';
+import { getExceptionState, quarantine } from '../../ledger/exceptions.js';
+import * as msg from '../../workflows/exception/messages.js';
+import { exceptionWorkflow } from '../../workflows/exception/workflow.js';
+import { AppError, fieldErrors, fromTemporal } from '../errors.js';
+import { assertScope } from '../scope.js';
+import type { TemporalDeps } from './temporal.js';
+
+export type ExceptionDeps = TemporalDeps & { ledger: LedgerDb };
+
+/** A refused intake is kept in the quarantine before the caller hears the refusal. */
+async function refuse(deps: ExceptionDeps, principal: Principal, body: unknown, error: AppError): Promise<never> {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 200) : undefined);
+  const id = await quarantine(deps.ledger, {
+    actor: principal.sub,
+    capability: text(b.capability),
+    region: text(b.region),
+    type: text(b.type),
+    sourceKey: text(b.sourceKey),
+    reasons: error.extra.errors ?? [{ path: '(root)', message: error.message }],
+    body,
+    at: Date.now(),
+  });
+  error.extra.quarantineId = id;
+  throw error;
+}
+
+/**
+ * Intake: the envelope, the region's rollout and the type's input contract are checked here; the
+ * workflow ID `exception:<capability>:<sourceKey>` makes duplicates return the existing exception.
+ */
+export async function raiseException(deps: ExceptionDeps, principal: Principal, body: unknown): Promise<{ created: boolean; state: msg.ExceptionState }> {
+  const parsed = ExceptionIntake.safeParse(body);
+  if (!parsed.success) return refuse(deps, principal, body, new AppError('BAD_REQUEST', 'The intake envelope is invalid.', { errors: fieldErrors(parsed.error) }));
+  const intake = parsed.data;
+  assertScope(principal, intake.capability, intake.region);
+
+  const capability = await getCapability(deps.ledger, intake.capability);
+  if (!capability) {
+    const known = (await listCapabilities(deps.ledger)).map((c) => c.id);
+    return refuse(deps, principal, body, new AppError('UNPROCESSABLE', `Unknown capability ${intake.capability}; known: ${known.join(', ') || 'none'}.`, {
+      errors: [{ path: 'capability', message: `unknown; known: ${known.join(', ') || 'none'}` }],
+    }));
+  }
+  const rollout = await getRollout(deps.ledger, intake.capability, intake.region);
+  if (!rollout) {
+    const known = (await listRollouts(deps.ledger, intake.capability)).map((r) => r.region);
+    return refuse(deps, principal, body, new AppError('UNPROCESSABLE', `${intake.capability} is not rolled out to ${intake.region}; rolled out: ${known.join(', ') || 'none'}.`, {
+      errors: [{ path: 'region', message: `not rolled out; known: ${known.join(', ') || 'none'}` }],
+    }));
+  }
+  const effective = rollout.effective;
+  const type = effective.exceptionTypes.find((t) => t.id === intake.type);
+  if (!type) {
+    const known = effective.exceptionTypes.map((t) => t.id);
+    return refuse(deps, principal, body, new AppError('UNPROCESSABLE', `Unknown exception type ${intake.type}; known: ${known.join(', ')}.`, {
+      errors: [{ path: 'type', message: `unknown; known: ${known.join(', ')}` }],
+    }));
+  }
+  const violations = checkPayload(type, effective.localFields, intake.payload, new Date());
+  if (violations.length) {
+    return refuse(deps, principal, body, new AppError('UNPROCESSABLE', `The payload breaks the input contract of ${type.id} in ${intake.region}.`, { errors: violations }));
+  }
+
+  const id = exceptionId(intake.capability, intake.sourceKey);
+  const existing = await getExceptionState(deps.ledger, id);
+  if (existing && isClosed(existing.status)) return { created: false, state: existing };
+
+  const severity = intake.severity ?? type.defaultSeverity;
+  const channel = effective.notifications.channel;
+  const input: msg.ExceptionInput = {
+    id,
+    intakeId: randomUUID(),
+    capability: intake.capability,
+    region: intake.region,
+    type: type.id,
+    area: type.area,
+    severity,
+    title: intake.title,
+    confidence: intake.confidence ?? null,
+    sourceRefs: intake.sourceRefs,
+    qualityChecks: intake.qualityChecks,
+    payload: intake.payload,
+    policy: effective.slaPolicies[severity],
+    valueEvents: effective.valueEvents.map((v) => v.id),
+    webhook: channel === 'none' ? null : channel.webhook,
+    raisedBy: principal.sub,
+  };
+  try {
+    const outcome = await deps.client.workflow.executeUpdateWithStart(msg.intake, {
+      args: [{ intakeId: input.intakeId }],
+      startWorkflowOperation: new WithStartWorkflowOperation(exceptionWorkflow, {
+        workflowId: id,
+        taskQueue: deps.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        // A closed exception is never reopened by a late duplicate; it is returned as it stands.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      }),
+    });
+    return { created: outcome.created === true, state: outcome.state };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError) {
+      const closed = await getExceptionState(deps.ledger, id);
+      if (closed) return { created: false, state: closed };
+    }
+    throw fromTemporal(err);
+  }
+}
+
+/** The exception as the ledger has it (read-your-writes: every transition is recorded before it returns). */
+export async function requireException(deps: ExceptionDeps, principal: Principal, id: string): Promise<msg.ExceptionState> {
+  const state = await getExceptionState(deps.ledger, id);
+  if (!state) throw new AppError('NOT_FOUND', `No exception ${id}.`);
+  assertScope(principal, state.capability, state.region);
+  return state;
+}
+
+export const actorOf = (principal: Principal): Actor => ({ id: principal.sub, roles: principal.roles });
+
+/** Runs one transition update; a closed workflow answers 409 rather than 404. */
+export async function transition<A>(
+  deps: ExceptionDeps,
+  principal: Principal,
+  id: string,
+  update: import('@temporalio/common').UpdateDefinition<msg.Outcome, [A]>,
+  args: A,
+): Promise<msg.ExceptionState> {
+  const current = await requireException(deps, principal, id);
+  if (isClosed(current.status)) throw new AppError('CONFLICT', `The exception is already ${current.status}.`, { exceptionStatus: current.status });
+  try {
+    const outcome = await deps.client.workflow.getHandle(id).executeUpdate(update, { args: [args] });
+    return outcome.state;
+  } catch (err) {
+    const mapped = fromTemporal(err);
+    if (mapped instanceof AppError && mapped.code === 'NOT_FOUND') {
+      const after = await getExceptionState(deps.ledger, id);
+      if (after && isClosed(after.status)) throw new AppError('CONFLICT', `The exception is already ${after.status}.`, { exceptionStatus: after.status });
+    }
+    throw mapped;
+  }
+}

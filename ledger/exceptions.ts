@@ -1,0 +1,210 @@
+import { sql } from 'kysely';
+import type { Route } from '../domain/exception.js';
+import type { ExceptionEvent, ExceptionState, Notification } from '../workflows/exception/messages.js';
+import type { LedgerDb } from './db.js';
+
+/** Writes one transition: the current-state row (if newer), its events and inbox entries, atomically. */
+export async function recordTransition(db: LedgerDb, state: ExceptionState, events: ExceptionEvent[], notifications: Notification[]): Promise<void> {
+  const closedAt = state.resolution?.at ?? state.dismissal?.at ?? null;
+  const row = {
+    id: state.id,
+    capability: state.capability,
+    region: state.region,
+    type: state.type,
+    area: state.area,
+    severity: state.severity,
+    title: state.title,
+    status: state.status,
+    owner: state.owner,
+    claimant: state.claimant,
+    escalation_level: state.escalationLevel,
+    confidence: state.confidence,
+    claim_by: state.claimBy,
+    resolve_by: state.resolveBy,
+    lease_until: state.leaseUntil,
+    snoozed_until: state.snoozedUntil,
+    created_at: state.createdAt,
+    updated_at: state.updatedAt,
+    closed_at: closedAt,
+    resolution_code: state.resolution?.code ?? null,
+    value_event: state.resolution?.valueEvent ?? null,
+    seq: state.seq,
+    state: JSON.stringify(state),
+  };
+  await db.transaction().execute(async (tx) => {
+    await tx
+      .insertInto('exceptions')
+      .values(row)
+      .onConflict((oc) => oc.column('id').doUpdateSet(row).where('exceptions.seq', '<', state.seq))
+      .execute();
+    if (events.length) {
+      await tx
+        .insertInto('exception_events')
+        .values(
+          events.map((e) => ({
+            exception_id: state.id,
+            seq: e.seq,
+            at: e.at,
+            actor: e.actor,
+            action: e.action,
+            from_value: e.from,
+            to_value: e.to,
+            reason: e.reason,
+            detail: JSON.stringify(e.detail ?? {}),
+          })),
+        )
+        .onConflict((oc) => oc.columns(['exception_id', 'seq']).doNothing())
+        .execute();
+    }
+    if (notifications.length) {
+      await tx
+        .insertInto('inbox')
+        .values(notifications.map((n) => ({ person: n.person, exception_id: state.id, seq: n.seq, kind: n.kind, level: n.level, reason: n.reason, at: n.at })))
+        .onConflict((oc) => oc.columns(['exception_id', 'seq', 'person', 'kind']).doNothing())
+        .execute();
+    }
+  });
+}
+
+export async function getExceptionState(db: LedgerDb, id: string): Promise<ExceptionState | undefined> {
+  const row = await db.selectFrom('exceptions').select('state').where('id', '=', id).executeTakeFirst();
+  return row && (JSON.parse(row.state) as ExceptionState);
+}
+
+export interface ExceptionFilter {
+  status?: string[];
+  owner?: string;
+  claimant?: string;
+  capability?: string;
+  region?: string;
+  area?: string;
+  type?: string;
+  severity?: string;
+  escalated?: boolean;
+  overdue?: boolean;
+  /** capability:region pairs the caller may see; undefined means all. */
+  scope?: string[];
+  sort: 'created' | 'deadline';
+  after?: { key: number; id: string };
+  limit: number;
+  now: number;
+}
+
+/** Keyset pagination over (sort key, id), so pages stay stable while exceptions change. */
+export async function listExceptions(db: LedgerDb, f: ExceptionFilter) {
+  const sortColumn = f.sort === 'deadline' ? 'claim_by' : 'created_at';
+  let q = db.selectFrom('exceptions').select(['state', 'claim_by', 'created_at', 'id']);
+  if (f.status?.length) q = q.where('status', 'in', f.status);
+  if (f.owner) q = q.where('owner', '=', f.owner);
+  if (f.claimant) q = q.where('claimant', '=', f.claimant);
+  if (f.capability) q = q.where('capability', '=', f.capability);
+  if (f.region) q = q.where('region', '=', f.region);
+  if (f.area) q = q.where('area', '=', f.area);
+  if (f.type) q = q.where('type', '=', f.type);
+  if (f.severity) q = q.where('severity', '=', f.severity);
+  if (f.escalated !== undefined) q = q.where('escalation_level', f.escalated ? '>' : '=', 0);
+  if (f.overdue !== undefined) {
+    const overdue = sql<boolean>`(status = 'open' and claim_by < ${f.now}) or (status in ('open', 'claimed') and resolve_by < ${f.now})`;
+    q = f.overdue ? q.where(overdue) : q.where(sql<boolean>`not (${overdue})`);
+  }
+  if (f.scope) {
+    const pairs = f.scope.map((entry) => entry.split(':') as [string, string]);
+    q = q.where((eb) =>
+      eb.or(
+        pairs.map(([cap, region]) =>
+          eb.and([...(cap === '*' ? [] : [eb('capability', '=', cap)]), ...(region === '*' ? [] : [eb('region', '=', region)])]),
+        ),
+      ),
+    );
+  }
+  if (f.after) {
+    const { key, id } = f.after;
+    q = f.sort === 'deadline'
+      ? q.where((eb) => eb.or([eb(sortColumn, '>', key), eb.and([eb(sortColumn, '=', key), eb('id', '>', id)])]))
+      : q.where((eb) => eb.or([eb(sortColumn, '<', key), eb.and([eb(sortColumn, '=', key), eb('id', '<', id)])]));
+  }
+  const direction = f.sort === 'deadline' ? 'asc' : 'desc';
+  const rows = await q.orderBy(sortColumn, direction).orderBy('id', direction).limit(f.limit + 1).execute();
+  const page = rows.slice(0, f.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((r) => JSON.parse(r.state) as ExceptionState),
+    next: rows.length > f.limit && last ? { key: f.sort === 'deadline' ? last.claim_by : last.created_at, id: last.id } : null,
+  };
+}
+
+export async function timeline(db: LedgerDb, id: string) {
+  return db.selectFrom('exception_events').selectAll().where('exception_id', '=', id).orderBy('seq').execute();
+}
+
+export async function inboxOf(db: LedgerDb, person: string, beforeId: number | undefined, limit: number) {
+  let q = db
+    .selectFrom('inbox')
+    .innerJoin('exceptions', 'exceptions.id', 'inbox.exception_id')
+    .select(['inbox.id', 'inbox.exception_id', 'inbox.kind', 'inbox.level', 'inbox.reason', 'inbox.at', 'exceptions.title', 'exceptions.status', 'exceptions.severity', 'exceptions.owner', 'exceptions.claimant'])
+    .where('inbox.person', '=', person)
+    .orderBy('inbox.id', 'desc')
+    .limit(limit + 1);
+  if (beforeId !== undefined) q = q.where('inbox.id', '<', beforeId);
+  const rows = await q.execute();
+  return { rows: rows.slice(0, limit), more: rows.length > limit };
+}
+
+export async function quarantine(db: LedgerDb, entry: { actor: string; capability?: string; region?: string; type?: string; sourceKey?: string; reasons: unknown; body: unknown; at: number }) {
+  const { id } = await db
+    .insertInto('quarantine')
+    .values({
+      received_at: entry.at,
+      actor: entry.actor,
+      capability: entry.capability ?? null,
+      region: entry.region ?? null,
+      type: entry.type ?? null,
+      source_key: entry.sourceKey ?? null,
+      reasons: JSON.stringify(entry.reasons),
+      body: JSON.stringify(entry.body),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return id;
+}
+
+export async function listQuarantine(db: LedgerDb, f: { capability?: string; sourceKey?: string; beforeId?: number; limit: number }) {
+  let q = db.selectFrom('quarantine').selectAll().orderBy('id', 'desc').limit(f.limit + 1);
+  if (f.capability) q = q.where('capability', '=', f.capability);
+  if (f.sourceKey) q = q.where('source_key', '=', f.sourceKey);
+  if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId);
+  const rows = await q.execute();
+  return { rows: rows.slice(0, f.limit), more: rows.length > f.limit };
+}
+
+/**
+ * Who an exception goes to now: the cell's owner if active, else its backup if active, else nobody
+ * (unowned). Chains keep only people who can still act.
+ */
+export async function readRoute(db: LedgerDb, capability: string, region: string, area: string, currentOwner: string | null): Promise<{ route: Route; currentOwnerActive: boolean }> {
+  const cell = await db.selectFrom('ownership_cells').selectAll().where('capability', '=', capability).where('region', '=', region).where('area', '=', area).executeTakeFirst();
+  const escalation = cell ? (JSON.parse(cell.escalation) as string[]) : [];
+  const ids = [...new Set([cell?.owner, cell?.backup, currentOwner, ...escalation].filter((x): x is string => Boolean(x)))];
+  const people = ids.length ? await db.selectFrom('people').select(['id', 'status', 'manager_id']).where('id', 'in', ids).execute() : [];
+  const byId = new Map(people.map((p) => [p.id, p]));
+  const active = (id: string | null | undefined) => Boolean(id && byId.get(id)?.status === 'active');
+  const owner = active(cell?.owner) ? cell!.owner : active(cell?.backup) ? cell!.backup : null;
+  const ownerSource: Route['ownerSource'] = owner === null ? 'unowned' : owner === cell?.owner ? 'owner' : 'backup';
+  const managerSource = cell?.owner ?? currentOwner;
+  let managerOfOwner: string | null = (managerSource && byId.get(managerSource)?.manager_id) || null;
+  if (managerOfOwner) {
+    const manager = await db.selectFrom('people').select(['status']).where('id', '=', managerOfOwner).executeTakeFirst();
+    if (manager?.status !== 'active') managerOfOwner = null;
+  }
+  return {
+    route: {
+      owner,
+      ownerSource,
+      backup: active(cell?.backup) && cell?.backup !== owner ? cell!.backup : null,
+      escalation: escalation.filter((id) => active(id)),
+      managerOfOwner,
+      matrixVersion: cell?.version ?? 0,
+    },
+    currentOwnerActive: active(currentOwner),
+  };
+}

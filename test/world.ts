@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import YAML from 'yaml';
+import { expect } from 'vitest';
+import { http } from './http.js';
+import type { Stack } from './stack.js';
+
+/** SLAs in seconds, so escalation can be watched in a test. */
+export const fastPolicy = {
+  claimWithin: '2s',
+  resolveWithin: '20s',
+  claimLease: '3s',
+  escalation: [
+    { after: '1s', notify: 'backup' },
+    { after: '2s', notify: 'escalation[0]' },
+    { after: '3s', notify: 'manager-of-owner' },
+  ],
+  repeat: { every: '2s', times: 2 },
+};
+
+export const slowPolicy = { ...fastPolicy, claimWithin: '1h', resolveWithin: '2h', claimLease: '1h' };
+
+/**
+ * A capability `po-test` (the shipped PO Assist template with chosen SLAs), rolled out to NA, with a
+ * manager, an owner, a backup, a chain and two operators.
+ */
+export async function buildWorld(stack: Stack, options: { policy?: object; id?: string } = {}) {
+  const id = options.id ?? 'po-test';
+  const template = YAML.parse(readFileSync('templates/po-assist.yaml', 'utf8')) as Record<string, any>;
+  template.id = id;
+  const policy = options.policy ?? slowPolicy;
+  template.slaPolicies = { critical: policy, high: policy, medium: policy, low: policy };
+  const admin = await stack.token('root', 'admin');
+  const put = await http(`${stack.url}/api/v1/capabilities/${id}`, { method: 'PUT', token: admin, body: template });
+  expect(put.status, JSON.stringify(put.body)).toBeLessThan(300);
+  await http(`${stack.url}/api/v1/capabilities/${id}/regions/NA`, { method: 'PUT', token: admin, body: {} });
+  const people: Array<[string, string | null, string[]]> = [
+    ['grace', null, ['manager']],
+    ['priya', 'grace', ['owner']],
+    ['li', 'grace', ['operator']],
+    ['dana', 'grace', ['owner']],
+    ['olivia', 'dana', ['operator']],
+    ['omar', 'dana', ['operator']],
+  ];
+  for (const [pid, managerId, roles] of people) {
+    const res = await http(`${stack.url}/api/v1/people/${pid}`, { method: 'PUT', token: admin, body: { name: pid, email: `${pid}@example.com`, managerId, roles } });
+    expect(res.status).toBeLessThan(300);
+  }
+  for (const area of ['business-rules', 'model-retraining', 'exception-queue', 'adoption-training']) {
+    const res = await http(`${stack.url}/api/v1/capabilities/${id}/ownership/NA/${area}`, {
+      method: 'PUT',
+      token: admin,
+      body: { owner: 'priya', backup: 'li', escalation: ['dana'], reason: 'test world' },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+  }
+  return {
+    capability: id,
+    admin,
+    integration: await stack.token('erp', 'integration'),
+    olivia: await stack.token('olivia', 'operator'),
+    omar: await stack.token('omar', 'operator'),
+    priya: await stack.token('priya', 'owner'),
+    grace: await stack.token('grace', 'manager'),
+  };
+}
+
+let counter = 0;
+/** A valid price-variance intake for po-test in NA. */
+export function priceVariance(capability = 'po-test', overrides: Record<string, unknown> = {}) {
+  counter += 1;
+  return {
+    capability,
+    region: 'NA',
+    type: 'price-variance',
+    sourceKey: `PO-${Date.now()}-${counter}-${Math.random().toString(36).slice(2, 8)}`,
+    title: 'Unit price 12% above contract for SKU BRK-2210',
+    confidence: 0.42,
+    sourceRefs: [{ system: 'erp', record: 'PO-00123456', field: 'unitPrice', value: 11.2 }],
+    qualityChecks: [{ name: 'price-outlier', passed: false, detail: '12% above contract' }],
+    payload: {
+      poNumber: 'PO-00123456',
+      supplierId: 'SUP-0042',
+      sku: 'BRK-2210',
+      quantity: 400,
+      unitPrice: 11.2,
+      currency: 'USD',
+      contractPrice: 10.0,
+      variancePct: 12,
+      recommendedAction: 'switch-supplier',
+      modelVersion: 'po-rec-2.3.1',
+      priceCheckedAt: new Date().toISOString(),
+    },
+    ...overrides,
+  };
+}
+
+export const path = (id: string) => encodeURIComponent(id);
+
+/** Polls until `check` passes or the time is up; escalations are timer-driven. */
+export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!check(value)) {
+    if (Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 200));
+    value = await read();
+  }
+  return value;
+}

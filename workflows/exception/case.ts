@@ -1,0 +1,293 @@
+import { durationMs } from '../../domain/duration.js';
+import {
+  escalationReason,
+  escalationTarget,
+  isClosed,
+  type Actor,
+  type BreachKind,
+  type Route,
+} from '../../domain/exception.js';
+import type { ExceptionEvent, ExceptionInput, ExceptionState, Notification } from './messages.js';
+
+const SYSTEM = 'system';
+
+/**
+ * One exception's state and rules, free of Temporal: the workflow feeds it messages and the clock,
+ * and records what it drains. Times are epoch milliseconds.
+ */
+export class ExceptionCase {
+  readonly state: ExceptionState;
+  private events: ExceptionEvent[] = [];
+  private notifications: Notification[] = [];
+
+  constructor(input: ExceptionInput, now: number) {
+    this.state = input.carried ?? {
+      id: input.id,
+      capability: input.capability,
+      region: input.region,
+      type: input.type,
+      area: input.area,
+      severity: input.severity,
+      title: input.title,
+      confidence: input.confidence,
+      sourceRefs: input.sourceRefs,
+      qualityChecks: input.qualityChecks,
+      payload: input.payload,
+      policy: input.policy,
+      valueEvents: input.valueEvents,
+      webhook: input.webhook,
+      status: 'open',
+      route: null,
+      owner: null,
+      ownerSource: 'unowned',
+      claimant: null,
+      claimedAt: null,
+      escalationLevel: 0,
+      escalations: [],
+      breaches: [],
+      claimBy: now + durationMs(input.policy.claimWithin),
+      resolveBy: now + durationMs(input.policy.resolveWithin),
+      leaseUntil: null,
+      snoozedUntil: null,
+      snoozedAt: null,
+      comments: [],
+      resolution: null,
+      dismissal: null,
+      raisedBy: input.raisedBy,
+      createdAt: now,
+      updatedAt: now,
+      seq: 0,
+    };
+  }
+
+  get surfaced(): boolean {
+    return this.state.route !== null;
+  }
+
+  /** Hands over what happened since the last drain, for the ledger and notifications. */
+  drain(): { events: ExceptionEvent[]; notifications: Notification[] } {
+    const drained = { events: this.events, notifications: this.notifications };
+    this.events = [];
+    this.notifications = [];
+    return drained;
+  }
+
+  surface(route: Route, now: number): void {
+    const s = this.state;
+    s.route = route;
+    s.owner = route.owner;
+    s.ownerSource = route.ownerSource;
+    this.record(now, s.raisedBy, 'surfaced', null, 'open', null, { owner: route.owner, ownerSource: route.ownerSource, matrixVersion: route.matrixVersion });
+    if (route.owner) {
+      this.notify(route.owner, 'assigned', `assigned to you as ${route.ownerSource} of ${s.area} in ${s.region}`, now);
+    } else {
+      // Never dropped: an exception nobody owns escalates at once along the chain or to a manager.
+      this.escalate(now, 'manual', 'no active owner or backup in the matrix', SYSTEM);
+    }
+  }
+
+  claim(actor: Actor, now: number): void {
+    const s = this.state;
+    if (s.claimant === actor.id) return this.progress(now);
+    s.status = 'claimed';
+    s.claimant = actor.id;
+    s.claimedAt = now;
+    s.leaseUntil = now + durationMs(s.policy.claimLease);
+    s.breaches = s.breaches.filter((b) => b.kind !== 'claim');
+    this.record(now, actor.id, 'claimed', 'open', 'claimed', null);
+  }
+
+  release(actor: Actor, reason: string | null, now: number): void {
+    this.returnToQueue(now);
+    this.record(now, actor.id, 'released', 'claimed', 'open', reason);
+  }
+
+  reassign(actor: Actor, to: string, reason: string, now: number): void {
+    const s = this.state;
+    const from = s.owner;
+    s.owner = to;
+    s.ownerSource = 'reassigned';
+    this.record(now, actor.id, 'reassigned', from, to, reason);
+    this.notify(to, 'reassigned', `reassigned to you by ${actor.id}: ${reason}`, now);
+  }
+
+  resolve(actor: Actor, code: string, note: string | null, valueEvent: string | null, now: number): void {
+    const s = this.state;
+    const from = s.status;
+    s.status = 'resolved';
+    s.resolution = { code, note, valueEvent, by: actor.id, at: now };
+    this.closeClocks();
+    this.record(now, actor.id, 'resolved', from, 'resolved', note, { code, valueEvent });
+  }
+
+  dismiss(actor: Actor, reason: string, now: number): void {
+    const s = this.state;
+    const from = s.status;
+    s.status = 'dismissed';
+    s.dismissal = { reason, by: actor.id, at: now };
+    this.closeClocks();
+    this.record(now, actor.id, 'dismissed', from, 'dismissed', reason);
+  }
+
+  comment(actor: Actor, text: string, now: number): void {
+    this.state.comments.push({ at: now, by: actor.id, text });
+    if (this.state.claimant === actor.id) this.progress(now);
+    this.record(now, actor.id, 'commented', null, null, text);
+  }
+
+  snooze(actor: Actor, until: number, reason: string | null, now: number): void {
+    const s = this.state;
+    if (s.snoozedUntil === null) s.snoozedAt = now;
+    s.snoozedUntil = until;
+    this.record(now, actor.id, 'snoozed', null, new Date(until).toISOString(), reason);
+  }
+
+  escalateByHand(actor: Actor, reason: string, now: number): void {
+    this.escalate(now, 'manual', reason, actor.id);
+  }
+
+  /** The matrix or the directory changed: keep the owner unless they can no longer act. */
+  reroute(route: Route, currentOwnerActive: boolean, actor: string, reason: string, now: number): void {
+    const s = this.state;
+    s.route = route;
+    if (isClosed(s.status)) return;
+    const keepManualOwner = s.ownerSource === 'reassigned' && currentOwnerActive;
+    if (keepManualOwner || (s.owner === route.owner && currentOwnerActive)) return;
+    const from = s.owner;
+    s.owner = route.owner;
+    s.ownerSource = route.ownerSource;
+    this.record(now, actor, 'owner-changed', from, route.owner, reason);
+    if (route.owner) this.notify(route.owner, 'assigned', `now yours: ${reason}`, now);
+    else this.escalate(now, 'manual', `no active owner after ${reason}`, actor);
+  }
+
+  releaseClaimOf(person: string, actor: string, reason: string, now: number): void {
+    if (this.state.claimant !== person || this.state.status !== 'claimed') return;
+    this.returnToQueue(now);
+    this.record(now, actor, 'released', 'claimed', 'open', reason);
+  }
+
+  /** Applies every deadline that has fallen due by `now`. */
+  tick(now: number): void {
+    const s = this.state;
+    if (isClosed(s.status)) return;
+    if (s.snoozedUntil !== null) {
+      if (now < s.snoozedUntil) return;
+      this.endSnooze(s.snoozedUntil);
+    }
+    if (s.status === 'open' && now >= s.claimBy && !s.breaches.some((b) => b.kind === 'claim')) {
+      s.breaches.push({ kind: 'claim', at: s.claimBy, step: 0, repeats: 0 });
+    }
+    if (now >= s.resolveBy && !s.breaches.some((b) => b.kind === 'resolve')) {
+      s.breaches.push({ kind: 'resolve', at: s.resolveBy, step: 0, repeats: 0 });
+    }
+    if (s.status === 'claimed' && s.leaseUntil !== null && now >= s.leaseUntil) {
+      const due = s.leaseUntil;
+      const claimant = s.claimant;
+      this.returnToQueue(now);
+      this.record(now, SYSTEM, 'lease-expired', 'claimed', 'open', `${claimant} made no progress for ${s.policy.claimLease}`);
+      this.escalate(now, 'lease', `claim lease of ${claimant} expired`, SYSTEM, due);
+    }
+    const steps = s.policy.escalation;
+    for (const breach of s.breaches) {
+      for (let due = this.stepDue(breach); due !== null && now >= due; due = this.stepDue(breach)) {
+        if (breach.step < steps.length) {
+          const step = steps[breach.step]!;
+          breach.step += 1;
+          this.escalateTo(escalationTarget(step, s.route ?? emptyRoute), now, due, breach.kind, escalationReason(breach.kind, breach.step, steps.length, now - breach.at), SYSTEM, true);
+        } else {
+          breach.repeats += 1;
+          const last = steps[steps.length - 1]!;
+          this.escalateTo(escalationTarget(last, s.route ?? emptyRoute), now, due, breach.kind, `${breach.kind} SLA still lapsed: reminder ${breach.repeats} of ${s.policy.repeat?.times}`, SYSTEM, false);
+        }
+      }
+    }
+  }
+
+  /** When the workflow must next look at its clocks; null when nothing is pending. */
+  nextWakeAt(): number | null {
+    const s = this.state;
+    if (isClosed(s.status)) return null;
+    if (s.snoozedUntil !== null) return s.snoozedUntil;
+    const times: number[] = [];
+    if (s.status === 'open' && !s.breaches.some((b) => b.kind === 'claim')) times.push(s.claimBy);
+    if (!s.breaches.some((b) => b.kind === 'resolve')) times.push(s.resolveBy);
+    if (s.status === 'claimed' && s.leaseUntil !== null) times.push(s.leaseUntil);
+    for (const breach of s.breaches) {
+      const due = this.stepDue(breach);
+      if (due !== null) times.push(due);
+    }
+    return times.length ? Math.min(...times) : null;
+  }
+
+  private stepDue(breach: { at: number; step: number; repeats: number }): number | null {
+    const steps = this.state.policy.escalation;
+    if (breach.step < steps.length) return breach.at + durationMs(steps[breach.step]!.after);
+    const repeat = this.state.policy.repeat;
+    if (!repeat || breach.repeats >= repeat.times) return null;
+    return breach.at + durationMs(steps[steps.length - 1]!.after) + durationMs(repeat.every) * (breach.repeats + 1);
+  }
+
+  private escalate(now: number, kind: BreachKind, reason: string, actor: string, dueAt = now): void {
+    const steps = this.state.policy.escalation;
+    const index = Math.min(this.state.escalationLevel, steps.length - 1);
+    const target = escalationTarget(steps[index]!, this.state.route ?? emptyRoute);
+    this.escalateTo(target, now, dueAt, kind, `${reason}; ${escalationReason(kind, index + 1, steps.length, now - dueAt)}`, actor, true);
+  }
+
+  private escalateTo(target: string | null, now: number, dueAt: number, kind: string, reason: string, actor: string, raise: boolean): void {
+    const s = this.state;
+    if (raise) s.escalationLevel += 1;
+    s.escalations.push({ level: s.escalationLevel, at: now, target, reason, kind, dueAt });
+    this.record(now, actor, 'escalated', String(s.escalationLevel - (raise ? 1 : 0)), String(s.escalationLevel), reason, { target, kind, dueAt: new Date(dueAt).toISOString() });
+    if (target) this.notify(target, 'escalated', reason, now);
+  }
+
+  private returnToQueue(now: number): void {
+    const s = this.state;
+    s.status = 'open';
+    s.claimant = null;
+    s.claimedAt = null;
+    s.leaseUntil = null;
+    // A released exception gets a fresh claim window; the resolve clock keeps running.
+    s.claimBy = now + durationMs(s.policy.claimWithin);
+    s.breaches = s.breaches.filter((b) => b.kind !== 'claim');
+  }
+
+  private progress(now: number): void {
+    this.state.leaseUntil = now + durationMs(this.state.policy.claimLease);
+  }
+
+  private endSnooze(at: number): void {
+    const s = this.state;
+    const paused = at - (s.snoozedAt ?? at);
+    s.claimBy += paused;
+    s.resolveBy += paused;
+    if (s.leaseUntil !== null) s.leaseUntil += paused;
+    for (const breach of s.breaches) breach.at += paused;
+    s.snoozedUntil = null;
+    s.snoozedAt = null;
+    this.record(at, SYSTEM, 'snooze-ended', null, null, `clocks resumed after ${Math.round(paused / 1000)}s`);
+  }
+
+  private closeClocks(): void {
+    const s = this.state;
+    s.leaseUntil = null;
+    s.breaches = [];
+    s.snoozedUntil = null;
+    s.snoozedAt = null;
+  }
+
+  private record(at: number, actor: string, action: string, from: string | null, to: string | null, reason: string | null, detail?: Record<string, unknown>): void {
+    const s = this.state;
+    s.seq += 1;
+    s.updatedAt = at;
+    this.events.push({ seq: s.seq, at, actor, action, from, to, reason, ...(detail ? { detail } : {}) });
+  }
+
+  private notify(person: string, kind: Notification['kind'], reason: string, at: number): void {
+    this.notifications.push({ seq: this.state.seq, person, kind, level: this.state.escalationLevel, reason, at });
+  }
+}
+
+const emptyRoute: Route = { owner: null, ownerSource: 'unowned', backup: null, escalation: [], managerOfOwner: null, matrixVersion: 0 };

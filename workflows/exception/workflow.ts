@@ -1,0 +1,118 @@
+import type { UpdateDefinition } from '@temporalio/common';
+import * as wf from '@temporalio/workflow';
+import type { Activities } from '../../activities/index.js';
+import { isClosed, rules } from '../../domain/exception.js';
+import { refuse } from '../errors.js';
+import {
+  ExceptionCapability,
+  ExceptionClaimant,
+  ExceptionEscalationLevel,
+  ExceptionOwner,
+  ExceptionRegion,
+  ExceptionSeverity,
+  ExceptionStatus,
+} from '../search-attributes.js';
+import { ExceptionCase } from './case.js';
+import * as msg from './messages.js';
+
+const { resolveRoute, recordTransition } = wf.proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '100 milliseconds', maximumInterval: '5 seconds' },
+});
+const { deliverWebhook } = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 12 },
+});
+
+export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.ExceptionState> {
+  const c = new ExceptionCase(input, Date.now());
+  const deliveries: Promise<unknown>[] = [];
+  let reroute: { actor: string; reason: string } | null = null;
+  let recorded = c.state.seq;
+
+  /** Writes what changed to the ledger before the caller hears back: read-your-writes for listings. */
+  async function flush(): Promise<void> {
+    const { events, notifications } = c.drain();
+    if (events.length === 0) return;
+    const state = c.state;
+    await recordTransition({ state, events, notifications });
+    recorded = Math.max(recorded, state.seq);
+    wf.upsertSearchAttributes([
+      { key: ExceptionStatus, value: state.status },
+      { key: ExceptionOwner, value: state.owner ?? 'unowned' },
+      { key: ExceptionClaimant, value: state.claimant },
+      { key: ExceptionEscalationLevel, value: state.escalationLevel },
+    ]);
+    if (state.webhook && notifications.length) {
+      deliveries.push(deliverWebhook({ url: state.webhook, exceptionId: state.id, notifications }).catch(() => undefined));
+    }
+  }
+
+  /** Each transition: the validator refuses without touching history; the handler applies and records. */
+  function on<A extends [unknown]>(def: UpdateDefinition<msg.Outcome, A>, apply: (now: number, ...args: A) => void, validate: (...args: A) => void) {
+    wf.setHandler(
+      def,
+      async (...args: A) => {
+        apply(Date.now(), ...args);
+        await flush();
+        return { state: c.state };
+      },
+      { validator: validate },
+    );
+  }
+
+  wf.setHandler(msg.getException, () => c.state);
+  wf.setHandler(msg.intake, async ({ intakeId }) => {
+    await wf.condition(() => c.surfaced && recorded >= 1);
+    return { state: c.state, created: intakeId === input.intakeId };
+  });
+  on(msg.claimException, (now, a) => c.claim(a.actor, now), (a) => refuse(rules.claim(c.state, a.actor)));
+  on(msg.releaseException, (now, a) => c.release(a.actor, a.reason ?? null, now), (a) => refuse(rules.release(c.state, a.actor)));
+  on(msg.reassignException, (now, a) => c.reassign(a.actor, a.to, a.reason, now), (a) => refuse(rules.reassign(c.state, a.actor, a.to, a.toStatus)));
+  on(
+    msg.resolveException,
+    (now, a) => c.resolve(a.actor, a.code, a.note ?? null, a.valueEvent ?? null, now),
+    (a) => refuse(rules.resolve(c.state, a.actor, a.valueEvent, c.state.valueEvents)),
+  );
+  on(msg.dismissException, (now, a) => c.dismiss(a.actor, a.reason, now), (a) => refuse(rules.dismiss(c.state, a.actor)));
+  on(msg.commentOnException, (now, a) => c.comment(a.actor, a.text, now), () => refuse(rules.open(c.state)));
+  on(msg.escalateException, (now, a) => c.escalateByHand(a.actor, a.reason, now), () => refuse(rules.open(c.state)));
+  on(msg.snoozeException, (now, a) => c.snooze(a.actor, a.until, a.reason ?? null, now), (a) => refuse(rules.snooze(c.state, a.actor, a.until, Date.now())));
+  wf.setHandler(msg.ownershipChanged, (signal) => {
+    reroute = signal;
+  });
+
+  if (!c.surfaced) {
+    wf.upsertSearchAttributes([
+      { key: ExceptionCapability, value: input.capability },
+      { key: ExceptionRegion, value: input.region },
+      { key: ExceptionSeverity, value: input.severity },
+    ]);
+    const { route } = await resolveRoute({ capability: input.capability, region: input.region, area: input.area, currentOwner: null });
+    c.surface(route, Date.now());
+    await flush();
+  }
+
+  while (!isClosed(c.state.status)) {
+    const seen = c.state.seq;
+    const wake = c.nextWakeAt();
+    const timeout = wake === null ? undefined : Math.max(wake - Date.now(), 1);
+    await wf.condition(() => c.state.seq !== seen || reroute !== null || wf.workflowInfo().continueAsNewSuggested, timeout);
+    if (reroute && !isClosed(c.state.status)) {
+      const { actor, reason } = reroute;
+      reroute = null;
+      const { route, currentOwnerActive } = await resolveRoute({ capability: c.state.capability, region: c.state.region, area: c.state.area, currentOwner: c.state.owner });
+      c.reroute(route, currentOwnerActive, actor, reason, Date.now());
+    }
+    c.tick(Date.now());
+    await flush();
+    if (wf.workflowInfo().continueAsNewSuggested && !isClosed(c.state.status)) {
+      await wf.condition(wf.allHandlersFinished);
+      await flush();
+      await wf.continueAsNew<typeof exceptionWorkflow>({ ...input, carried: c.state });
+    }
+  }
+  await wf.condition(wf.allHandlersFinished);
+  await Promise.all(deliveries);
+  return c.state;
+}
