@@ -1,6 +1,7 @@
+import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import { ResponsibilityArea, Severity } from '../../domain/capability.js';
-import { ExceptionIntake, ExceptionStatus, ResolutionCode } from '../../domain/exception.js';
+import { ExceptionIntake, ResolutionCode, type ExceptionStatus } from '../../domain/exception.js';
 import { PersonId } from '../../domain/people.js';
 import type { Role } from '../../domain/principal.js';
 import { Region } from '../../domain/rollout.js';
@@ -160,7 +161,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
     summary: string,
     roles: Role[],
     body: B,
-    update: import('@temporalio/common').UpdateDefinition<msg.Outcome, [A]>,
+    update: UpdateDefinition<msg.Outcome, [A]>,
     toArgs: (body: z.infer<B>, actor: ReturnType<typeof actorOf>) => A | Promise<A>,
   ) =>
     routes.route({

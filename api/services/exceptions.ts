@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { UpdateDefinition } from '@temporalio/common';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { checkPayload } from '../../domain/contract.js';
 import { exceptionId, ExceptionIntake, isClosed, type Actor } from '../../domain/exception.js';
@@ -130,7 +131,7 @@ export async function transition<A>(
   deps: ExceptionDeps,
   principal: Principal,
   id: string,
-  update: import('@temporalio/common').UpdateDefinition<msg.Outcome, [A]>,
+  update: UpdateDefinition<msg.Outcome, [A]>,
   args: A,
 ): Promise<msg.ExceptionState> {
   const current = await requireException(deps, principal, id);
