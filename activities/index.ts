@@ -1,9 +1,11 @@
 import os from 'node:os';
+import type { Client } from '@temporalio/client';
 import { sql } from 'kysely';
 import type { OwnershipChange } from '../domain/ownership.js';
 import type { Person } from '../domain/people.js';
 import { appendAudit } from '../ledger/audit.js';
 import { createExceptionActivities } from './exceptions.js';
+import { createRoutingActivities } from './routing.js';
 import type { LedgerDb } from '../ledger/db.js';
 import { recordChange } from '../ledger/ownership.js';
 import { projectPerson } from '../ledger/people.js';
@@ -11,6 +13,7 @@ import type { SelfCheckResult } from '../workflows/system/messages.js';
 
 export interface ActivityDeps {
   ledger: LedgerDb;
+  client: Client;
   webhookSecret: string;
   now?: () => Date;
   fetch?: typeof fetch;
@@ -22,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
   const { ledger } = deps;
   return {
     ...createExceptionActivities(deps),
+    ...createRoutingActivities(deps),
 
     async describeLedger(): Promise<SelfCheckResult> {
       const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(ledger);

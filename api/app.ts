@@ -8,6 +8,7 @@ import { errorHandler, notFoundHandler } from './errors.js';
 import { createRegistry, docsRouter, openApiDocument } from './openapi.js';
 import type { ReadinessDeps } from './readiness.js';
 import { ApiRoutes } from './route.js';
+import { auditRoutes } from './routes/audit.js';
 import { capabilityRoutes } from './routes/capabilities.js';
 import { exceptionRoutes } from './routes/exceptions.js';
 import { identityRoutes } from './routes/identity.js';
@@ -15,7 +16,7 @@ import { peopleRoutes } from './routes/people.js';
 import { systemRoutes } from './routes/system.js';
 
 export interface AppDeps extends ReadinessDeps {
-  config: Pick<Config, 'BODY_LIMIT' | 'CONTINUE_AS_NEW_AFTER'>;
+  config: Pick<Config, 'BODY_LIMIT' | 'CONTINUE_AS_NEW_AFTER' | 'GAP_MAX_CELLS_PER_PERSON' | 'GAP_MAX_OPEN_PER_OWNER'>;
   logger: Logger;
   verifier: TokenVerifier;
   version: string;
@@ -52,6 +53,10 @@ export function createApp(deps: AppDeps): Express {
   peopleRoutes(routes, temporal);
   capabilityRoutes(routes, { ...temporal, ledger: deps.ledger });
   exceptionRoutes(routes, { ...temporal, ledger: deps.ledger });
+  auditRoutes(routes, {
+    ledger: deps.ledger,
+    thresholds: { maxCellsPerPerson: deps.config.GAP_MAX_CELLS_PER_PERSON, maxOpenPerOwner: deps.config.GAP_MAX_OPEN_PER_OWNER },
+  });
 
   const document = openApiDocument(routes.registry, deps.version);
   app.get('/openapi.json', (_req, res) => {

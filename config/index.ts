@@ -37,6 +37,9 @@ export const Config = z.object({
   /** Continue entity workflows as new after this many changes per run, besides the server's suggestion (tests). */
   CONTINUE_AS_NEW_AFTER: z.preprocess(blankAsUnset, z.coerce.number().int().positive().optional()),
 
+  GAP_MAX_CELLS_PER_PERSON: z.coerce.number().int().min(1).default(6),
+  GAP_MAX_OPEN_PER_OWNER: z.coerce.number().int().min(1).default(25),
+
   WEBHOOK_SECRET: z.preprocess(blankAsUnset, z.string().min(32, 'must be at least 32 characters').optional()),
 
   DEMO: z.preprocess(blankAsUnset, flag.optional()),

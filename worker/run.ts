@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { Client } from '@temporalio/client';
 import type { Worker, WorkflowBundleOption } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
@@ -27,7 +28,11 @@ export async function startWorker(options: {
     connection,
     namespace: options.target.namespace,
     taskQueue: options.config.TEMPORAL_TASK_QUEUE,
-    deps: { ledger: options.ledger, webhookSecret: options.config.WEBHOOK_SECRET ?? localSecret(options.config.DATA_DIR, 'webhook-secret') },
+    deps: {
+      ledger: options.ledger,
+      client: new Client({ connection, namespace: options.target.namespace }),
+      webhookSecret: options.config.WEBHOOK_SECRET ?? localSecret(options.config.DATA_DIR, 'webhook-secret'),
+    },
     workflowBundle: options.workflowBundle,
     maxCachedWorkflows: options.maxCachedWorkflows,
     identity: `exception-desk-worker/${process.pid}@${os.hostname()}`,

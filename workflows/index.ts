@@ -1,4 +1,5 @@
 // The workflow bundle's entry point: every workflow the worker registers.
+export { departureWorkflow } from './departure/workflow.js';
 export { exceptionWorkflow } from './exception/workflow.js';
 export { ownershipMatrixWorkflow } from './ownership/workflow.js';
 export { peopleDirectoryWorkflow } from './people/workflow.js';

@@ -4,6 +4,7 @@ import { AppError } from '../errors.js';
 import { decodeCursor, encodeCursor, PageQuery, pageOf } from '../pagination.js';
 import type { ApiRoutes } from '../route.js';
 import { Reply } from '../route.js';
+import { readDeparture, startDeparture } from '../services/departures.js';
 import { allPeople, findPerson, savePerson } from '../services/people.js';
 import type { TemporalDeps } from '../services/temporal.js';
 
@@ -49,6 +50,39 @@ export function peopleRoutes(routes: ApiRoutes, deps: TemporalDeps) {
       const items = people.slice(0, query.limit);
       return { items, nextCursor: people.length > query.limit ? encodeCursor({ id: items.at(-1)!.id }) : null };
     },
+  });
+
+  const Sweep = z
+    .object({ sweepId: z.string(), done: z.boolean(), result: z.record(z.string(), z.unknown()) })
+    .meta({ id: 'DepartureSweep', description: 'The sweep: every matrix change, every moved exception, every gap it left' });
+
+  routes.route({
+    method: 'post',
+    path: '/api/v1/people/{personId}/departure',
+    summary: 'Mark a person departed and sweep: their cells pass to backups, their open work moves, their claims are released',
+    description: 'Idempotent per person: a second call returns the same sweep. 200 with the outcome when it finishes within 30 s, else 202 with its progress.',
+    tags: ['people'],
+    roles: ['manager', 'admin'],
+    params: z.strictObject({ personId: PersonId }),
+    body: z.strictObject({ reason: z.string().trim().min(1, 'say why').max(1000), effectiveAt: z.iso.datetime({ offset: true }).optional() }),
+    responses: { 200: { description: 'The finished sweep', schema: Sweep }, 202: { description: 'Still sweeping (or scheduled)', schema: Sweep }, 404: { description: 'Unknown person' } },
+    handler: async ({ params, body, principal }) => {
+      const person = await findPerson(deps, params.personId);
+      if (!person) throw new AppError('NOT_FOUND', `No person ${params.personId}.`);
+      const sweep = await startDeparture(deps, { person: params.personId, actor: principal.sub, reason: body.reason, effectiveAt: body.effectiveAt });
+      return new Reply(sweep.done ? 200 : 202, sweep);
+    },
+  });
+
+  routes.route({
+    method: 'get',
+    path: '/api/v1/people/{personId}/departure',
+    summary: "A person's departure sweep and its outcome",
+    tags: ['people'],
+    roles: ['manager', 'admin'],
+    params: z.strictObject({ personId: PersonId }),
+    responses: { 200: { description: 'The sweep', schema: Sweep }, 404: { description: 'No sweep for this person' } },
+    handler: async ({ params }) => readDeparture(deps, params.personId),
   });
 
   routes.route({

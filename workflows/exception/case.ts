@@ -146,13 +146,20 @@ export class ExceptionCase {
     this.escalate(now, 'manual', reason, actor.id);
   }
 
-  /** The matrix or the directory changed: keep the owner unless they can no longer act. */
+  /**
+   * The matrix or the directory changed: follow the matrix's current owner, except that a hand
+   * reassignment stands while that person can still act.
+   */
   reroute(route: Route, currentOwnerActive: boolean, actor: string, reason: string, now: number): void {
     const s = this.state;
     s.route = route;
     if (isClosed(s.status)) return;
     const keepManualOwner = s.ownerSource === 'reassigned' && currentOwnerActive;
-    if (keepManualOwner || (s.owner === route.owner && currentOwnerActive)) return;
+    if (keepManualOwner || (s.owner === route.owner && s.ownerSource === route.ownerSource)) return;
+    if (s.owner === route.owner) {
+      s.ownerSource = route.ownerSource;
+      return;
+    }
     const from = s.owner;
     s.owner = route.owner;
     s.ownerSource = route.ownerSource;

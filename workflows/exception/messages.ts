@@ -119,5 +119,12 @@ export const dismissException = defineUpdate<Outcome, [{ actor: Actor; reason: s
 export const commentOnException = defineUpdate<Outcome, [{ actor: Actor; text: string }]>('commentOnException');
 export const escalateException = defineUpdate<Outcome, [{ actor: Actor; reason: string }]>('escalateException');
 export const snoozeException = defineUpdate<Outcome, [{ actor: Actor; until: number; reason?: string }]>('snoozeException');
-export const ownershipChanged = defineSignal<[{ actor: string; reason: string }]>('ownershipChanged');
+export interface OwnershipChangedSignal {
+  actor: string;
+  reason: string;
+  /** A person who can no longer hold claims (departed or on leave): their claim returns to the queue. */
+  releaseClaimsOf?: string;
+}
+
+export const ownershipChanged = defineSignal<[OwnershipChangedSignal]>('ownershipChanged');
 export const getException = defineQuery<ExceptionState>('getException');

@@ -27,7 +27,7 @@ const { deliverWebhook } = wf.proxyActivities<Activities>({
 export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.ExceptionState> {
   const c = new ExceptionCase(input, Date.now());
   const deliveries: Promise<unknown>[] = [];
-  let reroute: { actor: string; reason: string } | null = null;
+  let reroute: msg.OwnershipChangedSignal | null = null;
   let recorded = c.state.seq;
 
   /** Writes what changed to the ledger before the caller hears back: read-your-writes for listings. */
@@ -99,9 +99,10 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
     const timeout = wake === null ? undefined : Math.max(wake - Date.now(), 1);
     await wf.condition(() => c.state.seq !== seen || reroute !== null || wf.workflowInfo().continueAsNewSuggested, timeout);
     if (reroute && !isClosed(c.state.status)) {
-      const { actor, reason } = reroute;
+      const { actor, reason, releaseClaimsOf } = reroute;
       reroute = null;
       const { route, currentOwnerActive } = await resolveRoute({ capability: c.state.capability, region: c.state.region, area: c.state.area, currentOwner: c.state.owner });
+      if (releaseClaimsOf) c.releaseClaimOf(releaseClaimsOf, actor, reason, Date.now());
       c.reroute(route, currentOwnerActive, actor, reason, Date.now());
     }
     c.tick(Date.now());

@@ -1,6 +1,6 @@
 import { cellKey, checkAssignment, emptyCell, type OwnershipCell, type OwnershipChange } from '../../domain/ownership.js';
 import { conflict, invalid } from '../errors.js';
-import type { AssignCellRequest, OwnershipMatrixInput, OwnershipMatrixView } from './messages.js';
+import type { AssignCellRequest, DepartureRequest, OwnershipMatrixInput, OwnershipMatrixView } from './messages.js';
 
 const RECENT_CHANGES_KEPT = 100;
 
@@ -38,9 +38,40 @@ export class OwnershipMatrix {
     this.cells[key] = after;
     this.version += 1;
     const change = { version: this.version, at, actor: request.actor, region: request.region, area: request.area, before, after, reason } as OwnershipChange;
+    this.remember(change);
+    return change;
+  }
+
+  /**
+   * A person leaves: each cell they own passes to its backup (whose slot is then empty), or becomes
+   * unowned; they leave every backup slot and escalation chain. Applying it twice changes nothing.
+   */
+  depart(request: DepartureRequest, at: string): OwnershipChange[] {
+    const changes: OwnershipChange[] = [];
+    for (const [key, before] of Object.entries(this.cells)) {
+      const { person } = request;
+      if (before.owner !== person && before.backup !== person && !before.escalation.includes(person)) continue;
+      const backupCanTakeOver = before.backup !== null && before.backup !== person && request.people[before.backup]?.status !== 'departed';
+      const after: OwnershipCell = {
+        owner: before.owner === person ? (backupCanTakeOver ? before.backup : null) : before.owner,
+        backup: before.owner === person || before.backup === person ? null : before.backup,
+        escalation: before.escalation.filter((id) => id !== person),
+        updatedAt: at,
+        updatedBy: request.actor,
+      };
+      this.cells[key] = after;
+      this.version += 1;
+      const [region, area] = key.split('/') as [string, string];
+      const change = { version: this.version, at, actor: request.actor, region, area, before, after, reason: request.reason } as OwnershipChange;
+      this.remember(change);
+      changes.push(change);
+    }
+    return changes;
+  }
+
+  private remember(change: OwnershipChange): void {
     this.recentChanges.push(change);
     if (this.recentChanges.length > RECENT_CHANGES_KEPT) this.recentChanges.splice(0, this.recentChanges.length - RECENT_CHANGES_KEPT);
-    return change;
   }
 
   view(): OwnershipMatrixView {

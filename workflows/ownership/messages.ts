@@ -33,6 +33,19 @@ export interface OwnershipMatrixInput {
   continueAsNewAfter?: number;
 }
 
+export interface DepartureRequest {
+  person: string;
+  actor: string;
+  reason: string;
+  /** Statuses of the people who would take over, read by the caller. */
+  people: PeopleSnapshot;
+}
+
+export interface DepartureOutcome {
+  changes: OwnershipChange[];
+}
+
+export const applyDeparture = defineUpdate<DepartureOutcome, [DepartureRequest]>('applyDeparture');
 export const assignCell = defineUpdate<AssignCellResult, [AssignCellRequest]>('assignCell');
 export const getMatrix = defineQuery<OwnershipMatrixView>('getMatrix');
 export const getCell = defineQuery<OwnershipCell | null, [string, string]>('getCell');

@@ -3,7 +3,7 @@ import type { Activities } from '../../activities/index.js';
 import { PeopleDirectory } from './directory.js';
 import { getPeople, getPerson, listPeople, upsertPerson, type PeopleDirectoryInput } from './messages.js';
 
-const { recordPersonChange } = wf.proxyActivities<Activities>({
+const { recordPersonChange, rerouteForPerson } = wf.proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });
@@ -24,6 +24,10 @@ export async function peopleDirectoryWorkflow(input: PeopleDirectoryInput = {}):
       const version = directory.version;
       // The ledger copy serves listings and audits; its key makes a retried write a no-op.
       await recordPersonChange({ person, before, version, actor: request.actor, reason: request.reason ?? null, workflowId: wf.workflowInfo().workflowId });
+      // A status change (leave, return, departure) moves their open work; older histories did not do this.
+      if (before && before.status !== person.status && wf.patched('reroute-on-status-change')) {
+        await rerouteForPerson({ person: person.id, status: person.status, actor: request.actor, reason: request.reason ?? `${person.id} is now ${person.status}` });
+      }
       return { person, created, version };
     },
     { validator: (request) => directory.validateUpsert(request) },

@@ -1,0 +1,161 @@
+import type { Client } from '@temporalio/client';
+import { appendAudit } from '../ledger/audit.js';
+import type { LedgerDb } from '../ledger/db.js';
+import type { PeopleSnapshot } from '../domain/ownership.js';
+import { ownershipChanged } from '../workflows/exception/messages.js';
+import { applyDeparture, ownershipWorkflowId, type DepartureOutcome } from '../workflows/ownership/messages.js';
+import { peopleDirectoryWorkflowId, upsertPerson } from '../workflows/people/messages.js';
+import { Context } from '@temporalio/activity';
+
+export interface RoutingDeps {
+  ledger: LedgerDb;
+  client: Client;
+}
+
+const SIGNAL_CONCURRENCY = 16;
+
+async function forEachLimited<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) await run(items[i]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+const openStatuses = ['open', 'claimed'];
+
+/** Activities that move work when ownership changes. Signals are idempotent: a re-resolved owner is stable. */
+export function createRoutingActivities(deps: RoutingDeps) {
+  const { ledger, client } = deps;
+  const signal = (ids: string[], payload: { actor: string; reason: string; releaseClaimsOf?: string }) =>
+    forEachLimited(ids, SIGNAL_CONCURRENCY, async (id) => {
+      await client.workflow.getHandle(id).signal(ownershipChanged, payload).catch((err: Error) => {
+        // A workflow that closed since the ledger listed it has nothing left to move.
+        if (err.name !== 'WorkflowNotFoundError') throw err;
+      });
+    });
+
+  return {
+    async rerouteCell(input: { capability: string; region: string; area: string; actor: string; reason: string }) {
+      const rows = await ledger
+        .selectFrom('exceptions')
+        .select('id')
+        .where('capability', '=', input.capability)
+        .where('region', '=', input.region)
+        .where('area', '=', input.area)
+        .where('status', 'in', openStatuses)
+        .execute();
+      await signal(rows.map((r) => r.id), { actor: input.actor, reason: input.reason });
+      return rows.length;
+    },
+
+    async rerouteForPerson(input: { person: string; status: string; actor: string; reason: string }) {
+      const owned = await ledger
+        .selectFrom('exceptions')
+        .select('id')
+        .where('status', 'in', openStatuses)
+        .where((eb) => eb.or([eb('owner', '=', input.person), eb('claimant', '=', input.person)]))
+        .execute();
+      // On return, the cells they own route to them again.
+      const cells = await ledger
+        .selectFrom('ownership_cells')
+        .select(['capability', 'region', 'area'])
+        .where((eb) => eb.or([eb('owner', '=', input.person), eb('backup', '=', input.person)]))
+        .execute();
+      const inCells = cells.length
+        ? await ledger
+            .selectFrom('exceptions')
+            .select('id')
+            .where('status', 'in', openStatuses)
+            .where((eb) => eb.or(cells.map((c) => eb.and([eb('capability', '=', c.capability), eb('region', '=', c.region), eb('area', '=', c.area)]))))
+            .execute()
+        : [];
+      const ids = [...new Set([...owned, ...inCells].map((r) => r.id))];
+      await signal(ids, { actor: input.actor, reason: input.reason, ...(input.status !== 'active' ? { releaseClaimsOf: input.person } : {}) });
+      return ids.length;
+    },
+
+    async markPersonStatus(input: { person: string; status: 'departed' | 'on-leave' | 'active'; actor: string; reason: string }) {
+      const current = await ledger.selectFrom('people').selectAll().where('id', '=', input.person).executeTakeFirst();
+      if (!current) throw new Error(`person ${input.person} is not in the ledger yet`);
+      if (current.status === input.status) return;
+      await client.workflow.getHandle(peopleDirectoryWorkflowId).executeUpdate(upsertPerson, {
+        args: [
+          {
+            id: input.person,
+            person: { name: current.name, email: current.email, managerId: current.manager_id, status: input.status, roles: JSON.parse(current.roles) },
+            actor: input.actor,
+            reason: input.reason,
+          },
+        ],
+      });
+    },
+
+    async capabilitiesInMatrix(): Promise<string[]> {
+      const rows = await ledger.selectFrom('ownership_cells').select('capability').distinct().execute();
+      return rows.map((r) => r.capability).sort();
+    },
+
+    async departFromMatrix(input: { capability: string; person: string; actor: string; reason: string }): Promise<DepartureOutcome> {
+      const cells = await ledger.selectFrom('ownership_cells').select(['backup']).where('capability', '=', input.capability).where('owner', '=', input.person).execute();
+      const backups = [...new Set(cells.map((c) => c.backup).filter((b): b is string => Boolean(b)))];
+      const people: PeopleSnapshot = {};
+      if (backups.length) {
+        for (const p of await ledger.selectFrom('people').select(['id', 'status']).where('id', 'in', backups).execute()) {
+          people[p.id] = { status: p.status as 'active' };
+        }
+      }
+      return client.workflow.getHandle(ownershipWorkflowId(input.capability)).executeUpdate(applyDeparture, {
+        args: [{ person: input.person, actor: input.actor, reason: input.reason, people }],
+      });
+    },
+
+    async openWorkOf(person: string): Promise<Array<{ id: string; owner: string | null; claimant: string | null }>> {
+      return ledger
+        .selectFrom('exceptions')
+        .select(['id', 'owner', 'claimant'])
+        .where('status', 'in', openStatuses)
+        .where((eb) => eb.or([eb('owner', '=', person), eb('claimant', '=', person)]))
+        .orderBy('id')
+        .execute();
+    },
+
+    /**
+     * Signals each exception and waits until the ledger shows it no longer with the person; records
+     * each move in the audit log (keyed, so a retried batch writes nothing twice).
+     */
+    async moveWork(input: { work: Array<{ id: string; owner: string | null; claimant: string | null }>; person: string; actor: string; reason: string; sweepId: string }) {
+      const before = input.work;
+      const ids = before.map((w) => w.id);
+      await signal(ids, { actor: input.actor, reason: input.reason, releaseClaimsOf: input.person });
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        Context.current().heartbeat();
+        const rows = await ledger.selectFrom('exceptions').select(['id', 'owner', 'claimant', 'status']).where('id', 'in', ids).execute();
+        const pending = rows.filter((r) => openStatuses.includes(r.status) && (r.owner === input.person || r.claimant === input.person));
+        if (pending.length === 0) {
+          const moves = rows.map((r) => {
+            const was = before.find((b) => b.id === r.id);
+            return { exceptionId: r.id, fromOwner: was?.owner ?? null, toOwner: r.owner, claimReleased: was?.claimant === input.person && r.claimant !== input.person };
+          });
+          await appendAudit(
+            ledger,
+            moves.map((m) => ({
+              idempotencyKey: `${input.sweepId}:${m.exceptionId}`,
+              at: new Date().toISOString(),
+              actor: input.actor,
+              action: 'exception.moved',
+              subjectType: 'person',
+              subjectId: input.person,
+              reason: input.reason,
+              detail: m,
+            })),
+          );
+          return moves;
+        }
+        if (Date.now() > deadline) throw new Error(`${pending.length} exceptions still with ${input.person}: ${pending.slice(0, 5).map((p) => p.id).join(', ')}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
+  };
+}

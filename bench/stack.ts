@@ -1,0 +1,177 @@
+import { mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
+import { pino, type Logger } from 'pino';
+import { startApi, type RunningApi } from '../api/server.js';
+import { loadConfig, type Config } from '../config/index.js';
+import { ledgerFile, migrateLedger, openLedger, type LedgerDb } from '../ledger/db.js';
+import { startDevServer, SQLITE_PRAGMAS, type DevServer } from '../server/dev-server.js';
+import { installTemporalRuntime } from '../server/logger.js';
+import { freePort } from '../server/ports.js';
+import { resolveTemporalCli } from '../server/temporal-cli.js';
+import { temporalTarget, type TemporalTarget } from '../server/temporal-connection.js';
+import { startWorker, type RunningWorker } from '../worker/run.js';
+import { bundleWorkflows } from '../worker/worker.js';
+
+export const BENCH_SECRET = 'bench-secret-that-is-long-enough-for-hs256-0123456789';
+export const DESK_QUEUE = 'exception-desk-bench';
+export const BARE_QUEUE = 'bare-baseline-bench';
+
+/** Worker settings shared by the exception-desk worker and the bare one; undefined = the SDK default. */
+export interface WorkerSettings {
+  maxCachedWorkflows?: number;
+}
+
+export interface BenchStack {
+  tmp: string;
+  server: DevServer;
+  config: Config;
+  target: TemporalTarget;
+  ledger: LedgerDb;
+  api: RunningApi;
+  /** The load generator's own Temporal client (the API has another). */
+  client: Client;
+  desk: RunningWorker;
+  bare: RunningWorker;
+  settings: WorkerSettings;
+  /** Warnings and errors logged by the API, the worker and the SDK runtime. */
+  logLines: string[];
+  logFile: string;
+  timings: Record<string, number>;
+  /** Replaces both workers with ones using `settings` (same settings for both, as in every phase). */
+  restartWorkers(settings: WorkerSettings): Promise<void>;
+  close(): Promise<void>;
+}
+
+const bareWorkflowsPath = fileURLToPath(new URL('./baseline-workflows.ts', import.meta.url));
+
+/**
+ * Everything `npm start` runs, on private ports and a temp dir: the embedded dev server on a
+ * file-backed SQLite with the same pragmas, the real worker (real activities, file ledger) and the
+ * API; plus a bare worker on its own task queue for the baseline.
+ */
+export async function startBenchStack(log: (line: string) => void, keepTmp: boolean): Promise<BenchStack> {
+  const timings: Record<string, number> = {};
+  const t0 = performance.now();
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'exception-desk-bench-'));
+  const dataDir = path.join(tmp, 'data');
+  const logFile = path.join(tmp, 'bench.log');
+  const logStream = createWriteStream(logFile, { flags: 'a' });
+  const logLines: string[] = [];
+  const logger: Logger = pino(
+    { level: 'warn' },
+    {
+      write(line: string) {
+        logStream.write(line);
+        if (logLines.length < 5000) logLines.push(line.trim());
+      },
+    },
+  );
+  installTemporalRuntime(logger);
+
+  const cli = await resolveTemporalCli({ log, allowSdkDownload: false });
+  const dbFile = path.join(dataDir, 'temporal.sqlite');
+  log(`bench: starting the dev server (${cli.kind === 'binary' ? cli.path : 'sdk'}) on ${dbFile} with ${SQLITE_PRAGMAS.join(', ')}`);
+  const server = await startDevServer({
+    cli,
+    port: await freePort(),
+    dbFile,
+    namespace: 'default',
+    readyTimeoutMs: 60_000,
+    logFile: path.join(tmp, 'temporal-server.log'),
+  });
+  timings.devServerMs = performance.now() - t0;
+
+  const env: Record<string, string> = {
+    DATA_DIR: dataDir,
+    PORT: String(await freePort()),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    AUTH_JWT_SECRET: BENCH_SECRET,
+    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_TASK_QUEUE: DESK_QUEUE,
+    TEMPORAL_CONFIG_FILE: path.join(tmp, 'no-temporal-profile.toml'),
+  };
+  const config = loadConfig(env);
+  const target = temporalTarget(config, env);
+  const ledger = openLedger({ file: ledgerFile(dataDir) });
+  await migrateLedger(ledger);
+
+  const t1 = performance.now();
+  const deskBundle = path.join(tmp, 'desk-workflows.js');
+  writeFileSync(deskBundle, (await bundleWorkflows()).code);
+  const bareBundle = path.join(tmp, 'bare-workflows.js');
+  writeFileSync(bareBundle, (await bundleWorkflowCode({ workflowsPath: bareWorkflowsPath, logger: new DefaultLogger('WARN') })).code);
+  timings.bundleMs = performance.now() - t1;
+
+  const startDesk = (settings: WorkerSettings) =>
+    startWorker({ config, target, ledger, logger, workflowBundle: { codePath: deskBundle }, maxCachedWorkflows: settings.maxCachedWorkflows });
+  const startBare = async (settings: WorkerSettings): Promise<RunningWorker> => {
+    const connection = await NativeConnection.connect(target.options);
+    const worker = await Worker.create({
+      connection,
+      namespace: target.namespace,
+      taskQueue: BARE_QUEUE,
+      workflowBundle: { codePath: bareBundle },
+      ...(settings.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: settings.maxCachedWorkflows } : {}),
+    });
+    const done = worker.run().finally(() => connection.close());
+    return {
+      worker,
+      done,
+      async shutdown() {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await done.catch(() => undefined);
+      },
+    };
+  };
+
+  let settings: WorkerSettings = {};
+  let desk = await startDesk(settings);
+  let bare = await startBare(settings);
+  const api = await startApi({ config, target, ledger, logger });
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: target.namespace });
+  timings.setupMs = performance.now() - t0;
+
+  return {
+    tmp,
+    server,
+    config,
+    target,
+    ledger,
+    api,
+    client,
+    get desk() {
+      return desk;
+    },
+    get bare() {
+      return bare;
+    },
+    get settings() {
+      return settings;
+    },
+    logLines,
+    logFile,
+    timings,
+    async restartWorkers(next) {
+      await Promise.all([desk.shutdown(), bare.shutdown()]);
+      settings = next;
+      desk = await startDesk(settings);
+      bare = await startBare(settings);
+    },
+    async close() {
+      await api.close().catch(() => undefined);
+      await Promise.all([desk.shutdown(), bare.shutdown()]);
+      await connection.close().catch(() => undefined);
+      await ledger.destroy().catch(() => undefined);
+      await server.stop();
+      logStream.end();
+      if (!keepTmp) rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}

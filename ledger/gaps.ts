@@ -1,0 +1,48 @@
+import { parseEscalationTarget, type CapabilityTemplate } from '../domain/capability.js';
+import type { GapInputs } from '../domain/gaps.js';
+import type { LedgerDb } from './db.js';
+
+/** Reads what the gap rules need from the ledger's projections. */
+export async function gapInputs(db: LedgerDb, thresholds: GapInputs['thresholds']): Promise<GapInputs> {
+  const rollouts = await db.selectFrom('capability_regions').select(['capability_id', 'region', 'effective', 'updated_at']).execute();
+  const cells = await db.selectFrom('ownership_cells').selectAll().execute();
+  const changed = await db
+    .selectFrom('ownership_changes')
+    .select(['capability', 'region', 'area', (eb) => eb.fn.max('at').as('at')])
+    .groupBy(['capability', 'region', 'area'])
+    .execute();
+  const changedAt = new Map(changed.map((c) => [`${c.capability}/${c.region}/${c.area}`, c.at as string]));
+  const people = await db.selectFrom('people').select(['id', 'status', 'updated_at']).execute();
+  const open = await db
+    .selectFrom('exceptions')
+    .select(['id', 'capability', 'region', 'area', 'owner', 'created_at'])
+    .where('status', 'in', ['open', 'claimed'])
+    .execute();
+  return {
+    rollouts: rollouts.map((r) => ({ capability: r.capability_id, region: r.region, maxChainIndex: maxChainIndex(JSON.parse(r.effective) as CapabilityTemplate), since: r.updated_at })),
+    cells: cells.map((c) => ({
+      capability: c.capability,
+      region: c.region,
+      area: c.area,
+      owner: c.owner,
+      backup: c.backup,
+      escalation: JSON.parse(c.escalation) as string[],
+      since: changedAt.get(`${c.capability}/${c.region}/${c.area}`) ?? '',
+    })),
+    people: Object.fromEntries(people.map((p) => [p.id, { status: p.status, since: p.updated_at }])),
+    openExceptions: open.map((e) => ({ id: e.id, capability: e.capability, region: e.region, area: e.area, owner: e.owner, createdAt: new Date(e.created_at).toISOString() })),
+    thresholds,
+  };
+}
+
+/** The highest escalation[i] any severity's policy reaches; -1 when none names the chain. */
+function maxChainIndex(template: CapabilityTemplate): number {
+  let max = -1;
+  for (const policy of Object.values(template.slaPolicies)) {
+    for (const step of policy.escalation) {
+      const target = parseEscalationTarget(step.notify);
+      if (target.kind === 'escalation') max = Math.max(max, target.index);
+    }
+  }
+  return max;
+}
