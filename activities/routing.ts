@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { appendAudit } from '../ledger/audit.js';
 import type { LedgerDb } from '../ledger/db.js';
@@ -5,7 +6,6 @@ import type { PeopleSnapshot } from '../domain/ownership.js';
 import { ownershipChanged } from '../workflows/exception/messages.js';
 import { applyDeparture, ownershipWorkflowId, type DepartureOutcome } from '../workflows/ownership/messages.js';
 import { peopleDirectoryWorkflowId, upsertPerson } from '../workflows/people/messages.js';
-import { Context } from '@temporalio/activity';
 
 export interface RoutingDeps {
   ledger: LedgerDb;
@@ -27,6 +27,20 @@ const openStatuses = ['open', 'claimed'];
 /** Activities that move work when ownership changes. Signals are idempotent: a re-resolved owner is stable. */
 export function createRoutingActivities(deps: RoutingDeps) {
   const { ledger, client } = deps;
+  /**
+   * An update waits on another workflow, which may need this very worker: if the worker shuts down,
+   * the activity's cancellation must end the wait, or the worker never drains.
+   */
+  const cancellable = async <T>(run: () => Promise<T>) => {
+    const context = Context.current();
+    // Heartbeats while waiting, so a crashed worker's attempt is retried elsewhere within the heartbeat timeout.
+    const beat = setInterval(() => context.heartbeat(), 1000);
+    try {
+      return await client.withAbortSignal(context.cancellationSignal, run);
+    } finally {
+      clearInterval(beat);
+    }
+  };
   const signal = (ids: string[], payload: { actor: string; reason: string; releaseClaimsOf?: string }) =>
     forEachLimited(ids, SIGNAL_CONCURRENCY, async (id) => {
       await client.workflow.getHandle(id).signal(ownershipChanged, payload).catch((err: Error) => {
@@ -79,7 +93,7 @@ export function createRoutingActivities(deps: RoutingDeps) {
       const current = await ledger.selectFrom('people').selectAll().where('id', '=', input.person).executeTakeFirst();
       if (!current) throw new Error(`person ${input.person} is not in the ledger yet`);
       if (current.status === input.status) return;
-      await client.workflow.getHandle(peopleDirectoryWorkflowId).executeUpdate(upsertPerson, {
+      await cancellable(() => client.workflow.getHandle(peopleDirectoryWorkflowId).executeUpdate(upsertPerson, {
         args: [
           {
             id: input.person,
@@ -88,7 +102,7 @@ export function createRoutingActivities(deps: RoutingDeps) {
             reason: input.reason,
           },
         ],
-      });
+      }));
     },
 
     async capabilitiesInMatrix(): Promise<string[]> {
@@ -105,9 +119,11 @@ export function createRoutingActivities(deps: RoutingDeps) {
           people[p.id] = { status: p.status as 'active' };
         }
       }
-      return client.workflow.getHandle(ownershipWorkflowId(input.capability)).executeUpdate(applyDeparture, {
-        args: [{ person: input.person, actor: input.actor, reason: input.reason, people }],
-      });
+      return cancellable(() =>
+        client.workflow.getHandle(ownershipWorkflowId(input.capability)).executeUpdate(applyDeparture, {
+          args: [{ person: input.person, actor: input.actor, reason: input.reason, people }],
+        }),
+      );
     },
 
     async openWorkOf(person: string): Promise<Array<{ id: string; owner: string | null; claimant: string | null }>> {
@@ -120,42 +136,47 @@ export function createRoutingActivities(deps: RoutingDeps) {
         .execute();
     },
 
-    /**
-     * Signals each exception and waits until the ledger shows it no longer with the person; records
-     * each move in the audit log (keyed, so a retried batch writes nothing twice).
-     */
-    async moveWork(input: { work: Array<{ id: string; owner: string | null; claimant: string | null }>; person: string; actor: string; reason: string; sweepId: string }) {
-      const before = input.work;
-      const ids = before.map((w) => w.id);
-      await signal(ids, { actor: input.actor, reason: input.reason, releaseClaimsOf: input.person });
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        Context.current().heartbeat();
-        const rows = await ledger.selectFrom('exceptions').select(['id', 'owner', 'claimant', 'status']).where('id', 'in', ids).execute();
-        const pending = rows.filter((r) => openStatuses.includes(r.status) && (r.owner === input.person || r.claimant === input.person));
-        if (pending.length === 0) {
-          const moves = rows.map((r) => {
-            const was = before.find((b) => b.id === r.id);
-            return { exceptionId: r.id, fromOwner: was?.owner ?? null, toOwner: r.owner, claimReleased: was?.claimant === input.person && r.claimant !== input.person };
-          });
-          await appendAudit(
-            ledger,
-            moves.map((m) => ({
-              idempotencyKey: `${input.sweepId}:${m.exceptionId}`,
-              at: new Date().toISOString(),
-              actor: input.actor,
-              action: 'exception.moved',
-              subjectType: 'person',
-              subjectId: input.person,
-              reason: input.reason,
-              detail: m,
-            })),
-          );
-          return moves;
-        }
-        if (Date.now() > deadline) throw new Error(`${pending.length} exceptions still with ${input.person}: ${pending.slice(0, 5).map((p) => p.id).join(', ')}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
+    /** Asks each exception to re-resolve its owner and give up the person's claim. */
+    async signalMoves(input: { ids: string[]; person: string; actor: string; reason: string }) {
+      await signal(input.ids, { actor: input.actor, reason: input.reason, releaseClaimsOf: input.person });
+    },
+
+    /** Which of these exceptions the ledger still shows with the person. */
+    async workStillWith(input: { ids: string[]; person: string }): Promise<string[]> {
+      if (input.ids.length === 0) return [];
+      const rows = await ledger
+        .selectFrom('exceptions')
+        .select('id')
+        .where('id', 'in', input.ids)
+        .where('status', 'in', openStatuses)
+        .where((eb) => eb.or([eb('owner', '=', input.person), eb('claimant', '=', input.person)]))
+        .execute();
+      return rows.map((r) => r.id);
+    },
+
+    /** Reads where each exception went and records each move in the audit log (keyed, so a retry writes nothing twice). */
+    async recordMoves(input: { work: Array<{ id: string; owner: string | null; claimant: string | null }>; person: string; actor: string; reason: string; sweepId: string }) {
+      const ids = input.work.map((w) => w.id);
+      const rows = ids.length ? await ledger.selectFrom('exceptions').select(['id', 'owner', 'claimant']).where('id', 'in', ids).execute() : [];
+      const now = new Map(rows.map((r) => [r.id, r]));
+      const moves = input.work.map((was) => {
+        const after = now.get(was.id);
+        return { exceptionId: was.id, fromOwner: was.owner, toOwner: after?.owner ?? null, claimReleased: was.claimant === input.person && after?.claimant !== input.person };
+      });
+      await appendAudit(
+        ledger,
+        moves.map((m) => ({
+          idempotencyKey: `${input.sweepId}:${m.exceptionId}`,
+          at: new Date().toISOString(),
+          actor: input.actor,
+          action: 'exception.moved',
+          subjectType: 'person',
+          subjectId: input.person,
+          reason: input.reason,
+          detail: m,
+        })),
+      );
+      return moves;
     },
   };
 }

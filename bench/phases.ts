@@ -1,6 +1,8 @@
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import os from 'node:os';
 import { sql } from 'kysely';
 import type { bareLifecycleWorkflow, bareTimerWorkflow } from './baseline-workflows.js';
+import { cpuMeter, type CpuUse } from './procstat.js';
 import { BARE_QUEUE, type BenchStack } from './stack.js';
 import { ErrorLog, percentiles, pool, sleep, timed, type Percentiles } from './stats.js';
 import { CAPABILITY, exceptionPath, FAST_CAPABILITY, intake, problemText, type Api, type World } from './world.js';
@@ -28,6 +30,40 @@ export interface Throughput {
   seconds: number;
   perSecond: number;
   errors: ErrorSummary;
+  cpu?: CpuUse;
+}
+
+const meter = (ctx: Ctx) => cpuMeter(ctx.stack.serverPid);
+
+/** Several runs of the same measurement as one: rates over the summed time, CPU weighted by time. */
+export function combine<T extends Throughput>(parts: T[]): Throughput {
+  const seconds = parts.reduce((s, p) => s + p.seconds, 0);
+  const completed = parts.reduce((s, p) => s + p.completed, 0);
+  const texts = new Map<string, number>();
+  for (const p of parts) for (const e of p.errors.top) texts.set(e.text, (texts.get(e.text) ?? 0) + e.count);
+  const weighted = (pick: (c: CpuUse) => number) => parts.reduce((s, p) => s + (p.cpu ? pick(p.cpu) * p.seconds : 0), 0) / seconds;
+  const cpu: CpuUse | undefined = parts.every((p) => p.cpu)
+    ? {
+        seconds,
+        serverCores: weighted((c) => c.serverCores),
+        benchCores: weighted((c) => c.benchCores),
+        otherCores: weighted((c) => c.otherCores),
+        mainThreadElu: weighted((c) => c.mainThreadElu),
+        hotThreads: parts.at(-1)!.cpu!.hotThreads,
+      }
+    : undefined;
+  return {
+    items: parts.reduce((s, p) => s + p.items, 0),
+    completed,
+    concurrency: parts[0]!.concurrency,
+    seconds,
+    perSecond: completed / seconds,
+    errors: {
+      count: parts.reduce((s, p) => s + p.errors.count, 0),
+      top: [...texts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([text, count]) => ({ text, count })),
+    },
+    ...(cpu ? { cpu } : {}),
+  };
 }
 
 const RESOLVE = { code: 'corrected-and-released', valueEvent: 'recommendation-corrected' };
@@ -102,6 +138,7 @@ export async function openCount(ctx: Ctx): Promise<number> {
 export async function deskLifecycle(ctx: Ctx, tag: string, n: number, concurrency: number): Promise<Throughput & { ids: string[] }> {
   const errors = new ErrorLog();
   const ids: string[] = [];
+  const cpu = meter(ctx);
   const ms = await pool(
     n,
     concurrency,
@@ -118,12 +155,13 @@ export async function deskLifecycle(ctx: Ctx, tag: string, n: number, concurrenc
     },
     errors,
   );
-  return { items: n, completed: ids.length, concurrency, seconds: ms / 1000, perSecond: ids.length / (ms / 1000), errors: summary(errors), ids };
+  return { items: n, completed: ids.length, concurrency, seconds: ms / 1000, perSecond: ids.length / (ms / 1000), errors: summary(errors), cpu: cpu(), ids };
 }
 
 export async function bareLifecycle(ctx: Ctx, tag: string, n: number, concurrency: number): Promise<Throughput & { ids: string[] }> {
   const errors = new ErrorLog();
   const ids: string[] = [];
+  const cpu = meter(ctx);
   const ms = await pool(
     n,
     concurrency,
@@ -137,7 +175,7 @@ export async function bareLifecycle(ctx: Ctx, tag: string, n: number, concurrenc
     },
     errors,
   );
-  return { items: n, completed: ids.length, concurrency, seconds: ms / 1000, perSecond: ids.length / (ms / 1000), errors: summary(errors), ids };
+  return { items: n, completed: ids.length, concurrency, seconds: ms / 1000, perSecond: ids.length / (ms / 1000), errors: summary(errors), cpu: cpu(), ids };
 }
 
 /** Average number of history events per workflow, over a sample. */
@@ -204,70 +242,59 @@ export async function claimLatency(ctx: Ctx, tag: string, n: number, batchSize: 
 
 export interface IntakeResult {
   single: { desk: Throughput; bare: Throughput };
-  batch: { desk: Throughput & { batchSize: number; batches: number }; bare: Throughput };
+  batch: { desk: Throughput & { batchSize: number }; bare: Throughput };
 }
 
-export async function intakeRates(ctx: Ctx, single: number, concurrency: number, batchSize: number, batches: number): Promise<IntakeResult> {
-  const deskSingleErrors = new ErrorLog();
-  let deskSingleOk = 0;
-  const deskSingleMs = await pool(
-    single,
+/** `n` single intakes over HTTP with `concurrency` in flight, beside bare update-with-start. */
+export async function singleIntake(ctx: Ctx, n: number, concurrency: number): Promise<{ desk: Throughput; bare: Throughput }> {
+  const deskErrors = new ErrorLog();
+  let deskOk = 0;
+  const deskCpu = meter(ctx);
+  const deskMs = await pool(
+    n,
     concurrency,
     async (i) => {
       const reply = await ctx.api.post('/api/v1/exceptions', ctx.world.integration, intake(CAPABILITY, sourceKey(ctx, 'intake', i), i));
-      if (reply.status === 201) deskSingleOk += 1;
-      else deskSingleErrors.add(problemText(reply));
+      if (reply.status === 201) deskOk += 1;
+      else deskErrors.add(problemText(reply));
     },
-    deskSingleErrors,
+    deskErrors,
   );
-  const bareSingleErrors = new ErrorLog();
-  let bareSingleOk = 0;
-  const bareSingleMs = await pool(
-    single,
+  const desk = throughput(n, deskOk, concurrency, deskMs, deskErrors, deskCpu());
+  const bare = await bareIntakes(ctx, 'intake', n, concurrency);
+  return { desk, bare };
+}
+
+function throughput(items: number, ok: number, concurrency: number, ms: number, errors: ErrorLog, cpu?: CpuUse): Throughput {
+  return { items, completed: ok, concurrency, seconds: ms / 1000, perSecond: ok / (ms / 1000), errors: summary(errors), ...(cpu ? { cpu } : {}) };
+}
+
+/** Bare update-with-start, `concurrency` at a time; the workflows stay open, waiting for their second update. */
+async function bareIntakes(ctx: Ctx, tag: string, n: number, concurrency: number): Promise<Throughput> {
+  const errors = new ErrorLog();
+  let ok = 0;
+  const cpu = meter(ctx);
+  const ms = await pool(
+    n,
     concurrency,
     async (i) => {
-      await bareIntake(ctx, bareId(ctx, 'intake', i));
-      bareSingleOk += 1;
+      await bareIntake(ctx, bareId(ctx, tag, i));
+      ok += 1;
     },
-    bareSingleErrors,
+    errors,
   );
-
-  const total = batchSize * batches;
-  const deskBatchErrors = new ErrorLog();
-  const { ms: deskBatchMs, value: batchIds } = await timed(() => deskBatchIntake(ctx, CAPABILITY, 'batch', total, batchSize, deskBatchErrors));
-  // The batch handler raises its items 32 at a time; the bare analogue does the same through the client.
-  const bareBatchErrors = new ErrorLog();
-  let bareBatchOk = 0;
-  const bareBatchMs = await pool(
-    total,
-    32,
-    async (i) => {
-      await bareIntake(ctx, bareId(ctx, 'batch', i));
-      bareBatchOk += 1;
-    },
-    bareBatchErrors,
-  );
-  const rate = (ok: number, ms: number) => ok / (ms / 1000);
-  return {
-    single: {
-      desk: { items: single, completed: deskSingleOk, concurrency, seconds: deskSingleMs / 1000, perSecond: rate(deskSingleOk, deskSingleMs), errors: summary(deskSingleErrors) },
-      bare: { items: single, completed: bareSingleOk, concurrency, seconds: bareSingleMs / 1000, perSecond: rate(bareSingleOk, bareSingleMs), errors: summary(bareSingleErrors) },
-    },
-    batch: {
-      desk: {
-        items: total,
-        completed: batchIds.length,
-        concurrency: 1,
-        batchSize,
-        batches,
-        seconds: deskBatchMs / 1000,
-        perSecond: rate(batchIds.length, deskBatchMs),
-        errors: summary(deskBatchErrors),
-      },
-      bare: { items: total, completed: bareBatchOk, concurrency: 32, seconds: bareBatchMs / 1000, perSecond: rate(bareBatchOk, bareBatchMs), errors: summary(bareBatchErrors) },
-    },
-  };
+  return throughput(n, ok, concurrency, ms, errors, cpu());
 }
+
+/** Batches of `batchSize` through POST /api/v1/exceptions:batch, one request at a time. */
+export async function batchIntake(ctx: Ctx, tag: string, n: number, batchSize: number, errors = new ErrorLog()): Promise<Throughput & { batchSize: number }> {
+  const cpu = meter(ctx);
+  const { ms, value: ids } = await timed(() => deskBatchIntake(ctx, CAPABILITY, tag, n, batchSize, errors));
+  return { ...throughput(n, ids.length, 1, ms, errors, cpu()), batchSize };
+}
+
+/** The bare analogue of a batch: the handler raises its items 32 at a time, so update-with-start 32 at a time. */
+export const bareBatchAnalogue = (ctx: Ctx, tag: string, n: number) => bareIntakes(ctx, tag, n, 32);
 
 // ---------------------------------------------------------------------------------------------
 // 4 and 5: memory per cached open exception, and queue listings, at `openTarget` open
@@ -281,7 +308,7 @@ export interface MemorySample {
 
 export interface MemoryResult {
   method: string;
-  desk: { before: MemorySample; after: MemorySample; cachedDelta: number; rssDeltaMb: number; perCachedMb: number; openAtMeasurement: number };
+  desk: { before: MemorySample; after: MemorySample; cachedDelta: number; rssDeltaMb: number; perCachedMb: number; openAtMeasurement: number; stoppedEarly: string | null };
   bare: { before: MemorySample; after: MemorySample; cachedDelta: number; rssDeltaMb: number; perCachedMb: number };
 }
 
@@ -293,6 +320,7 @@ export interface ListingResult {
 }
 
 const MB = 1024 * 1024;
+const LOW_MEMORY = 4 * 1024 ** 3;
 
 /** RSS after a full main-thread GC and a short settle; `cached` is the worker's own count. */
 async function memorySample(gc: () => void, cached: () => number): Promise<MemorySample> {
@@ -303,77 +331,91 @@ async function memorySample(gc: () => void, cached: () => number): Promise<Memor
   return { rssMb: m.rss / MB, heapUsedMb: m.heapUsed / MB, externalMb: m.external / MB, cached: cached() };
 }
 
+export const MEMORY_METHOD =
+  'Process RSS (process.memoryUsage().rss) of the single bench process, which hosts the worker, the API and the load generator, ' +
+  'sampled after a forced main-thread GC and a 1.5 s settle, before and after the worker cache filled, with both workers freshly ' +
+  "restarted with maxCachedWorkflows large enough to hold every new workflow (and V8's old-space limit raised for the new " +
+  "workflow threads, which would otherwise stop near 4 GiB). The RSS growth is divided by the growth of the worker's " +
+  'own worker.getStatus().numCachedWorkflows. The API and the load generator keep no per-exception state (main-thread heapUsed is ' +
+  'reported beside it), so the growth is the workflow cache: workflow state in the workflow thread\'s V8 isolate and the Rust core ' +
+  'run state; it also includes garbage the workflow thread has not collected yet and malloc arenas not returned to the OS, so it is an upper bound.';
+
 /**
- * Brings the ledger to `openTarget` open exceptions with a worker whose cache can hold `memTarget`
- * of them; samples process RSS before and after the cache fills (see MemoryResult.method); then
- * does the same for bare workflows parked on their first update; then times the listings.
+ * Raises exceptions through the batch endpoint until `openTarget` are open (timing the batches),
+ * sampling RSS around the part that fills the worker cache; then parks `bareParked` bare workflows
+ * on their first update and samples again (memory only when `measureMemory`).
  */
-export async function memoryAndListing(
+export async function fillOpen(
   ctx: Ctx,
-  opts: { openTarget: number; memTarget: number; batchSize: number; listingSamples: number; gc: () => void },
-): Promise<{ memory: MemoryResult; listing: ListingResult; errors: ErrorSummary }> {
-  const errors = new ErrorLog();
+  opts: { openTarget: number; memTarget: number; bareParked: number; batchSize: number; gc: () => void; measureMemory: boolean },
+): Promise<{ memory?: MemoryResult; batch: { desk: Throughput & { batchSize: number }; bare: Throughput }; open: number }> {
   const { stack } = ctx;
   const deskCached = () => stack.desk.worker.getStatus().numCachedWorkflows;
   const bareCached = () => stack.bare.worker.getStatus().numCachedWorkflows;
+  const errors = new ErrorLog();
+  const startOpen = await openCount(ctx);
+  const toCreate = Math.max(0, opts.openTarget - startOpen);
+  const forMemory = Math.min(toCreate, opts.memTarget);
+  ctx.log(`bench:   ${startOpen} open; raising ${toCreate} through the batch endpoint in batches of ${opts.batchSize}`);
 
-  const deskBefore = await memorySample(opts.gc, deskCached);
-  // Exceptions already open (from the escalation phase) are loaded into this worker's cache by a query.
-  const existing = (await stack.ledger.selectFrom('exceptions').select('id').where('status', '=', 'open').limit(opts.memTarget).execute()).map((r) => r.id);
-  await pool(existing.length, 32, async (i) => void (await ctx.client.workflow.getHandle(existing[i]!).query('getException')), errors);
-  const toMem = Math.max(0, opts.memTarget - existing.length);
-  ctx.log(`bench:   ${existing.length} open exceptions loaded into the cache; raising ${toMem} more through the batch endpoint`);
-  await deskBatchIntake(ctx, CAPABILITY, 'open', toMem, opts.batchSize, errors);
-  const deskAfter = await memorySample(opts.gc, deskCached);
-  const openAtMeasurement = await openCount(ctx);
-
-  let open = openAtMeasurement;
-  if (open < opts.openTarget) {
-    ctx.log(`bench:   raising ${opts.openTarget - open} more to reach ${opts.openTarget} open`);
-    const more = opts.openTarget - open;
-    // Keys continue after the ones above, so none is a duplicate.
-    for (let start = 0; start < more; start += opts.batchSize) {
-      await deskBatchIntake(ctx, CAPABILITY, `open-more-${start}`, Math.min(opts.batchSize, more - start), opts.batchSize, errors);
+  const deskBefore = opts.measureMemory ? await memorySample(opts.gc, deskCached) : undefined;
+  // Filled a batch at a time, stopping early if the machine runs short of memory (others share it).
+  const parts: Array<Throughput & { batchSize: number }> = [];
+  let stoppedEarly: string | null = null;
+  let made = 0;
+  while (made < forMemory) {
+    const size = Math.min(opts.batchSize, forMemory - made);
+    parts.push(await batchIntake(ctx, `open-${made}`, size, opts.batchSize, errors));
+    made += size;
+    if (opts.measureMemory && os.freemem() < LOW_MEMORY) {
+      stoppedEarly = `stopped filling the cache at ${deskCached()} cached: free memory fell to ${(os.freemem() / 1024 ** 3).toFixed(1)} GiB`;
+      ctx.log(`bench:   ${stoppedEarly}`);
+      break;
     }
-    open = await openCount(ctx);
   }
+  const deskAfter = opts.measureMemory ? await memorySample(opts.gc, deskCached) : undefined;
+  const openAtMeasurement = await openCount(ctx);
+  if (stoppedEarly) await stack.restartWorkers({});
+  if (toCreate > made) {
+    ctx.log(`bench:   raising ${toCreate - made} more to reach ${opts.openTarget} open`);
+    for (let start = made; start < toCreate; start += opts.batchSize) {
+      parts.push(await batchIntake(ctx, `open-${start}`, Math.min(opts.batchSize, toCreate - start), opts.batchSize, errors));
+    }
+  }
+  const desk = { ...combine(parts), concurrency: 1, batchSize: opts.batchSize, errors: summary(errors) };
 
-  const bareBefore = await memorySample(opts.gc, bareCached);
-  await bareStarts(ctx, 'parked', opts.memTarget, 32, errors);
-  // Wait for the first workflow tasks to finish so the workflows are in the cache.
-  for (let i = 0; i < 60 && bareCached() < bareBefore.cached + opts.memTarget * 0.99; i++) await sleep(500);
-  const bareAfter = await memorySample(opts.gc, bareCached);
-
-  const deskDelta = deskAfter.rssMb - deskBefore.rssMb;
-  const bareDelta = bareAfter.rssMb - bareBefore.rssMb;
-  const memory: MemoryResult = {
-    method:
-      'Process RSS (process.memoryUsage().rss) of the single bench process, which hosts the worker, the API and the load generator; ' +
-      'sampled after a forced main-thread GC and a 1.5 s settle, before and after the worker cache filled. Divided by the growth in ' +
-      "worker.getStatus().numCachedWorkflows. The API and load generator hold no per-exception state, so the delta is the worker's " +
-      '(workflow isolate in its thread, Rust core cache, sticky state); it also includes garbage not yet collected in the workflow thread.',
-    desk: {
-      before: deskBefore,
-      after: deskAfter,
-      cachedDelta: deskAfter.cached - deskBefore.cached,
-      rssDeltaMb: deskDelta,
-      perCachedMb: deskDelta / Math.max(1, deskAfter.cached - deskBefore.cached),
-      openAtMeasurement,
-    },
-    bare: {
-      before: bareBefore,
-      after: bareAfter,
-      cachedDelta: bareAfter.cached - bareBefore.cached,
-      rssDeltaMb: bareDelta,
-      perCachedMb: bareDelta / Math.max(1, bareAfter.cached - bareBefore.cached),
-    },
-  };
-
-  const listing = await listings(ctx, opts.listingSamples, open);
-  return { memory, listing, errors: summary(errors) };
+  const bareBefore = opts.measureMemory ? await memorySample(opts.gc, bareCached) : undefined;
+  const bare = await bareBatchAnalogue(ctx, 'parked', opts.bareParked);
+  let memory: MemoryResult | undefined;
+  if (opts.measureMemory && deskBefore && deskAfter && bareBefore) {
+    const bareAfter = await memorySample(opts.gc, bareCached);
+    const deskCachedDelta = deskAfter.cached - deskBefore.cached;
+    const bareCachedDelta = bareAfter.cached - bareBefore.cached;
+    memory = {
+      method: MEMORY_METHOD,
+      desk: {
+        before: deskBefore,
+        after: deskAfter,
+        cachedDelta: deskCachedDelta,
+        rssDeltaMb: deskAfter.rssMb - deskBefore.rssMb,
+        perCachedMb: (deskAfter.rssMb - deskBefore.rssMb) / Math.max(1, deskCachedDelta),
+        openAtMeasurement,
+        stoppedEarly,
+      },
+      bare: {
+        before: bareBefore,
+        after: bareAfter,
+        cachedDelta: bareCachedDelta,
+        rssDeltaMb: bareAfter.rssMb - bareBefore.rssMb,
+        perCachedMb: (bareAfter.rssMb - bareBefore.rssMb) / Math.max(1, bareCachedDelta),
+      },
+    };
+  }
+  return { memory, batch: { desk, bare }, open: await openCount(ctx) };
 }
 
-async function listings(ctx: Ctx, samples: number, open: number): Promise<ListingResult> {
+export async function listings(ctx: Ctx, samples: number, visibilityPauseMs: number): Promise<ListingResult> {
+  const open = await openCount(ctx);
   const { rows } = await sql<{ n: number }>`select count(*) as n from exceptions`.execute(ctx.stack.ledger);
   const owner = ctx.world.ownerOf.NA!;
   const queries = [
@@ -407,7 +449,7 @@ async function listings(ctx: Ctx, samples: number, open: number): Promise<Listin
       } catch (err) {
         errors.addError(err);
       }
-      await sleep(120);
+      await sleep(visibilityPauseMs);
     }
     results.push({ name: q.name, query: q.query, visibilityQuery: q.visibilityQuery, items, desk: percentiles(desk), bare: percentiles(bare), errors: summary(errors) });
   }
@@ -420,14 +462,16 @@ async function listings(ctx: Ctx, samples: number, open: number): Promise<Listin
 export interface LatenessResult {
   slaSeconds: number;
   stepAfterSeconds: number;
-  desk: { exceptions: number; escalated: number; lateness: Percentiles; early: number; earliestMs: number | null; intakeSeconds: number };
+  desk: { exceptions: number; escalated: number; lateness: Percentiles; early: number; earliestMs: number | null; intakeSeconds: number; intakeCpu: CpuUse };
   bare: { workflows: number; fired: number; lateness: Percentiles; early: number; earliestMs: number | null };
   errors: ErrorSummary;
 }
 
 export async function escalationLateness(ctx: Ctx, n: number, slaSeconds: number, afterSeconds: number, batchSize: number): Promise<LatenessResult> {
   const errors = new ErrorLog();
+  const cpu = meter(ctx);
   const { ms: intakeMs, value: ids } = await timed(() => deskBatchIntake(ctx, FAST_CAPABILITY, 'sla', n, batchSize, errors));
+  const intakeCpu = cpu();
   await sleep((slaSeconds + afterSeconds) * 1000 + 1500);
 
   const lateness = new Map<string, number>();
@@ -472,7 +516,7 @@ export async function escalationLateness(ctx: Ctx, n: number, slaSeconds: number
   return {
     slaSeconds,
     stepAfterSeconds: afterSeconds,
-    desk: { exceptions: ids.length, escalated: deskLate.length, lateness: percentiles(deskLate), early: early(deskLate).length, earliestMs: earliest(deskLate), intakeSeconds: intakeMs / 1000 },
+    desk: { exceptions: ids.length, escalated: deskLate.length, lateness: percentiles(deskLate), early: early(deskLate).length, earliestMs: earliest(deskLate), intakeSeconds: intakeMs / 1000, intakeCpu },
     bare: { workflows: bareIds.length, fired: bareLate.length, lateness: percentiles(bareLate), early: early(bareLate).length, earliestMs: earliest(bareLate) },
     errors: summary(errors),
   };

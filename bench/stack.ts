@@ -3,18 +3,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { pino, type Logger } from 'pino';
 import { startApi, type RunningApi } from '../api/server.js';
 import { loadConfig, type Config } from '../config/index.js';
 import { ledgerFile, migrateLedger, openLedger, type LedgerDb } from '../ledger/db.js';
 import { startDevServer, SQLITE_PRAGMAS, type DevServer } from '../server/dev-server.js';
-import { installTemporalRuntime } from '../server/logger.js';
 import { freePort } from '../server/ports.js';
 import { resolveTemporalCli } from '../server/temporal-cli.js';
 import { temporalTarget, type TemporalTarget } from '../server/temporal-connection.js';
 import { startWorker, type RunningWorker } from '../worker/run.js';
 import { bundleWorkflows } from '../worker/worker.js';
+import { findServerPid } from './procstat.js';
 
 export const BENCH_SECRET = 'bench-secret-that-is-long-enough-for-hs256-0123456789';
 export const DESK_QUEUE = 'exception-desk-bench';
@@ -28,6 +28,10 @@ export interface WorkerSettings {
 export interface BenchStack {
   tmp: string;
   server: DevServer;
+  /** The Temporal CLI binary the dev server runs. */
+  cliPath: string | null;
+  /** The dev server's process id, for CPU accounting. */
+  serverPid: number | null;
   config: Config;
   target: TemporalTarget;
   ledger: LedgerDb;
@@ -70,20 +74,39 @@ export async function startBenchStack(log: (line: string) => void, keepTmp: bool
       },
     },
   );
-  installTemporalRuntime(logger);
+  // Like server/logger.ts, but Rust core's own warnings are forwarded too, so they reach the log
+  // (and the overload scan) instead of stdout.
+  Runtime.install({
+    logger: new DefaultLogger('WARN', ({ level, message, meta }) => logger[level === 'ERROR' ? 'error' : 'warn']({ component: 'temporal-sdk', ...meta }, message)),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN', other: 'ERROR' }), forward: {} } },
+  });
 
   const cli = await resolveTemporalCli({ log, allowSdkDownload: false });
   const dbFile = path.join(dataDir, 'temporal.sqlite');
   log(`bench: starting the dev server (${cli.kind === 'binary' ? cli.path : 'sdk'}) on ${dbFile} with ${SQLITE_PRAGMAS.join(', ')}`);
-  const server = await startDevServer({
+  const deskBundle = path.join(tmp, 'desk-workflows.js');
+  const bareBundle = path.join(tmp, 'bare-workflows.js');
+  // The server starts in its own process while the two workflow bundles build here.
+  const serverStarting = startDevServer({
     cli,
     port: await freePort(),
     dbFile,
     namespace: 'default',
     readyTimeoutMs: 60_000,
     logFile: path.join(tmp, 'temporal-server.log'),
+  }).then((server) => {
+    timings.devServerMs = performance.now() - t0;
+    return server;
   });
-  timings.devServerMs = performance.now() - t0;
+  try {
+    writeFileSync(deskBundle, (await bundleWorkflows()).code);
+    writeFileSync(bareBundle, (await bundleWorkflowCode({ workflowsPath: bareWorkflowsPath, logger: new DefaultLogger('WARN') })).code);
+  } catch (err) {
+    await (await serverStarting.catch(() => undefined))?.stop();
+    throw err;
+  }
+  timings.bundleMs = performance.now() - t0;
+  const server = await serverStarting;
 
   const env: Record<string, string> = {
     DATA_DIR: dataDir,
@@ -100,13 +123,6 @@ export async function startBenchStack(log: (line: string) => void, keepTmp: bool
   const target = temporalTarget(config, env);
   const ledger = openLedger({ file: ledgerFile(dataDir) });
   await migrateLedger(ledger);
-
-  const t1 = performance.now();
-  const deskBundle = path.join(tmp, 'desk-workflows.js');
-  writeFileSync(deskBundle, (await bundleWorkflows()).code);
-  const bareBundle = path.join(tmp, 'bare-workflows.js');
-  writeFileSync(bareBundle, (await bundleWorkflowCode({ workflowsPath: bareWorkflowsPath, logger: new DefaultLogger('WARN') })).code);
-  timings.bundleMs = performance.now() - t1;
 
   const startDesk = (settings: WorkerSettings) =>
     startWorker({ config, target, ledger, logger, workflowBundle: { codePath: deskBundle }, maxCachedWorkflows: settings.maxCachedWorkflows });
@@ -141,6 +157,8 @@ export async function startBenchStack(log: (line: string) => void, keepTmp: bool
   return {
     tmp,
     server,
+    cliPath: cli.kind === 'binary' ? cli.path : null,
+    serverPid: findServerPid(dbFile),
     config,
     target,
     ledger,

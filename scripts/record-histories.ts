@@ -7,7 +7,8 @@
  * Starts its own Temporal dev server (in memory, on a free port), a worker and the API, drives a few
  * representative scenarios through the HTTP API, then writes one history per workflow execution to
  * test/histories/<scenario>.json in the JSON form `historyFromJSON` and `Worker.runReplayHistory` read.
- * The old *.json files there are replaced only once every scenario has been recorded.
+ * Files are written only once every scenario has been recorded; each replaces the file of the same
+ * scenario, and other files there (histories kept from earlier code, see the decision record) stay.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -187,7 +188,8 @@ async function runScenarios(url: string, secret: Uint8Array, client: Client): Pr
   expectStatus(await act(lifecycle, 'resolve', t.olivia, { code: 'supplier-price-corrected', note: 'Re-issued at contract price', valueEvent: 'rework-avoided' }), 200, 'resolve');
   log(`(a) lifecycle: ${lifecycle}`);
 
-  // (e) The same intake again, then three at once: all answer the one exception. Left open (in flight).
+  // (e) The same intake again, then three at once: all answer the one exception. Omar claims it; it
+  // stays open (in flight), so the matrix change and omar's departure below reach it too.
   const dupBody = intake(SLOW);
   const duplicate = await raise(SLOW, dupBody);
   const again = expectStatus(await call('POST', '/api/v1/exceptions', t.erp, dupBody), 200, 'duplicate intake');
@@ -196,6 +198,7 @@ async function runScenarios(url: string, secret: Uint8Array, client: Client): Pr
     expectStatus(res, 200, 'duplicate intake');
     if (res.body.id !== duplicate) throw new Error(`duplicate intake answered ${res.body.id}, not ${duplicate}`);
   }
+  expectStatus(await act(duplicate, 'claim', t.omar), 200, 'claim the duplicate');
   log(`(e) duplicate intake: ${duplicate}`);
 
   // (b), (c) and (d) run on timers of a few seconds; run them side by side.
@@ -230,15 +233,20 @@ async function runScenarios(url: string, secret: Uint8Array, client: Client): Pr
   log(`(c) lease expiry: ${leased}`);
   log(`(d) snooze: ${snoozed}`);
 
-  // (f) The people directory: a new person, an update, and refusals (a cycle, an unknown manager).
+  // (f) The people directory: a new person, updates, a leave and return (a status change reroutes
+  // their work), and refusals (a cycle, an unknown manager).
+  const person = (id: string, body: object) => call('PUT', `/api/v1/people/${id}`, t.admin, { name: id, email: `${id}@example.com`, ...body });
   expectStatus(await call('PUT', '/api/v1/people/amara', t.grace, { name: 'Amara O', email: 'amara@example.com', managerId: 'grace', reason: 'joined the run team' }), 201, 'create amara');
   expectStatus(await call('PUT', '/api/v1/people/amara', t.grace, { name: 'Amara Okafor', email: 'amara@example.com', managerId: 'dana', reason: 'moved teams' }), 200, 'update amara');
-  expectStatus(await call('PUT', '/api/v1/people/li', t.admin, { name: 'Li Wei', email: 'li@example.com', managerId: 'dana', roles: ['operator'] }), 200, 'update li');
-  expectStatus(await call('PUT', '/api/v1/people/grace', t.admin, { name: 'grace', email: 'grace@example.com', managerId: 'li', roles: ['manager'] }), 422, 'refuse a management cycle');
-  expectStatus(await call('PUT', '/api/v1/people/omar', t.admin, { name: 'omar', email: 'omar@example.com', managerId: 'nobody' }), 422, 'refuse an unknown manager');
+  expectStatus(await person('li', { name: 'Li Wei', managerId: 'dana', roles: ['operator'] }), 200, 'update li');
+  expectStatus(await person('olivia', { managerId: 'dana', roles: ['operator'], status: 'on-leave', reason: 'parental leave' }), 200, 'olivia on leave');
+  expectStatus(await person('olivia', { managerId: 'dana', roles: ['operator'], status: 'active', reason: 'back from leave' }), 200, 'olivia back');
+  expectStatus(await person('grace', { managerId: 'li', roles: ['manager'] }), 422, 'refuse a management cycle');
+  expectStatus(await person('omar', { managerId: 'nobody' }), 422, 'refuse an unknown manager');
   log('(f) people directory: people:directory');
 
-  // (f) The ownership matrix of the slow capability: EMEA rolled out, assignments, and a refused stale version.
+  // (f) The ownership matrix of the slow capability: EMEA rolled out, assignments (one moves the open
+  // duplicate to Dana), and a refused stale version.
   const own = `/api/v1/capabilities/${SLOW}/ownership`;
   expectStatus(await call('PUT', `/api/v1/capabilities/${SLOW}/regions/EMEA`, t.admin, {}), 201, 'roll out to EMEA');
   const version = expectStatus(await call('GET', own, t.grace), 200, 'read matrix').body.version as number;
@@ -246,9 +254,17 @@ async function runScenarios(url: string, secret: Uint8Array, client: Client): Pr
   const stale = await call('PUT', `${own}/EMEA/model-retraining`, t.grace, { owner: 'priya', reason: 'stale write' }, { 'if-match': `"${version}"` });
   expectStatus(stale, 409, 'refuse a stale version');
   expectStatus(await call('PUT', `${own}/EMEA/model-retraining`, t.grace, { owner: 'priya', backup: 'dana', reason: 'model owner', expectedVersion: version + 1 }), 200, 'assign EMEA');
-  expectStatus(await call('PUT', `${own}/NA/adoption-training`, t.grace, { owner: 'dana', escalation: ['grace'], reason: 'training moves to Dana' }), 200, 'reassign NA');
+  expectStatus(await call('PUT', `${own}/NA/adoption-training`, t.grace, { owner: 'dana', backup: 'omar', escalation: ['grace'], reason: 'training moves to Dana' }), 200, 'reassign NA');
+  expectStatus(await call('PUT', `${own}/NA/business-rules`, t.grace, { owner: 'dana', backup: 'li', escalation: ['grace'], reason: 'pricing moves to Dana' }), 200, 'reassign NA');
+  await waitFor(`${duplicate} to move to dana`, () => detail(duplicate), (e) => e.owner === 'dana', 30_000);
   const matrixId = ownershipId(SLOW);
   log(`(f) ownership matrix: ${matrixId}`);
+
+  // Omar leaves: his backup cell passes on and his claim on the open duplicate is released.
+  const sweep = expectStatus(await call('POST', '/api/v1/people/omar/departure', t.grace, { reason: 'left the company' }), 200, 'departure sweep');
+  const departureId = sweep.body.sweepId as string;
+  await waitFor(`${duplicate} claim to be released`, () => detail(duplicate), (e) => e.claimant === null, 30_000);
+  log(`(f) departure sweep: ${departureId}`);
 
   // The deep readiness check runs the self-check workflow through the worker.
   expectStatus(await call('GET', '/readyz?deep=true', t.admin), 200, 'deep readiness');
@@ -261,7 +277,7 @@ async function runScenarios(url: string, secret: Uint8Array, client: Client): Pr
     (id) => id !== undefined,
     15_000,
   );
-  log(`(g) self-check: ${selfCheck}`);
+  log(`self-check: ${selfCheck}`);
 
   return [
     { scenario: 'exception-lifecycle-resolved', workflowId: lifecycle, closed: true },
@@ -271,6 +287,7 @@ async function runScenarios(url: string, secret: Uint8Array, client: Client): Pr
     { scenario: 'exception-duplicate-intake-open', workflowId: duplicate, closed: false },
     { scenario: 'people-directory', workflowId: 'people:directory', closed: false },
     { scenario: 'ownership-matrix', workflowId: matrixId, closed: false },
+    { scenario: 'departure-sweep', workflowId: departureId, closed: true },
     { scenario: 'self-check', workflowId: selfCheck!, closed: true },
   ];
 }
@@ -296,10 +313,12 @@ async function writeHistories(client: Client, recorded: Recorded[]): Promise<voi
     files.push({ file, json, line: `${file}: ${description.type} ${workflowId} (${description.status.name}, ${events} events)` });
   }
   mkdirSync(HISTORIES_DIR, { recursive: true });
-  for (const old of readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json'))) rmSync(path.join(HISTORIES_DIR, old));
   for (const { file, json } of files) writeFileSync(path.join(HISTORIES_DIR, file), json);
   log(`wrote ${files.length} histories to ${path.relative(process.cwd(), HISTORIES_DIR) || HISTORIES_DIR}:`);
   for (const { line } of files) log(`  ${line}`);
+  const written = new Set(files.map((f) => f.file));
+  const kept = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json') && !written.has(f));
+  if (kept.length) log(`kept (not recorded by this script): ${kept.join(', ')}`);
 }
 
 /**

@@ -66,7 +66,7 @@ export async function startStack(options: { worker?: boolean; env?: Record<strin
   await migrateLedger(ledger);
   const logger = pino({ level: 'silent' });
   installTemporalRuntime(pino({ level: 'warn' }));
-  const newWorker = () => startWorker({ config, target, ledger, logger, workflowBundle: { codePath: inject('workflowBundlePath') } });
+  const newWorker = () => startWorker({ config, target, ledger, logger, workflowBundle: { codePath: inject('workflowBundlePath') }, shutdownForceTime: '3 seconds' });
   let worker = options.worker === false ? undefined : await newWorker();
   const api = await startApi({ config, target, ledger, logger });
   const secret = new TextEncoder().encode(TEST_SECRET);

@@ -22,6 +22,7 @@ export async function startWorker(options: {
   logger: Logger;
   workflowBundle?: WorkflowBundleOption;
   maxCachedWorkflows?: number;
+  shutdownForceTime?: string;
 }): Promise<RunningWorker> {
   const connection = await connectWorker(options.target);
   const worker = await createWorker({
@@ -35,6 +36,7 @@ export async function startWorker(options: {
     },
     workflowBundle: options.workflowBundle,
     maxCachedWorkflows: options.maxCachedWorkflows,
+    shutdownForceTime: options.shutdownForceTime,
     identity: `exception-desk-worker/${process.pid}@${os.hostname()}`,
   });
   const done = worker.run().finally(() => connection.close());

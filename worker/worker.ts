@@ -28,6 +28,8 @@ export interface WorkerOptions {
   workflowBundle?: WorkflowBundleOption;
   maxCachedWorkflows?: number;
   identity?: string;
+  /** How long shutdown waits for in-flight work before giving up on it (its attempts are retried elsewhere). */
+  shutdownForceTime?: string;
   logger?: Logger;
 }
 
@@ -42,5 +44,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
       : { workflowsPath, bundlerOptions: { webpackConfigHook: resolveTsExtensions as never } }),
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     ...(options.identity ? { identity: options.identity } : {}),
+    shutdownGraceTime: '2 seconds',
+    shutdownForceTime: options.shutdownForceTime ?? '30 seconds',
   });
 }

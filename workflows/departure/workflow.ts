@@ -3,8 +3,9 @@ import type { Activities } from '../../activities/index.js';
 import { getDepartureProgress, type DepartureInput, type DepartureResult, type Gap } from './messages.js';
 
 const acts = wf.proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '30 seconds',
+  startToCloseTimeout: '1 minute',
+  // Steps that wait on other workflows heartbeat; a dead worker's attempt is retried after this.
+  heartbeatTimeout: '5 seconds',
   retry: { initialInterval: '500 milliseconds', maximumInterval: '30 seconds' },
 });
 
@@ -44,9 +45,16 @@ export async function departureWorkflow(input: DepartureInput): Promise<Departur
   }
 
   result.stage = 'moving';
+  const ids = work.map((w) => w.id);
+  for (let i = 0; i < ids.length; i += BATCH) {
+    await acts.signalMoves({ ids: ids.slice(i, i + BATCH), person: input.person, actor: input.actor, reason: input.reason });
+  }
+  // The exceptions move themselves; the sweep waits, durably, until the ledger shows none left with the person.
+  for (let pending = await acts.workStillWith({ ids, person: input.person }); pending.length > 0; pending = await acts.workStillWith({ ids: pending, person: input.person })) {
+    await wf.sleep('500 milliseconds');
+  }
   for (let i = 0; i < work.length; i += BATCH) {
-    const moves = await acts.moveWork({ work: work.slice(i, i + BATCH), person: input.person, actor: input.actor, reason: input.reason, sweepId: wf.workflowInfo().workflowId });
-    result.moves.push(...moves);
+    result.moves.push(...(await acts.recordMoves({ work: work.slice(i, i + BATCH), person: input.person, actor: input.actor, reason: input.reason, sweepId: wf.workflowInfo().workflowId })));
   }
   result.stage = 'done';
   result.completedAt = new Date().toISOString();

@@ -1,0 +1,256 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { IntakeResult, LatencyPair, LatenessResult, ListingResult, MemoryResult, Throughput } from './phases.js';
+import { round, type Percentiles } from './stats.js';
+
+export interface SweepLevel {
+  concurrency: number;
+  desk: Throughput;
+  bare: Throughput;
+  /** ShardIOTimeout / deadline-exceeded style texts seen at this level (errors and logs). */
+  overloadTexts: string[];
+}
+
+export interface Results {
+  startedAt: string;
+  finishedAt: string;
+  command: string;
+  mode: 'quick' | 'full' | 'large';
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; platform: string; node: string; temporalCli: string; loadAvgAtStart: number[]; loadAvgAtEnd: number[] };
+  params: Record<string, unknown>;
+  setupMs: Record<string, number>;
+  lifecycle?: { desk: Throughput; bare: Throughput; ratio: number; history: { desk: HistoryStats; bare: HistoryStats }; rounds: number[][] };
+  claimLatency: { warm?: LatencyPair; evicted?: LatencyPair & { maxCachedWorkflows: number } };
+  intake?: IntakeResult;
+  memory?: MemoryResult;
+  listing?: ListingResult;
+  escalation?: LatenessResult;
+  sweep: SweepLevel[];
+  overloadTexts: string[];
+  targets: Target[];
+  totalSeconds: number;
+}
+
+export interface HistoryStats {
+  sampled: number;
+  avgEvents: number;
+  min: number;
+  max: number;
+}
+
+export interface Target {
+  name: string;
+  target: string;
+  observed: string;
+  met: boolean;
+}
+
+const f = (x: number | null | undefined, digits = 1) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : String(round(x, digits)));
+const ratio = (a: number, b: number) => (b > 0 ? a / b : NaN);
+const pct = (p: Percentiles | null | undefined) => (p ? `${f(p.p50)} / ${f(p.p95)} / ${f(p.p99)}` : 'n/a');
+
+export function evaluateTargets(r: Results): Target[] {
+  const t: Target[] = [];
+  if (r.lifecycle) t.push({ name: 'lifecycle throughput', target: '≥ 0.6x bare', observed: `${f(r.lifecycle.ratio, 2)}x`, met: r.lifecycle.ratio >= 0.6 });
+  for (const [label, pair] of [
+    ['claim p99 (warm cache)', r.claimLatency.warm],
+    ['claim p99 (evicted)', r.claimLatency.evicted],
+  ] as const) {
+    if (!pair) continue;
+    const x = ratio(pair.desk.p99, pair.bare.p99);
+    t.push({ name: label, target: '≤ 1.5x bare and ≤ 50 ms', observed: `${f(pair.desk.p99)} ms = ${f(x, 2)}x bare (${f(pair.bare.p99)} ms)`, met: x <= 1.5 && pair.desk.p99 <= 50 });
+  }
+  if (r.listing) {
+    const worst = Math.max(...r.listing.queries.map((q) => q.desk.p95));
+    const name = r.listing.queries.find((q) => q.desk.p95 === worst)?.name;
+    t.push({ name: `listing p95 at ${r.listing.open} open`, target: '≤ 50 ms (every filter)', observed: `worst ${f(worst)} ms (${name})`, met: worst <= 50 });
+  }
+  if (r.memory) {
+    const per = r.memory.desk.perCachedMb;
+    t.push({ name: 'RSS per cached open exception', target: '≤ 0.5 MB', observed: `${f(per, 3)} MB`, met: per <= 0.5 });
+  }
+  if (r.escalation) {
+    const e = r.escalation.desk;
+    t.push({ name: 'escalation lateness p99', target: '≤ 1 s, none early', observed: `${f(e.lateness.p99)} ms, ${e.early} early`, met: e.lateness.p99 <= 1000 && e.early === 0 && e.escalated === e.exceptions });
+  }
+  return t;
+}
+
+/** The stdout table: one row per figure, exception-desk beside bare Temporal. */
+export function table(r: Results): string {
+  const rows: string[][] = [['figure', 'exception-desk', 'bare Temporal', 'ratio']];
+  if (r.lifecycle) {
+    const { desk, bare } = r.lifecycle;
+    rows.push([`lifecycle/s (n=${desk.items}, c=${desk.concurrency})`, f(desk.perSecond), f(bare.perSecond), `${f(r.lifecycle.ratio, 2)}x`]);
+    rows.push(['history events per lifecycle', f(r.lifecycle.history.desk.avgEvents), f(r.lifecycle.history.bare.avgEvents), `${f(ratio(r.lifecycle.history.desk.avgEvents, r.lifecycle.history.bare.avgEvents), 2)}x`]);
+  }
+  for (const [label, pair] of [
+    ['claim ms p50/p95/p99 warm', r.claimLatency.warm],
+    ['claim ms p50/p95/p99 evicted', r.claimLatency.evicted],
+  ] as const) {
+    if (pair) rows.push([`${label} (n=${pair.desk.count})`, pct(pair.desk), pct(pair.bare), `${f(ratio(pair.desk.p99, pair.bare.p99), 2)}x p99`]);
+  }
+  if (r.intake) {
+    const { single, batch } = r.intake;
+    rows.push([`intake/s single (c=${single.desk.concurrency})`, f(single.desk.perSecond), f(single.bare.perSecond), `${f(ratio(single.desk.perSecond, single.bare.perSecond), 2)}x`]);
+    rows.push([`intake/s batch of ${batch.desk.batchSize}`, f(batch.desk.perSecond), f(batch.bare.perSecond), `${f(ratio(batch.desk.perSecond, batch.bare.perSecond), 2)}x`]);
+  }
+  if (r.listing) {
+    for (const q of r.listing.queries) {
+      rows.push([`list ms p50/p95 ${q.name} @${r.listing.open} open`, `${f(q.desk.p50)} / ${f(q.desk.p95)}`, q.bare ? `${f(q.bare.p50)} / ${f(q.bare.p95)}` : 'n/a', `${f(ratio(q.desk.p95, q.bare?.p95 ?? NaN), 2)}x p95`]);
+    }
+  }
+  if (r.memory) {
+    const { desk, bare } = r.memory;
+    rows.push([`RSS MB per cached workflow (${desk.cachedDelta} / ${bare.cachedDelta})`, f(desk.perCachedMb, 3), f(bare.perCachedMb, 3), `${f(ratio(desk.perCachedMb, bare.perCachedMb), 2)}x`]);
+  }
+  if (r.escalation) {
+    const { desk, bare } = r.escalation;
+    rows.push([`timer lateness ms p50/p99 (${desk.escalated}/${desk.exceptions} fired)`, `${f(desk.lateness.p50)} / ${f(desk.lateness.p99)}`, `${f(bare.lateness.p50)} / ${f(bare.lateness.p99)}`, `${desk.early} / ${bare.early} early`]);
+  }
+  for (const level of r.sweep) {
+    rows.push([
+      `sweep c=${level.concurrency} lifecycle/s (errors)`,
+      `${f(level.desk.perSecond)} (${level.desk.errors.count})`,
+      `${f(level.bare.perSecond)} (${level.bare.errors.count})`,
+      `${f(ratio(level.desk.perSecond, level.bare.perSecond), 2)}x`,
+    ]);
+  }
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  const line = (row: string[]) => row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ');
+  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+export function writeJson(dir: string, r: Results): string {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${r.startedAt.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(r, null, 2) + '\n');
+  return file;
+}
+
+const BEGIN = '<!-- bench:begin (generated by `npm run bench`; edits inside are overwritten) -->';
+const END = '<!-- bench:end -->';
+
+/** The generated part of docs/benchmarks.md. */
+export function markdown(r: Results, jsonFile: string): string {
+  const m = r.machine;
+  const out: string[] = [];
+  out.push(`Measured ${r.finishedAt.slice(0, 10)} (${r.startedAt} → ${r.finishedAt}, ${f(r.totalSeconds / 60)} min) with \`${r.command}\`.`);
+  out.push('');
+  out.push(`Machine: ${m.cpus} cores (${m.cpuModel}), ${f(m.memoryGiB)} GiB memory, ${m.platform}, Node ${m.node}, Temporal CLI ${m.temporalCli}. Load average (1/5/15 min) ${m.loadAvgAtStart.map((x) => f(x, 2)).join(' ')} at the start, ${m.loadAvgAtEnd.map((x) => f(x, 2)).join(' ')} at the end. Raw results: \`${jsonFile}\`.`);
+  out.push('');
+  out.push('### Targets');
+  out.push('');
+  out.push('| figure | target | observed | met |');
+  out.push('|---|---|---|---|');
+  for (const t of r.targets) out.push(`| ${t.name} | ${t.target} | ${t.observed} | ${t.met ? 'yes' : '**no**'} |`);
+  out.push('');
+  out.push('### Figures (exception-desk beside bare Temporal, same run, same server, same worker settings)');
+  out.push('');
+  out.push('```');
+  out.push(table(r));
+  out.push('```');
+  out.push('');
+  if (r.lifecycle) {
+    const { desk, bare, history } = r.lifecycle;
+    out.push(
+      `**Lifecycle.** ${desk.completed}/${desk.items} exceptions through intake, claim and resolve over HTTP with ${desk.concurrency} in flight in ${f(desk.seconds)} s: ` +
+        `${f(desk.perSecond)}/s. Bare: start + two updates + result through the client, ${f(bare.perSecond)}/s. ` +
+        `Run in ${r.lifecycle.rounds[0]!.length} alternating rounds (exception-desk ${r.lifecycle.rounds[0]!.join(', ')}/s; bare ${r.lifecycle.rounds[1]!.join(', ')}/s). ` +
+        `History: ${f(history.desk.avgEvents)} events per exception (sample of ${history.desk.sampled}, ${history.desk.min}–${history.desk.max}) vs ${f(history.bare.avgEvents)} bare.`,
+    );
+    out.push('');
+  }
+  if (r.memory) {
+    const { desk, bare } = r.memory;
+    out.push(
+      `**Memory.** RSS ${f(desk.before.rssMb)} → ${f(desk.after.rssMb)} MB while the worker cache grew by ${desk.cachedDelta} open exceptions ` +
+        `(${desk.openAtMeasurement} open in the ledger): ${f(desk.perCachedMb, 3)} MB each. Bare workflows parked on their first update: ` +
+        `${f(bare.before.rssMb)} → ${f(bare.after.rssMb)} MB for ${bare.cachedDelta}: ${f(bare.perCachedMb, 3)} MB each. Method: ${r.memory.method}`,
+    );
+    out.push('');
+  }
+  if (r.listing) {
+    out.push(
+      `**Listing.** ${r.listing.samples} sequential GETs per filter at ${r.listing.open} open (${r.listing.rowsInLedger} rows in the ledger), first page of 50. ` +
+        'Baseline: the same filter as a Temporal visibility query (ListWorkflowExecutions, page of 50) on the search attributes the workflows upsert; visibility cannot sort by deadline.',
+    );
+    out.push('');
+    out.push('| filter | items | exception-desk p50/p95 ms | visibility p50/p95 ms |');
+    out.push('|---|---|---|---|');
+    for (const q of r.listing.queries) out.push(`| \`${q.query}\` | ${q.items} | ${f(q.desk.p50)} / ${f(q.desk.p95)} | ${q.bare ? `${f(q.bare.p50)} / ${f(q.bare.p95)}` : 'n/a'} (\`${q.visibilityQuery}\`) |`);
+    out.push('');
+  }
+  if (r.escalation) {
+    const { desk, bare } = r.escalation;
+    out.push(
+      `**Escalation timers.** ${desk.exceptions} exceptions with a ${r.escalation.slaSeconds} s claim SLA and one escalation step ${r.escalation.stepAfterSeconds} s after it ` +
+        `(raised through the batch endpoint in ${f(desk.intakeSeconds)} s); ${desk.escalated} escalated. Lateness (escalated event \`at\` − \`detail.dueAt\`) ` +
+        `p50 ${f(desk.lateness.p50)} ms, p99 ${f(desk.lateness.p99)} ms, max ${f(desk.lateness.max)} ms; early firings: ${desk.early}. ` +
+        `Bare timer workflows (${bare.fired}): p50 ${f(bare.lateness.p50)} ms, p99 ${f(bare.lateness.p99)} ms, early ${bare.early}.`,
+    );
+    out.push('');
+  }
+  const cpuRows: Array<[string, Throughput | undefined]> = [
+    ['lifecycle, exception-desk', r.lifecycle?.desk],
+    ['lifecycle, bare', r.lifecycle?.bare],
+    ['single intake, exception-desk', r.intake?.single.desk],
+    ['single intake, bare', r.intake?.single.bare],
+    ['batch intake, exception-desk', r.intake?.batch.desk],
+    ['update-with-start 32 at a time, bare', r.intake?.batch.bare],
+    ...r.sweep.flatMap((l): Array<[string, Throughput]> => [
+      [`sweep ${l.concurrency}, exception-desk`, l.desk],
+      [`sweep ${l.concurrency}, bare`, l.bare],
+    ]),
+  ];
+  if (cpuRows.some(([, t]) => t?.cpu)) {
+    out.push('**Where the CPU went** (cores used over the phase; the machine has ' + m.cpus + '; main-thread ELU 1.0 = the event loop never idles):');
+    out.push('');
+    out.push('| phase | rate /s | dev server cores | bench process cores | other processes cores | main-thread ELU |');
+    out.push('|---|---|---|---|---|---|');
+    for (const [label, t] of cpuRows) {
+      if (t?.cpu) out.push(`| ${label} | ${f(t.perSecond)} | ${f(t.cpu.serverCores, 2)} | ${f(t.cpu.benchCores, 2)} | ${f(t.cpu.otherCores, 2)} | ${f(t.cpu.mainThreadElu, 2)} |`);
+    }
+    out.push('');
+  }
+  if (r.sweep.length) {
+    out.push('**Concurrency sweep** (full lifecycles; errors are failed lifecycles):');
+    out.push('');
+    out.push('| in flight | exception-desk /s | errors | bare /s | errors | overload texts seen |');
+    out.push('|---|---|---|---|---|---|');
+    for (const l of r.sweep) {
+      const texts = [...l.desk.errors.top, ...l.bare.errors.top].map((e) => `${e.count}× ${e.text}`);
+      out.push(
+        `| ${l.concurrency} | ${f(l.desk.perSecond)} | ${l.desk.errors.count} | ${f(l.bare.perSecond)} | ${l.bare.errors.count} | ${
+          l.overloadTexts.length ? l.overloadTexts.map((t) => `\`${t.replace(/\|/g, '/').slice(0, 160)}\``).join('<br>') : 'none'
+        }${texts.length ? `<br>errors: ${texts.map((t) => t.replace(/\|/g, '/').slice(0, 160)).join('<br>')}` : ''} |`,
+      );
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+const SKELETON = `# Benchmarks
+
+\`npm run bench\` starts its own Temporal dev server (file-backed SQLite, the same pragmas as \`npm start\`),
+the real worker and the API on free ports in a temp dir, and measures each figure beside a bare-Temporal
+baseline run in the same process against the same server with the same worker settings.
+\`npm run bench -- --quick\` is a smoke check (under a minute); \`--large\` lists at 100k open; \`--n\` sets the lifecycle count.
+
+## Latest full run
+
+${BEGIN}
+${END}
+`;
+
+/** Rewrites the generated block of docs/benchmarks.md, keeping everything outside it. */
+export function updateDocs(file: string, block: string): void {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : SKELETON;
+  const start = text.indexOf(BEGIN);
+  const end = text.indexOf(END);
+  const base = start >= 0 && end > start ? text : `${text.trimEnd()}\n\n## Latest full run\n\n${BEGIN}\n${END}\n`;
+  const s = base.indexOf(BEGIN);
+  const e = base.indexOf(END);
+  writeFileSync(file, `${base.slice(0, s + BEGIN.length)}\n${block}\n${base.slice(e)}`);
+}

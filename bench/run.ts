@@ -1,0 +1,296 @@
+// `npm run bench [-- --quick | --large | --n 2000 | --keep]`: exception-desk beside bare Temporal.
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { bareLifecycle, claimLatency, combine, deskLifecycle, escalationLateness, fillOpen, historyLength, listings, openCount, singleIntake, type Ctx, type Throughput } from './phases.js';
+import { evaluateTargets, markdown, table, updateDocs, writeJson, type Results, type SweepLevel } from './report.js';
+import { startBenchStack, type BenchStack } from './stack.js';
+import { OVERLOAD_PATTERN, round } from './stats.js';
+import { Api, buildWorld } from './world.js';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+interface Params {
+  mode: 'quick' | 'full' | 'large';
+  /** Lifecycles for figure 1, `concurrency` in flight. */
+  n: number;
+  concurrency: number;
+  /** The lifecycle figure alternates exception-desk and bare in this many rounds. */
+  rounds: number;
+  warmup: number;
+  historySample: number;
+  /** Claims timed one at a time, warm cache and (if evictedSamples > 0) with a cache of evictedCache. */
+  claimSamples: number;
+  evictedSamples: number;
+  evictedCache: number;
+  intakeSingle: number;
+  batchSize: number;
+  /** Open exceptions for the listing (0: whatever is open plus one batch). */
+  openTarget: number;
+  /** The part of openTarget the memory figure is measured over; the worker cache is sized for it. */
+  memTarget: number;
+  measureMemory: boolean;
+  /** Bare workflows parked on their first update: the batch baseline and the memory baseline. */
+  bareParked: number;
+  listingSamples: number;
+  visibilityPauseMs: number;
+  escalations: number;
+  slaSeconds: number;
+  stepAfterSeconds: number;
+  /** In-flight levels for figure 7; each level runs as many lifecycles as it has in flight. */
+  sweep: number[];
+  keep: boolean;
+}
+
+function parseArgs(argv: string[]): Params {
+  const has = (flag: string) => argv.includes(flag);
+  const value = (flag: string) => {
+    const eq = argv.find((a) => a.startsWith(`${flag}=`));
+    if (eq) return eq.slice(flag.length + 1);
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const known = new Set(['--quick', '--large', '--n', '--keep']);
+  for (const a of argv) {
+    if (a.startsWith('--') && !known.has(a.split('=')[0]!)) throw new Error(`unknown flag ${a}; use --quick, --large, --n <count>, --keep`);
+  }
+  const quick = has('--quick');
+  const large = has('--large');
+  const nArg = value('--n');
+  const n = nArg === undefined ? undefined : Number(nArg);
+  if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw new Error(`--n wants a positive integer, got ${nArg}`);
+  // Full defaults are sized so the run takes about 25 minutes on 2 cores (docs/benchmarks.md).
+  const base: Params = quick
+    ? {
+        mode: 'quick',
+        n: 30,
+        concurrency: 16,
+        rounds: 2,
+        warmup: 5,
+        historySample: 5,
+        claimSamples: 8,
+        evictedSamples: 0,
+        evictedCache: 2,
+        intakeSingle: 20,
+        batchSize: 30,
+        openTarget: 0,
+        memTarget: 0,
+        measureMemory: false,
+        bareParked: 30,
+        listingSamples: 5,
+        visibilityPauseMs: 50,
+        escalations: 20,
+        slaSeconds: 1,
+        stepAfterSeconds: 1,
+        sweep: [],
+        keep: false,
+      }
+    : {
+        mode: large ? 'large' : 'full',
+        n: 1000,
+        concurrency: 64,
+        rounds: 4,
+        warmup: 50,
+        historySample: 50,
+        claimSamples: 200,
+        evictedSamples: 100,
+        evictedCache: 2,
+        intakeSingle: 1000,
+        batchSize: 1000,
+        openTarget: large ? 100_000 : 10_000,
+        memTarget: 10_000,
+        measureMemory: true,
+        bareParked: 2000,
+        listingSamples: 100,
+        visibilityPauseMs: 100,
+        escalations: 2000,
+        slaSeconds: 5,
+        stepAfterSeconds: 1,
+        sweep: [100, 250, 500, 1000],
+        keep: false,
+      };
+  return { ...base, ...(n !== undefined ? { n } : {}), keep: has('--keep') };
+}
+
+function temporalVersion(stack: BenchStack): string {
+  if (!stack.cliPath) return 'downloaded by the SDK';
+  try {
+    return execFileSync(stack.cliPath, ['--version'], { encoding: 'utf8' }).trim().split('\n')[0] ?? 'unknown';
+  } catch {
+    return `unknown (${stack.cliPath})`;
+  }
+}
+
+const lifecycleLine = (r: Results) =>
+  `lifecycle ${r.lifecycle!.ratio.toFixed(2)}x (exception-desk ${r.lifecycle!.desk.perSecond.toFixed(1)}/s vs bare ${r.lifecycle!.bare.perSecond.toFixed(1)}/s)`;
+
+async function main() {
+  const params = parseArgs(process.argv.slice(2));
+  const loadAvgAtStart = os.loadavg();
+  const started = new Date();
+  const t0 = performance.now();
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const elapsed = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+  log(`bench: ${params.mode} mode: ${JSON.stringify(params)}`);
+
+  const stack = await startBenchStack(log, params.keep);
+  const api = new Api(stack.api.url);
+  const world = await buildWorld(api, { claimWithinS: params.slaSeconds, afterS: params.stepAfterSeconds });
+  const ctx: Ctx = { stack, api, world, client: stack.client, runId: randomUUID().slice(0, 8), log };
+  log(`bench: stack ready in ${elapsed()} (dev server ${Math.round(stack.timings.devServerMs!)} ms, bundles ${Math.round(stack.timings.bundleMs!)} ms); temp dir ${stack.tmp}`);
+
+  const results: Results = {
+    startedAt: started.toISOString(),
+    finishedAt: '',
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    mode: params.mode,
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      memoryGiB: os.totalmem() / 1024 ** 3,
+      platform: `${os.type()} ${os.release()} ${os.arch()}`,
+      node: process.version,
+      temporalCli: temporalVersion(stack),
+      loadAvgAtStart,
+      loadAvgAtEnd: [],
+    },
+    params: { ...params },
+    setupMs: stack.timings,
+    claimLatency: {},
+    sweep: [],
+    overloadTexts: [],
+    targets: [],
+    totalSeconds: 0,
+  };
+  const overload = new Set<string>();
+  const scanLogs = (from: number) => {
+    const seen: string[] = [];
+    for (const line of stack.logLines.slice(from)) {
+      if (!OVERLOAD_PATTERN.test(line)) continue;
+      let text = line;
+      try {
+        const parsed = JSON.parse(line) as { msg?: string; err?: { message?: string } };
+        text = `${parsed.msg ?? ''}${parsed.err?.message ? `: ${parsed.err.message}` : ''}`;
+      } catch {
+        // keep the raw line
+      }
+      seen.push(text.slice(0, 300));
+    }
+    return [...new Set(seen)];
+  };
+  const scanErrors = (...tops: Array<Array<{ text: string }>>) => tops.flat().map((e) => e.text).filter((t) => OVERLOAD_PATTERN.test(t));
+
+  try {
+    // Warm-up: JIT, connections, sandbox; not measured.
+    await deskLifecycle(ctx, 'warmup', params.warmup, Math.min(params.concurrency, params.warmup));
+    await bareLifecycle(ctx, 'warmup', params.warmup, Math.min(params.concurrency, params.warmup));
+
+    log(`bench: [1] lifecycle, ${params.n} at ${params.concurrency} in flight, in ${params.rounds} alternating rounds (${elapsed()})`);
+    // Alternating rounds, so a change in background load touches both sides alike.
+    const deskRounds = [];
+    const bareRounds = [];
+    for (let r = 0; r < params.rounds; r++) {
+      const size = Math.floor(params.n / params.rounds) + (r < params.n % params.rounds ? 1 : 0);
+      deskRounds.push(await deskLifecycle(ctx, `lifecycle-${r}`, size, params.concurrency));
+      bareRounds.push(await bareLifecycle(ctx, `lifecycle-${r}`, size, params.concurrency));
+    }
+    const history = {
+      desk: await historyLength(ctx, deskRounds.flatMap((x) => x.ids), params.historySample),
+      bare: await historyLength(ctx, bareRounds.flatMap((x) => x.ids), params.historySample),
+    };
+    const desk = combine(deskRounds);
+    const bare = combine(bareRounds);
+    results.lifecycle = { desk, bare, ratio: desk.perSecond / bare.perSecond, history, rounds: [deskRounds, bareRounds].map((side) => side.map((x) => round(x.perSecond))) };
+    process.stdout.write(`${lifecycleLine(results)}\n`);
+    const cpuText = (t: Throughput) => (t.cpu ? `server ${t.cpu.serverCores.toFixed(2)} cores, bench ${t.cpu.benchCores.toFixed(2)} cores, others ${t.cpu.otherCores.toFixed(2)} cores, main-thread ELU ${t.cpu.mainThreadElu.toFixed(2)}; hot threads ${t.cpu.hotThreads.map((h) => `${h.thread} ${h.cores.toFixed(2)}`).join(', ')}` : 'n/a');
+    log(`bench:     cpu: exception-desk ${cpuText(desk)}; bare ${cpuText(bare)}`);
+    for (const t of [...scanErrors(desk.errors.top, bare.errors.top), ...scanLogs(0)]) overload.add(t);
+
+    log(`bench: [2] claim latency, warm cache, ${params.claimSamples} one at a time (${elapsed()})`);
+    results.claimLatency.warm = await claimLatency(ctx, 'warm', params.claimSamples, params.batchSize);
+
+    for (const c of params.sweep) {
+      log(`bench: [7] sweep, ${c} lifecycles all in flight (${elapsed()})`);
+      const mark = stack.logLines.length;
+      const { ids: _sd, ...d } = await deskLifecycle(ctx, `sweep-${c}`, c, c);
+      const { ids: _sb, ...b } = await bareLifecycle(ctx, `sweep-${c}`, c, c);
+      const texts = [...new Set([...scanErrors(d.errors.top, b.errors.top), ...scanLogs(mark)])];
+      texts.forEach((t) => overload.add(t));
+      results.sweep.push({ concurrency: c, desk: d, bare: b, overloadTexts: texts } satisfies SweepLevel);
+      log(`bench:     c=${c}: exception-desk ${d.perSecond.toFixed(1)}/s (${d.errors.count} errors), bare ${b.perSecond.toFixed(1)}/s (${b.errors.count} errors)`);
+    }
+
+    if (params.evictedSamples > 0) {
+      log(`bench: [2] claim latency, evicted (maxCachedWorkflows ${params.evictedCache} on both workers) (${elapsed()})`);
+      await stack.restartWorkers({ maxCachedWorkflows: params.evictedCache });
+      results.claimLatency.evicted = { ...(await claimLatency(ctx, 'evicted', params.evictedSamples, params.batchSize)), maxCachedWorkflows: params.evictedCache };
+      await stack.restartWorkers({});
+    }
+
+    log(`bench: [6] escalation lateness, ${params.escalations} with a ${params.slaSeconds} s claim SLA (${elapsed()})`);
+    const markEsc = stack.logLines.length;
+    results.escalation = await escalationLateness(ctx, params.escalations, params.slaSeconds, params.stepAfterSeconds, params.batchSize);
+    for (const t of [...scanErrors(results.escalation.errors.top), ...scanLogs(markEsc)]) overload.add(t);
+
+    log(`bench: [3] intake, ${params.intakeSingle} single at ${params.concurrency} in flight (${elapsed()})`);
+    const single = await singleIntake(ctx, params.intakeSingle, params.concurrency);
+
+    const openTarget = params.openTarget || (await openCount(ctx)) + params.batchSize;
+    if (params.measureMemory) {
+      // A workflow thread inherits V8's default old-space limit (about 4 GiB here), which cannot hold
+      // 10k cached exceptions; raise it for isolates created from now on (the restarted workflow
+      // threads), leaving the main thread as it was.
+      const limitMb = Math.floor((os.totalmem() / 1024 ** 2) * 0.8);
+      v8.setFlagsFromString(`--max-old-space-size=${limitMb}`);
+      results.params.workflowThreadOldSpaceMb = limitMb;
+      await stack.restartWorkers({ maxCachedWorkflows: params.memTarget + 1000 });
+    }
+    log(
+      `bench: [3][5] batch intake to ${openTarget} open${params.measureMemory ? `, memory over the first ${params.memTarget} (worker cache ${params.memTarget + 1000} on both workers)` : ''} (${elapsed()})`,
+    );
+    const filled = await fillOpen(ctx, { openTarget, memTarget: params.measureMemory ? params.memTarget : openTarget, bareParked: params.bareParked, batchSize: params.batchSize, gc, measureMemory: params.measureMemory });
+    results.intake = { single, batch: filled.batch };
+    results.memory = filled.memory;
+
+    log(`bench: [4] listing at ${filled.open} open, ${params.listingSamples} per filter (${elapsed()})`);
+    results.listing = await listings(ctx, params.listingSamples, params.visibilityPauseMs);
+    for (const t of scanLogs(0)) overload.add(t);
+  } finally {
+    log(`bench: stopping (${elapsed()})`);
+    await stack.close();
+  }
+
+  results.finishedAt = new Date().toISOString();
+  results.machine.loadAvgAtEnd = os.loadavg();
+  results.totalSeconds = (performance.now() - t0) / 1000;
+  results.overloadTexts = [...overload];
+  results.targets = evaluateTargets(results);
+
+  process.stdout.write(`\n${table(results)}\n\n`);
+  for (const t of results.targets) process.stdout.write(`target ${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.observed} (target ${t.target})\n`);
+  process.stdout.write(`overload texts seen: ${results.overloadTexts.length ? results.overloadTexts.join(' | ') : 'none'}\n`);
+  const jsonFile = writeJson(path.join(root, 'bench', 'results'), results);
+  const rel = path.relative(root, jsonFile);
+  process.stdout.write(`results: ${rel}\n`);
+  if (params.mode !== 'quick') {
+    updateDocs(path.join(root, 'docs', 'benchmarks.md'), markdown(results, rel));
+    process.stdout.write('docs/benchmarks.md updated\n');
+  }
+  if (results.lifecycle) process.stdout.write(`${lifecycleLine(results)}\n`);
+  process.stdout.write(`total ${results.totalSeconds.toFixed(1)} s\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);
