@@ -91,6 +91,9 @@ export function fromTemporal(err: unknown): unknown {
     // 5 NOT_FOUND: the workflow (or its run) is gone; 14 UNAVAILABLE: Temporal cannot be reached.
     if (err.code === 5) return new AppError('NOT_FOUND', 'No such item.');
     if (err.code === 14) return new AppError('UNAVAILABLE', 'The workflow engine is unavailable; retry shortly.');
+    // 8 RESOURCE_EXHAUSTED and 4 DEADLINE_EXCEEDED: overloaded, not the client's fault; they may retry.
+    if (err.code === 8) return new AppError('RATE_LIMITED', 'Too many concurrent changes to this item; retry shortly.');
+    if (err.code === 4) return new AppError('UNAVAILABLE', 'The workflow engine did not answer in time; retry shortly.');
   }
   return err;
 }

@@ -137,7 +137,7 @@ export async function transition<A>(
   const current = await requireException(deps, principal, id);
   if (isClosed(current.status)) throw new AppError('CONFLICT', `The exception is already ${current.status}.`, { exceptionStatus: current.status });
   try {
-    const outcome = await deps.client.workflow.getHandle(id).executeUpdate(update, { args: [args] });
+    const outcome = await withBackoff(() => deps.client.workflow.getHandle(id).executeUpdate(update, { args: [args] }));
     return outcome.state;
   } catch (err) {
     const mapped = fromTemporal(err);
@@ -146,5 +146,25 @@ export async function transition<A>(
       if (after && isClosed(after.status)) throw new AppError('CONFLICT', `The exception is already ${after.status}.`, { exceptionStatus: after.status });
     }
     throw mapped;
+  }
+}
+
+/** gRPC RESOURCE_EXHAUSTED: e.g. more updates in flight on one workflow than the server admits at once. */
+function isBusy(err: unknown): boolean {
+  for (let e = err as { code?: number; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === 8) return true;
+  }
+  return false;
+}
+
+/** A burst of claims on one exception can exceed the server's in-flight update limit; those retry briefly. */
+async function withBackoff<T>(run: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (!isBusy(err) || attempt >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 25 * 2 ** attempt * (0.5 + Math.random())));
+    }
   }
 }
