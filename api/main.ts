@@ -1,5 +1,5 @@
 import { loadConfig, loadDotEnv } from '../config/index.js';
-import { ledgerFile, migrateLedger, openLedger } from '../ledger/db.js';
+import { ledgerLocation, migrateLedger, openLedger } from '../ledger/db.js';
 import { exitWithError } from '../server/fatal.js';
 import { createLogger } from '../server/logger.js';
 import { loadTemplates } from '../server/templates.js';
@@ -11,7 +11,7 @@ async function main() {
   loadDotEnv();
   const config = loadConfig();
   const logger = createLogger(config, 'exception-desk-api');
-  const ledger = openLedger({ file: ledgerFile(config.DATA_DIR) });
+  const ledger = openLedger(ledgerLocation(config));
   await migrateLedger(ledger);
   await loadTemplates(ledger, logger);
   const api = await startApi({ config, target: temporalTarget(config), ledger, logger });

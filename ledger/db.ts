@@ -12,6 +12,21 @@ export interface LedgerOptions {
   file: string;
 }
 
+export class LedgerConfigError extends Error {
+  override name = 'LedgerConfigError';
+}
+
+/**
+ * The ledger's location: a SQLite file under DATA_DIR. A PostgreSQL LEDGER_URL is refused until that
+ * dialect ships (its migrations need bigint timestamps), rather than silently falling back to SQLite.
+ */
+export function ledgerLocation(config: { DATA_DIR: string; LEDGER_URL?: string }): LedgerOptions {
+  if (config.LEDGER_URL) {
+    throw new LedgerConfigError('LEDGER_URL is set, but this version of exception-desk stores its ledger in SQLite only. Unset LEDGER_URL to use DATA_DIR/ledger.sqlite.');
+  }
+  return { file: ledgerFile(config.DATA_DIR) };
+}
+
 export function ledgerFile(dataDir: string): string {
   return path.join(dataDir, 'ledger.sqlite');
 }

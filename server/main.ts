@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadConfig, loadDotEnv } from '../config/index.js';
 import { startApi } from '../api/server.js';
 import { loadSigningSecret } from '../api/auth.js';
-import { ledgerFile, migrateLedger, openLedger } from '../ledger/db.js';
+import { ledgerFile, ledgerLocation, migrateLedger, openLedger } from '../ledger/db.js';
 import { startWorker } from '../worker/run.js';
 import { registerSearchAttributes, startDevServer, type DevServer } from './dev-server.js';
 import { exitWithError, StartupError } from './fatal.js';
@@ -48,7 +48,7 @@ async function main() {
     });
   }
 
-  const ledger = openLedger({ file: ledgerFile(config.DATA_DIR) });
+  const ledger = openLedger(ledgerLocation(config));
   const applied = await migrateLedger(ledger);
   if (applied.length) logger.info({ applied }, 'ledger migrated');
   if (!config.AUTH_OIDC_ISSUER && !config.AUTH_JWKS_URL) loadSigningSecret(config);

@@ -1,5 +1,5 @@
 import { loadConfig, loadDotEnv } from '../config/index.js';
-import { ledgerFile, migrateLedger, openLedger } from '../ledger/db.js';
+import { ledgerLocation, migrateLedger, openLedger } from '../ledger/db.js';
 import { exitWithError } from '../server/fatal.js';
 import { createLogger, installTemporalRuntime } from '../server/logger.js';
 import { temporalTarget } from '../server/temporal-connection.js';
@@ -11,7 +11,7 @@ async function main() {
   const config = loadConfig();
   const logger = createLogger(config, 'exception-desk-worker');
   installTemporalRuntime(logger);
-  const ledger = openLedger({ file: ledgerFile(config.DATA_DIR) });
+  const ledger = openLedger(ledgerLocation(config));
   await migrateLedger(ledger);
   const worker = await startWorker({ config, target: temporalTarget(config), ledger, logger });
   const stop = () => void worker.shutdown();
