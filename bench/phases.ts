@@ -309,6 +309,8 @@ export interface MemorySample {
 export interface MemoryResult {
   method: string;
   desk: { before: MemorySample; after: MemorySample; cachedDelta: number; rssDeltaMb: number; perCachedMb: number; openAtMeasurement: number; stoppedEarly: string | null };
+  /** Batch intake while the big cache filled (not the npm start settings). */
+  intake?: Throughput;
   bare: { before: MemorySample; after: MemorySample; cachedDelta: number; rssDeltaMb: number; perCachedMb: number };
 }
 
@@ -341,54 +343,61 @@ export const MEMORY_METHOD =
   'run state; it also includes garbage the workflow thread has not collected yet and malloc arenas not returned to the OS, so it is an upper bound.';
 
 /**
- * Raises exceptions through the batch endpoint until `openTarget` are open (timing the batches),
- * sampling RSS around the part that fills the worker cache; then parks `bareParked` bare workflows
- * on their first update and samples again (memory only when `measureMemory`).
+ * Raises exceptions through the batch endpoint until `openTarget` are open. Part A runs on the
+ * workers as they are (npm start settings) and gives the batch intake rate, beside bare
+ * update-with-start 32 at a time. Part B (with `memory`) restarts both workers with a cache for
+ * `memTarget`, samples RSS, raises the last `memTarget` exceptions and samples again; then parks
+ * `bareParked` bare workflows on their first update the same way.
  */
 export async function fillOpen(
   ctx: Ctx,
-  opts: { openTarget: number; memTarget: number; bareParked: number; batchSize: number; gc: () => void; measureMemory: boolean },
+  opts: {
+    openTarget: number;
+    batchSize: number;
+    bareForRate: number;
+    memory?: { memTarget: number; bareParked: number; gc: () => void; restart: () => Promise<void> };
+  },
 ): Promise<{ memory?: MemoryResult; batch: { desk: Throughput & { batchSize: number }; bare: Throughput }; open: number }> {
   const { stack } = ctx;
-  const deskCached = () => stack.desk.worker.getStatus().numCachedWorkflows;
-  const bareCached = () => stack.bare.worker.getStatus().numCachedWorkflows;
   const errors = new ErrorLog();
   const startOpen = await openCount(ctx);
   const toCreate = Math.max(0, opts.openTarget - startOpen);
-  const forMemory = Math.min(toCreate, opts.memTarget);
-  ctx.log(`bench:   ${startOpen} open; raising ${toCreate} through the batch endpoint in batches of ${opts.batchSize}`);
+  const memPart = opts.memory ? Math.min(opts.memory.memTarget, toCreate) : 0;
+  const partA = toCreate - memPart;
+  ctx.log(`bench:   ${startOpen} open; raising ${partA} through the batch endpoint in batches of ${opts.batchSize}${opts.memory ? `, then ${memPart} for the memory figure` : ''}`);
 
-  const deskBefore = opts.measureMemory ? await memorySample(opts.gc, deskCached) : undefined;
-  // Filled a batch at a time, stopping early if the machine runs short of memory (others share it).
-  const parts: Array<Throughput & { batchSize: number }> = [];
-  let stoppedEarly: string | null = null;
-  let made = 0;
-  while (made < forMemory) {
-    const size = Math.min(opts.batchSize, forMemory - made);
-    parts.push(await batchIntake(ctx, `open-${made}`, size, opts.batchSize, errors));
-    made += size;
-    if (opts.measureMemory && os.freemem() < LOW_MEMORY) {
-      stoppedEarly = `stopped filling the cache at ${deskCached()} cached: free memory fell to ${(os.freemem() / 1024 ** 3).toFixed(1)} GiB`;
-      ctx.log(`bench:   ${stoppedEarly}`);
-      break;
-    }
-  }
-  const deskAfter = opts.measureMemory ? await memorySample(opts.gc, deskCached) : undefined;
-  const openAtMeasurement = await openCount(ctx);
-  if (stoppedEarly) await stack.restartWorkers({});
-  if (toCreate > made) {
-    ctx.log(`bench:   raising ${toCreate - made} more to reach ${opts.openTarget} open`);
-    for (let start = made; start < toCreate; start += opts.batchSize) {
-      parts.push(await batchIntake(ctx, `open-${start}`, Math.min(opts.batchSize, toCreate - start), opts.batchSize, errors));
-    }
-  }
-  const desk = { ...combine(parts), concurrency: 1, batchSize: opts.batchSize, errors: summary(errors) };
+  const raise = async (tag: string, n: number) => {
+    const parts: Array<Throughput & { batchSize: number }> = [];
+    for (let made = 0; made < n; made += opts.batchSize) parts.push(await batchIntake(ctx, `${tag}-${made}`, Math.min(opts.batchSize, n - made), opts.batchSize, errors));
+    return parts;
+  };
+  const partsA = await raise('open', partA);
+  const bare = await bareBatchAnalogue(ctx, 'rate', opts.bareForRate);
 
-  const bareBefore = opts.measureMemory ? await memorySample(opts.gc, bareCached) : undefined;
-  const bare = await bareBatchAnalogue(ctx, 'parked', opts.bareParked);
   let memory: MemoryResult | undefined;
-  if (opts.measureMemory && deskBefore && deskAfter && bareBefore) {
-    const bareAfter = await memorySample(opts.gc, bareCached);
+  if (opts.memory) {
+    const { gc, restart, bareParked } = opts.memory;
+    await restart();
+    const deskCached = () => stack.desk.worker.getStatus().numCachedWorkflows;
+    const bareCached = () => stack.bare.worker.getStatus().numCachedWorkflows;
+    const deskBefore = await memorySample(gc, deskCached);
+    // A batch at a time, stopping early if the machine runs short of memory (others share it).
+    const partsB: Throughput[] = [];
+    let stoppedEarly: string | null = null;
+    for (let made = 0; made < memPart; made += opts.batchSize) {
+      partsB.push(await batchIntake(ctx, `mem-${made}`, Math.min(opts.batchSize, memPart - made), opts.batchSize, errors));
+      if (os.freemem() < LOW_MEMORY) {
+        stoppedEarly = `stopped filling the cache at ${deskCached()} cached: free memory fell to ${(os.freemem() / 1024 ** 3).toFixed(1)} GiB`;
+        ctx.log(`bench:   ${stoppedEarly}`);
+        break;
+      }
+    }
+    const deskAfter = await memorySample(gc, deskCached);
+    const openAtMeasurement = await openCount(ctx);
+    const bareBefore = await memorySample(gc, bareCached);
+    await bareStarts(ctx, 'parked', bareParked, 32, errors);
+    for (let i = 0; i < 60 && bareCached() < bareBefore.cached + bareParked * 0.99; i++) await sleep(500);
+    const bareAfter = await memorySample(gc, bareCached);
     const deskCachedDelta = deskAfter.cached - deskBefore.cached;
     const bareCachedDelta = bareAfter.cached - bareBefore.cached;
     memory = {
@@ -409,8 +418,20 @@ export async function fillOpen(
         rssDeltaMb: bareAfter.rssMb - bareBefore.rssMb,
         perCachedMb: (bareAfter.rssMb - bareBefore.rssMb) / Math.max(1, bareCachedDelta),
       },
+      ...(partsB.length ? { intake: combine(partsB) } : {}),
     };
   }
+
+  // A batch answered 500 may still have raised some of its items; top up whatever is missing.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const short = opts.openTarget - (await openCount(ctx));
+    if (short <= 0) break;
+    ctx.log(`bench:   ${short} short of ${opts.openTarget} open (failed batches); topping up`);
+    await raise(`top-up-${attempt}`, short);
+  }
+  const desk = partsA.length
+    ? { ...combine(partsA), concurrency: 1, batchSize: opts.batchSize, errors: summary(errors) }
+    : { items: 0, completed: 0, concurrency: 1, seconds: 0, perSecond: NaN, errors: summary(errors), batchSize: opts.batchSize };
   return { memory, batch: { desk, bare }, open: await openCount(ctx) };
 }
 
@@ -467,12 +488,40 @@ export interface LatenessResult {
   errors: ErrorSummary;
 }
 
-export async function escalationLateness(ctx: Ctx, n: number, slaSeconds: number, afterSeconds: number, batchSize: number): Promise<LatenessResult> {
+/**
+ * Raises `n` exceptions with a short claim SLA in batches of 100; right after each batch the same
+ * number of bare timer workflows (due after SLA + step) start, so both see the same arrival rate
+ * and the same load. Then reads each exception's `escalated` event from its timeline.
+ */
+export async function escalationLateness(ctx: Ctx, n: number, slaSeconds: number, afterSeconds: number): Promise<LatenessResult> {
   const errors = new ErrorLog();
+  const delayMs = (slaSeconds + afterSeconds) * 1000;
+  const chunk = 100;
+  const ids: string[] = [];
+  const bareIds: string[] = [];
+  const bareStarting: Array<Promise<unknown>> = [];
   const cpu = meter(ctx);
-  const { ms: intakeMs, value: ids } = await timed(() => deskBatchIntake(ctx, FAST_CAPABILITY, 'sla', n, batchSize, errors));
+  const t0 = performance.now();
+  for (let start = 0; start < n; start += chunk) {
+    const size = Math.min(chunk, n - start);
+    ids.push(...(await deskBatchIntake(ctx, FAST_CAPABILITY, `sla-${start}`, size, size, errors)));
+    bareStarting.push(
+      pool(
+        size,
+        32,
+        async (k) => {
+          const workflowId = bareId(ctx, 'timer', start + k);
+          await ctx.client.workflow.start<typeof bareTimerWorkflow>('bareTimerWorkflow', { workflowId, taskQueue: BARE_QUEUE, args: [delayMs] });
+          bareIds.push(workflowId);
+        },
+        errors,
+      ),
+    );
+  }
+  const intakeMs = performance.now() - t0;
+  await Promise.all(bareStarting);
   const intakeCpu = cpu();
-  await sleep((slaSeconds + afterSeconds) * 1000 + 1500);
+  await sleep(delayMs + 1500);
 
   const lateness = new Map<string, number>();
   const deadline = Date.now() + 90_000;
@@ -489,18 +538,6 @@ export async function escalationLateness(ctx: Ctx, n: number, slaSeconds: number
   }
   const deskLate = [...lateness.values()];
 
-  const delayMs = (slaSeconds + afterSeconds) * 1000;
-  const bareIds: string[] = [];
-  await pool(
-    n,
-    32,
-    async (i) => {
-      const workflowId = bareId(ctx, 'timer', i);
-      await ctx.client.workflow.start<typeof bareTimerWorkflow>('bareTimerWorkflow', { workflowId, taskQueue: BARE_QUEUE, args: [delayMs] });
-      bareIds.push(workflowId);
-    },
-    errors,
-  );
   const bareLate: number[] = [];
   await pool(
     bareIds.length,

@@ -27,8 +27,12 @@ export interface Results {
   escalation?: LatenessResult;
   sweep: SweepLevel[];
   overloadTexts: string[];
+  /** The most frequent warnings and errors logged by the API, the worker and the SDK (ids blanked). */
+  logSummary: Array<{ text: string; count: number }>;
   targets: Target[];
   totalSeconds: number;
+  /** Set when a phase failed; the figures before it are kept. */
+  failed?: string;
 }
 
 export interface HistoryStats {
@@ -164,9 +168,22 @@ export function markdown(r: Results, jsonFile: string): string {
   if (r.memory) {
     const { desk, bare } = r.memory;
     out.push(
-      `**Memory.** RSS ${f(desk.before.rssMb)} → ${f(desk.after.rssMb)} MB while the worker cache grew by ${desk.cachedDelta} open exceptions ` +
-        `(${desk.openAtMeasurement} open in the ledger): ${f(desk.perCachedMb, 3)} MB each. Bare workflows parked on their first update: ` +
-        `${f(bare.before.rssMb)} → ${f(bare.after.rssMb)} MB for ${bare.cachedDelta}: ${f(bare.perCachedMb, 3)} MB each. Method: ${r.memory.method}`,
+      `**Memory.** With both workers restarted with maxCachedWorkflows ${Number(r.params.memTarget) + 1000}, RSS went ${f(desk.before.rssMb)} → ${f(desk.after.rssMb)} MB while the worker cache ` +
+        `grew by ${desk.cachedDelta} open exceptions (the last ones raised, reaching ${desk.openAtMeasurement} open in the ledger): ${f(desk.perCachedMb, 3)} MB each` +
+        `${desk.stoppedEarly ? ` (${desk.stoppedEarly})` : ''}. Main-thread heapUsed meanwhile went ${f(desk.before.heapUsedMb)} → ${f(desk.after.heapUsedMb)} MB. ` +
+        `Bare workflows parked on their first update: ${f(bare.before.rssMb)} → ${f(bare.after.rssMb)} MB for ${bare.cachedDelta}: ${f(bare.perCachedMb, 3)} MB each. ` +
+        `Batch intake while this cache filled: ${f(r.memory.intake?.perSecond)}/s. Method: ${r.memory.method}`,
+    );
+    out.push('');
+  }
+  if (r.intake) {
+    const { single, batch } = r.intake;
+    out.push(
+      `**Intake.** Single: ${single.desk.completed} POST /api/v1/exceptions with ${single.desk.concurrency} in flight, ${f(single.desk.perSecond)}/s, ` +
+        `beside bare update-with-start at the same concurrency, ${f(single.bare.perSecond)}/s. Batch: ${batch.desk.completed} through POST /api/v1/exceptions:batch ` +
+        `in batches of ${batch.desk.batchSize}, one request at a time, on the npm start worker settings, ${f(batch.desk.perSecond)}/s` +
+        `${batch.desk.errors.count ? ` (${batch.desk.errors.count} failed: ${batch.desk.errors.top.map((e) => `${e.count}× ${e.text.slice(0, 160)}`).join('; ')})` : ''}; ` +
+        `the handler raises 32 items at a time, so the baseline is ${batch.bare.completed} bare update-with-start calls 32 at a time, ${f(batch.bare.perSecond)}/s.`,
     );
     out.push('');
   }
@@ -184,8 +201,9 @@ export function markdown(r: Results, jsonFile: string): string {
   if (r.escalation) {
     const { desk, bare } = r.escalation;
     out.push(
-      `**Escalation timers.** ${desk.exceptions} exceptions with a ${r.escalation.slaSeconds} s claim SLA and one escalation step ${r.escalation.stepAfterSeconds} s after it ` +
-        `(raised through the batch endpoint in ${f(desk.intakeSeconds)} s); ${desk.escalated} escalated. Lateness (escalated event \`at\` − \`detail.dueAt\`) ` +
+      `**Escalation timers.** ${desk.exceptions} exceptions with a ${r.escalation.slaSeconds} s claim SLA and one escalation step ${r.escalation.stepAfterSeconds} s after it, ` +
+        `raised through the batch endpoint 100 at a time over ${f(desk.intakeSeconds)} s; after each batch as many bare timer workflows (due after the same ` +
+        `${r.escalation.slaSeconds + r.escalation.stepAfterSeconds} s) started, so both saw the same arrival rate and load. ${desk.escalated} escalated. Lateness (escalated event \`at\` − \`detail.dueAt\`) ` +
         `p50 ${f(desk.lateness.p50)} ms, p99 ${f(desk.lateness.p99)} ms, max ${f(desk.lateness.max)} ms; early firings: ${desk.early}. ` +
         `Bare timer workflows (${bare.fired}): p50 ${f(bare.lateness.p50)} ms, p99 ${f(bare.lateness.p99)} ms, early ${bare.early}.`,
     );
@@ -226,6 +244,16 @@ export function markdown(r: Results, jsonFile: string): string {
         }${texts.length ? `<br>errors: ${texts.map((t) => t.replace(/\|/g, '/').slice(0, 160)).join('<br>')}` : ''} |`,
       );
     }
+    out.push('');
+  }
+  out.push(`**Overload texts** (ShardIOTimeout, deadline exceeded, timeouts) in errors and logs: ${r.overloadTexts.length ? r.overloadTexts.map((t) => `\`${t.slice(0, 200)}\``).join('; ') : 'none'}.`);
+  out.push('');
+  if (r.logSummary.length) {
+    out.push('**Warnings and errors logged** during the run (API, worker, SDK core; most frequent first):');
+    out.push('');
+    out.push('| count | text |');
+    out.push('|---|---|');
+    for (const l of r.logSummary.slice(0, 10)) out.push(`| ${l.count} | \`${l.text.replace(/\|/g, '/').slice(0, 240)}\` |`);
     out.push('');
   }
   return out.join('\n');

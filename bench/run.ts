@@ -34,11 +34,12 @@ interface Params {
   batchSize: number;
   /** Open exceptions for the listing (0: whatever is open plus one batch). */
   openTarget: number;
-  /** The part of openTarget the memory figure is measured over; the worker cache is sized for it. */
+  /** The last part of openTarget, raised into a worker cache sized for it: the memory figure (0: none). */
   memTarget: number;
-  measureMemory: boolean;
-  /** Bare workflows parked on their first update: the batch baseline and the memory baseline. */
+  /** Bare workflows parked on their first update for the memory baseline. */
   bareParked: number;
+  /** Bare update-with-start calls, 32 at a time: the batch intake baseline. */
+  bareForRate: number;
   listingSamples: number;
   visibilityPauseMs: number;
   escalations: number;
@@ -82,8 +83,8 @@ function parseArgs(argv: string[]): Params {
         batchSize: 30,
         openTarget: 0,
         memTarget: 0,
-        measureMemory: false,
-        bareParked: 30,
+        bareParked: 0,
+        bareForRate: 30,
         listingSamples: 5,
         visibilityPauseMs: 50,
         escalations: 20,
@@ -102,13 +103,13 @@ function parseArgs(argv: string[]): Params {
         claimSamples: 200,
         evictedSamples: 100,
         evictedCache: 2,
-        intakeSingle: 1000,
+        intakeSingle: 500,
         batchSize: 1000,
         openTarget: large ? 100_000 : 10_000,
-        memTarget: 10_000,
-        measureMemory: true,
-        bareParked: 2000,
-        listingSamples: 100,
+        memTarget: 2500,
+        bareParked: 1000,
+        bareForRate: 1000,
+        listingSamples: 60,
         visibilityPauseMs: 100,
         escalations: 2000,
         slaSeconds: 5,
@@ -166,24 +167,17 @@ async function main() {
     claimLatency: {},
     sweep: [],
     overloadTexts: [],
+    logSummary: [],
     targets: [],
     totalSeconds: 0,
   };
   const overload = new Set<string>();
-  const scanLogs = (from: number) => {
-    const seen: string[] = [];
-    for (const line of stack.logLines.slice(from)) {
-      if (!OVERLOAD_PATTERN.test(line)) continue;
-      let text = line;
-      try {
-        const parsed = JSON.parse(line) as { msg?: string; err?: { message?: string } };
-        text = `${parsed.msg ?? ''}${parsed.err?.message ? `: ${parsed.err.message}` : ''}`;
-      } catch {
-        // keep the raw line
-      }
-      seen.push(text.slice(0, 300));
-    }
-    return [...new Set(seen)];
+  let failure: unknown;
+  const scanLogs = (from: number) => [...new Set(stack.logLines.slice(from).filter((line) => OVERLOAD_PATTERN.test(line)))];
+  const logSummary = () => {
+    const counts = new Map<string, number>();
+    for (const line of stack.logLines) counts.set(line, (counts.get(line) ?? 0) + 1);
+    return [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([text, count]) => ({ text, count }));
   };
   const scanErrors = (...tops: Array<Array<{ text: string }>>) => tops.flat().map((e) => e.text).filter((t) => OVERLOAD_PATTERN.test(t));
 
@@ -236,42 +230,47 @@ async function main() {
 
     log(`bench: [6] escalation lateness, ${params.escalations} with a ${params.slaSeconds} s claim SLA (${elapsed()})`);
     const markEsc = stack.logLines.length;
-    results.escalation = await escalationLateness(ctx, params.escalations, params.slaSeconds, params.stepAfterSeconds, params.batchSize);
+    results.escalation = await escalationLateness(ctx, params.escalations, params.slaSeconds, params.stepAfterSeconds);
     for (const t of [...scanErrors(results.escalation.errors.top), ...scanLogs(markEsc)]) overload.add(t);
 
     log(`bench: [3] intake, ${params.intakeSingle} single at ${params.concurrency} in flight (${elapsed()})`);
     const single = await singleIntake(ctx, params.intakeSingle, params.concurrency);
 
     const openTarget = params.openTarget || (await openCount(ctx)) + params.batchSize;
-    if (params.measureMemory) {
-      // A workflow thread inherits V8's default old-space limit (about 4 GiB here), which cannot hold
-      // 10k cached exceptions; raise it for isolates created from now on (the restarted workflow
-      // threads), leaving the main thread as it was.
+    log(`bench: [3][5] batch intake to ${openTarget} open${params.memTarget ? `, the last ${params.memTarget} into a worker cache of ${params.memTarget + 1000} for the memory figure` : ''} (${elapsed()})`);
+    const restartForMemory = async () => {
+      // A workflow thread inherits V8's default old-space limit (about 4 GiB here), too small for a
+      // large cache of exceptions; raise it for isolates created from now on (the restarted
+      // workflow threads), leaving the main thread as it was.
       const limitMb = Math.floor((os.totalmem() / 1024 ** 2) * 0.8);
       v8.setFlagsFromString(`--max-old-space-size=${limitMb}`);
       results.params.workflowThreadOldSpaceMb = limitMb;
       await stack.restartWorkers({ maxCachedWorkflows: params.memTarget + 1000 });
-    }
-    log(
-      `bench: [3][5] batch intake to ${openTarget} open${params.measureMemory ? `, memory over the first ${params.memTarget} (worker cache ${params.memTarget + 1000} on both workers)` : ''} (${elapsed()})`,
-    );
-    const filled = await fillOpen(ctx, { openTarget, memTarget: params.measureMemory ? params.memTarget : openTarget, bareParked: params.bareParked, batchSize: params.batchSize, gc, measureMemory: params.measureMemory });
+    };
+    const filled = await fillOpen(ctx, {
+      openTarget,
+      batchSize: params.batchSize,
+      bareForRate: params.bareForRate,
+      ...(params.memTarget ? { memory: { memTarget: params.memTarget, bareParked: params.bareParked, gc, restart: restartForMemory } } : {}),
+    });
     results.intake = { single, batch: filled.batch };
     results.memory = filled.memory;
 
     log(`bench: [4] listing at ${filled.open} open, ${params.listingSamples} per filter (${elapsed()})`);
     results.listing = await listings(ctx, params.listingSamples, params.visibilityPauseMs);
     for (const t of scanLogs(0)) overload.add(t);
-  } finally {
-    log(`bench: stopping (${elapsed()})`);
-    await stack.close();
+  } catch (err) {
+    failure = err;
+    log(`bench: a phase failed: ${(err as Error).stack ?? String(err)}`);
   }
 
   results.finishedAt = new Date().toISOString();
   results.machine.loadAvgAtEnd = os.loadavg();
   results.totalSeconds = (performance.now() - t0) / 1000;
   results.overloadTexts = [...overload];
+  results.logSummary = logSummary();
   results.targets = evaluateTargets(results);
+  if (failure) results.failed = (failure as Error).message ?? String(failure);
 
   process.stdout.write(`\n${table(results)}\n\n`);
   for (const t of results.targets) process.stdout.write(`target ${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.observed} (target ${t.target})\n`);
@@ -279,12 +278,18 @@ async function main() {
   const jsonFile = writeJson(path.join(root, 'bench', 'results'), results);
   const rel = path.relative(root, jsonFile);
   process.stdout.write(`results: ${rel}\n`);
-  if (params.mode !== 'quick') {
+  if (params.mode !== 'quick' && !failure) {
     updateDocs(path.join(root, 'docs', 'benchmarks.md'), markdown(results, rel));
     process.stdout.write('docs/benchmarks.md updated\n');
   }
   if (results.lifecycle) process.stdout.write(`${lifecycleLine(results)}\n`);
-  process.stdout.write(`total ${results.totalSeconds.toFixed(1)} s\n`);
+  process.stdout.write(`total ${results.totalSeconds.toFixed(1)} s (measurements; stopping follows)\n`);
+
+  // A worker holding thousands of cached workflows takes a while to evict them all; the figures are
+  // already written, so stopping gets 30 s before the process exits anyway (the server is our child).
+  log(`bench: stopping (${elapsed()})`);
+  await Promise.race([stack.close(), new Promise((resolve) => setTimeout(resolve, 30_000).unref())]);
+  if (failure) throw failure;
 }
 
 main().then(

@@ -41,13 +41,33 @@ export interface BenchStack {
   desk: RunningWorker;
   bare: RunningWorker;
   settings: WorkerSettings;
-  /** Warnings and errors logged by the API, the worker and the SDK runtime. */
+  /** Warnings and errors logged by the API, the worker and the SDK runtime, normalised (see logText). */
   logLines: string[];
   logFile: string;
   timings: Record<string, number>;
   /** Replaces both workers with ones using `settings` (same settings for both, as in every phase). */
   restartWorkers(settings: WorkerSettings): Promise<void>;
   close(): Promise<void>;
+}
+
+const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+
+/** One pino line as `level message: error type: error message`, with ids blanked so repeats group together. */
+export function logText(line: string): string {
+  let text = line.trim();
+  try {
+    const entry = JSON.parse(text) as { level?: number; msg?: string; err?: { type?: string; message?: string }; error?: unknown; url?: string; res?: { status?: number } };
+    const err = entry.err ? `: ${entry.err.type ?? 'Error'}: ${entry.err.message ?? ''}` : entry.error ? `: ${JSON.stringify(entry.error)}` : '';
+    const http = entry.res?.status ? ` (HTTP ${entry.res.status})` : '';
+    text = `${LEVELS[entry.level ?? 0] ?? entry.level} ${entry.msg ?? ''}${http}${err}`;
+  } catch {
+    // not JSON; keep the raw line
+  }
+  return text
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<uuid>')
+    .replace(/exception:[\w.:/-]+/g, 'exception:<id>')
+    .replace(/\s+/g, ' ')
+    .slice(0, 400);
 }
 
 const bareWorkflowsPath = fileURLToPath(new URL('./baseline-workflows.ts', import.meta.url));
@@ -64,13 +84,15 @@ export async function startBenchStack(log: (line: string) => void, keepTmp: bool
   const dataDir = path.join(tmp, 'data');
   const logFile = path.join(tmp, 'bench.log');
   const logStream = createWriteStream(logFile, { flags: 'a' });
+  // If stopping is cut short, the temp dir still goes (the dev server, our child, is killed on exit too).
+  if (!keepTmp) process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
   const logLines: string[] = [];
   const logger: Logger = pino(
     { level: 'warn' },
     {
       write(line: string) {
         logStream.write(line);
-        if (logLines.length < 5000) logLines.push(line.trim());
+        if (logLines.length < 200_000) logLines.push(logText(line));
       },
     },
   );

@@ -21,21 +21,9 @@ export class ExceptionCase {
   private notifications: Notification[] = [];
 
   constructor(input: ExceptionInput, now: number) {
-    this.state = input.carried ?? {
-      id: input.id,
-      capability: input.capability,
-      region: input.region,
-      type: input.type,
-      area: input.area,
-      severity: input.severity,
-      title: input.title,
-      confidence: input.confidence,
-      sourceRefs: input.sourceRefs,
-      qualityChecks: input.qualityChecks,
-      payload: input.payload,
-      policy: input.policy,
-      valueEvents: input.valueEvents,
-      webhook: input.webhook,
+    const { intakeId: _intakeId, carried, ...facts } = input;
+    this.state = carried ?? {
+      ...facts,
       status: 'open',
       route: null,
       owner: null,
@@ -53,7 +41,6 @@ export class ExceptionCase {
       comments: [],
       resolution: null,
       dismissal: null,
-      raisedBy: input.raisedBy,
       createdAt: now,
       updatedAt: now,
       seq: 0,

@@ -4,11 +4,9 @@ import type { Actor, ExceptionStatus, QualityCheck, Route, SourceRef } from '../
 
 export { exceptionId } from '../../domain/exception.js';
 
-/** Everything the workflow needs at surfacing, fixed then: later template changes never alter it. */
-export interface ExceptionInput {
+/** What an exception is and the rules it runs under, fixed at surfacing: later template changes never alter it. */
+export interface ExceptionFacts {
   id: string;
-  /** The intake request that started the workflow; a duplicate intake carries another. */
-  intakeId: string;
   capability: string;
   region: string;
   type: string;
@@ -23,6 +21,11 @@ export interface ExceptionInput {
   valueEvents: string[];
   webhook: string | null;
   raisedBy: string;
+}
+
+export interface ExceptionInput extends ExceptionFacts {
+  /** The intake request that started the workflow; a duplicate intake carries another. */
+  intakeId: string;
   /** Set when continuing as new. */
   carried?: ExceptionState;
 }
@@ -45,21 +48,7 @@ export interface Escalation {
   dueAt: number;
 }
 
-export interface ExceptionState {
-  id: string;
-  capability: string;
-  region: string;
-  type: string;
-  area: ResponsibilityArea;
-  severity: Severity;
-  title: string;
-  confidence: number | null;
-  sourceRefs: SourceRef[];
-  qualityChecks: QualityCheck[];
-  payload: Record<string, unknown>;
-  policy: SlaPolicy;
-  valueEvents: string[];
-  webhook: string | null;
+export interface ExceptionState extends ExceptionFacts {
   status: ExceptionStatus;
   route: Route | null;
   owner: string | null;
@@ -77,7 +66,6 @@ export interface ExceptionState {
   comments: Array<{ at: number; by: string; text: string }>;
   resolution: { code: string; note: string | null; valueEvent: string | null; by: string; at: number } | null;
   dismissal: { reason: string; by: string; at: number } | null;
-  raisedBy: string;
   createdAt: number;
   updatedAt: number;
   /** Rises with every recorded event; the ledger's idempotency key is (id, seq). */
