@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ResponsibilityArea, Severity, type EscalationStep, type SlaPolicy } from './capability.js';
+import { Severity, type EscalationStep } from './capability.js';
 import type { Role } from './principal.js';
 import { Region } from './rollout.js';
 
@@ -142,5 +142,3 @@ export function escalationReason(kind: BreachKind, step: number, steps: number, 
   return kind === 'manual' ? `${what}, step ${step} of ${steps}` : `${what} ${ago}, step ${step} of ${steps}`;
 }
 
-export type { SlaPolicy };
-export { ResponsibilityArea, Severity };

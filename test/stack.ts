@@ -10,7 +10,7 @@ import { loadConfig, type Config } from '../config/index.js';
 import type { Role } from '../domain/principal.js';
 import { ledgerFile, migrateLedger, openLedger, type LedgerDb } from '../ledger/db.js';
 import { installTemporalRuntime } from '../server/logger.js';
-import { connectClient, temporalTarget, type TemporalTarget } from '../server/temporal-connection.js';
+import { temporalTarget, type TemporalTarget } from '../server/temporal-connection.js';
 import { startWorker, type RunningWorker } from '../worker/run.js';
 
 /** mkdir is atomic across the suite's processes: the first to create test-N owns that namespace. */
@@ -98,4 +98,3 @@ export async function startStack(options: { worker?: boolean; env?: Record<strin
   };
 }
 
-export { connectClient };

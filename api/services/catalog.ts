@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { parseTemplate, type CapabilityTemplate } from '../../domain/capability.js';
+import { parseTemplate } from '../../domain/capability.js';
 import { applyOverlay } from '../../domain/rollout.js';
 import { appendAudit } from '../../ledger/audit.js';
 import {
@@ -140,4 +140,3 @@ export async function putRollout(
   return { rollout, outcome: existing ? 'updated' : 'created', changed: result.changed };
 }
 
-export type { CapabilityTemplate };

@@ -1,4 +1,3 @@
-export const systemTaskQueue = (base: string) => base;
 export const selfCheckWorkflowId = (requestId: string) => `system:self-check:${requestId}`;
 
 export interface SelfCheckResult {
