@@ -29,6 +29,8 @@ export interface Results {
   overloadTexts: string[];
   /** The most frequent warnings and errors logged by the API, the worker and the SDK (ids blanked). */
   logSummary: Array<{ text: string; count: number }>;
+  /** The dev server's WARN/ERROR lines, grouped (slow calls, failed tasks, deadline exceeded). */
+  serverLogSummary: Array<{ text: string; count: number }>;
   targets: Target[];
   totalSeconds: number;
   /** Set when a phase failed; the figures before it are kept. */
@@ -181,7 +183,7 @@ export function markdown(r: Results, jsonFile: string): string {
     out.push(
       `**Intake.** Single: ${single.desk.completed} POST /api/v1/exceptions with ${single.desk.concurrency} in flight, ${f(single.desk.perSecond)}/s, ` +
         `beside bare update-with-start at the same concurrency, ${f(single.bare.perSecond)}/s. Batch: ${batch.desk.completed} through POST /api/v1/exceptions:batch ` +
-        `in batches of ${batch.desk.batchSize}, one request at a time, on the npm start worker settings, ${f(batch.desk.perSecond)}/s` +
+        `in batches of ${batch.desk.batchSize}, one request at a time, on the npm start worker settings${r.params.workflowThreadOldSpaceMb ? ` except the workflow thread's V8 old-space limit, raised to ${r.params.workflowThreadOldSpaceMb} MB` : ''}, ${f(batch.desk.perSecond)}/s` +
         `${batch.desk.errors.count ? ` (${batch.desk.errors.count} failed: ${batch.desk.errors.top.map((e) => `${e.count}× ${e.text.slice(0, 160)}`).join('; ')})` : ''}; ` +
         `the handler raises 32 items at a time, so the baseline is ${batch.bare.completed} bare update-with-start calls 32 at a time, ${f(batch.bare.perSecond)}/s.`,
     );
@@ -254,6 +256,14 @@ export function markdown(r: Results, jsonFile: string): string {
     out.push('| count | text |');
     out.push('|---|---|');
     for (const l of r.logSummary.slice(0, 10)) out.push(`| ${l.count} | \`${l.text.replace(/\|/g, '/').slice(0, 240)}\` |`);
+    out.push('');
+  }
+  if (r.serverLogSummary.length) {
+    out.push('**Temporal dev server warnings and errors** during the run (its own log, grouped by message and error):');
+    out.push('');
+    out.push('| count | text |');
+    out.push('|---|---|');
+    for (const l of r.serverLogSummary.slice(0, 10)) out.push(`| ${l.count} | \`${l.text.replace(/\|/g, '/').slice(0, 240)}\` |`);
     out.push('');
   }
   return out.join('\n');

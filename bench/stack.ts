@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { closeSync, createWriteStream, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,12 @@ export interface BenchStack {
   /** Warnings and errors logged by the API, the worker and the SDK runtime, normalised (see logText). */
   logLines: string[];
   logFile: string;
+  /** The dev server's own log (WARN and ERROR lines: slow calls, failed tasks, deadline exceeded). */
+  serverLogFile: string;
+  /** Size of the server log now, to read what it gains later with serverLogSince. */
+  serverLogOffset(): number;
+  /** Server log lines written since `offset`, grouped by message and error, with counts. */
+  serverLogSince(offset: number): Array<{ text: string; count: number }>;
   timings: Record<string, number>;
   /** Replaces both workers with ones using `settings` (same settings for both, as in every phase). */
   restartWorkers(settings: WorkerSettings): Promise<void>;
@@ -68,6 +74,31 @@ export function logText(line: string): string {
     .replace(/exception:[\w.:/-]+/g, 'exception:<id>')
     .replace(/\s+/g, ' ')
     .slice(0, 400);
+}
+
+/** `level msg: error` for each WARN/ERROR line of the dev server's log after `offset`, counted. */
+function serverLogSummary(file: string, offset: number): Array<{ text: string; count: number }> {
+  let text = '';
+  try {
+    const size = statSync(file).size;
+    const fd = openSync(file, 'r');
+    const buffer = Buffer.alloc(Math.max(0, Math.min(size - offset, 64 * 1024 * 1024)));
+    readSync(fd, buffer, 0, buffer.length, offset);
+    closeSync(fd);
+    text = buffer.toString('utf8');
+  } catch {
+    return [];
+  }
+  const counts = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const level = /level=(WARN|ERROR)/.exec(line)?.[1];
+    if (!level) continue;
+    const msg = /msg="([^"]*)"/.exec(line)?.[1] ?? '';
+    const error = /error="([^"]*)"/.exec(line)?.[1];
+    const key = `${level} ${msg}${error ? `: ${error}` : ''}`.slice(0, 300);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([t, count]) => ({ text: t, count }));
 }
 
 const bareWorkflowsPath = fileURLToPath(new URL('./baseline-workflows.ts', import.meta.url));
@@ -106,6 +137,7 @@ export async function startBenchStack(log: (line: string) => void, keepTmp: bool
   const cli = await resolveTemporalCli({ log, allowSdkDownload: false });
   const dbFile = path.join(dataDir, 'temporal.sqlite');
   log(`bench: starting the dev server (${cli.kind === 'binary' ? cli.path : 'sdk'}) on ${dbFile} with ${SQLITE_PRAGMAS.join(', ')}`);
+  const serverLogFile = path.join(tmp, 'temporal-server.log');
   const deskBundle = path.join(tmp, 'desk-workflows.js');
   const bareBundle = path.join(tmp, 'bare-workflows.js');
   // The server starts in its own process while the two workflow bundles build here.
@@ -115,7 +147,7 @@ export async function startBenchStack(log: (line: string) => void, keepTmp: bool
     dbFile,
     namespace: 'default',
     readyTimeoutMs: 60_000,
-    logFile: path.join(tmp, 'temporal-server.log'),
+    logFile: serverLogFile,
   }).then((server) => {
     timings.devServerMs = performance.now() - t0;
     return server;
@@ -197,6 +229,15 @@ export async function startBenchStack(log: (line: string) => void, keepTmp: bool
     },
     logLines,
     logFile,
+    serverLogFile,
+    serverLogOffset: () => {
+      try {
+        return statSync(serverLogFile).size;
+      } catch {
+        return 0;
+      }
+    },
+    serverLogSince: (offset) => serverLogSummary(serverLogFile, offset),
     timings,
     async restartWorkers(next) {
       await Promise.all([desk.shutdown(), bare.shutdown()]);
