@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { priceVarianceIntake } from '../scripts/fixtures.js';
 import YAML from 'yaml';
 import { mintToken } from '../api/auth.js';
 import { BENCH_SECRET } from './stack.js';
@@ -131,27 +132,5 @@ export async function buildWorld(api: Api, fast: { claimWithinS: number; afterS:
 
 /** A valid price-variance intake; two of three go to NA, one to EU. */
 export function intake(capability: string, sourceKey: string, i: number) {
-  return {
-    capability,
-    region: i % 3 === 2 ? 'EU' : 'NA',
-    type: 'price-variance',
-    sourceKey,
-    title: 'Unit price 12% above contract for SKU BRK-2210',
-    confidence: 0.42,
-    sourceRefs: [{ system: 'erp', record: 'PO-00123456', field: 'unitPrice', value: 11.2 }],
-    qualityChecks: [{ name: 'price-outlier', passed: false, detail: '12% above contract' }],
-    payload: {
-      poNumber: 'PO-00123456',
-      supplierId: 'SUP-0042',
-      sku: 'BRK-2210',
-      quantity: 400,
-      unitPrice: 11.2,
-      currency: 'USD',
-      contractPrice: 10.0,
-      variancePct: 12,
-      recommendedAction: 'switch-supplier',
-      modelVersion: 'po-rec-2.3.1',
-      priceCheckedAt: new Date().toISOString(),
-    },
-  };
+  return priceVarianceIntake(capability, i % 3 === 2 ? 'EU' : 'NA', sourceKey);
 }

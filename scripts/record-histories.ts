@@ -11,6 +11,7 @@
  * scenario, and other files there (histories kept from earlier code, see the decision record) stay.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { priceVarianceIntake } from './fixtures.js';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -380,29 +381,7 @@ let counter = 0;
 /** A valid price-variance intake in NA (business-rules, high severity). */
 function intake(capability: string) {
   counter += 1;
-  return {
-    capability,
-    region: 'NA',
-    type: 'price-variance',
-    sourceKey: `PO-REPLAY-${counter}-${randomUUID().slice(0, 8)}`,
-    title: 'Unit price 12% above contract for SKU BRK-2210',
-    confidence: 0.42,
-    sourceRefs: [{ system: 'erp', record: 'PO-00123456', field: 'unitPrice', value: 11.2 }],
-    qualityChecks: [{ name: 'price-outlier', passed: false, detail: '12% above contract' }],
-    payload: {
-      poNumber: 'PO-00123456',
-      supplierId: 'SUP-0042',
-      sku: 'BRK-2210',
-      quantity: 400,
-      unitPrice: 11.2,
-      currency: 'USD',
-      contractPrice: 10.0,
-      variancePct: 12,
-      recommendedAction: 'switch-supplier',
-      modelVersion: 'po-rec-2.3.1',
-      priceCheckedAt: new Date().toISOString(),
-    },
-  };
+  return priceVarianceIntake(capability, 'NA', `PO-REPLAY-${counter}-${randomUUID().slice(0, 8)}`);
 }
 
 main().catch((err: unknown) => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { expect } from 'vitest';
+import { priceVarianceIntake } from '../scripts/fixtures.js';
 import { http } from './http.js';
 import type { Stack } from './stack.js';
 
@@ -68,30 +69,8 @@ let counter = 0;
 /** A valid price-variance intake for po-test in NA. */
 export function priceVariance(capability = 'po-test', overrides: Record<string, unknown> = {}) {
   counter += 1;
-  return {
-    capability,
-    region: 'NA',
-    type: 'price-variance',
-    sourceKey: `PO-${Date.now()}-${counter}-${Math.random().toString(36).slice(2, 8)}`,
-    title: 'Unit price 12% above contract for SKU BRK-2210',
-    confidence: 0.42,
-    sourceRefs: [{ system: 'erp', record: 'PO-00123456', field: 'unitPrice', value: 11.2 }],
-    qualityChecks: [{ name: 'price-outlier', passed: false, detail: '12% above contract' }],
-    payload: {
-      poNumber: 'PO-00123456',
-      supplierId: 'SUP-0042',
-      sku: 'BRK-2210',
-      quantity: 400,
-      unitPrice: 11.2,
-      currency: 'USD',
-      contractPrice: 10.0,
-      variancePct: 12,
-      recommendedAction: 'switch-supplier',
-      modelVersion: 'po-rec-2.3.1',
-      priceCheckedAt: new Date().toISOString(),
-    },
-    ...overrides,
-  };
+  const sourceKey = `PO-${Date.now()}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
+  return { ...priceVarianceIntake(capability, 'NA', sourceKey), ...overrides };
 }
 
 export const path = (id: string) => encodeURIComponent(id);
