@@ -7,6 +7,12 @@ const onlyWorkflowSdkOrRelative = {
   allowTypeImports: true,
   message: 'Workflow code is deterministic: import only @temporalio/workflow, domain/ and types.',
 };
+/** Schemas (zod, yaml) cost memory and CPU in every cached workflow; the sandbox gets domain/rules/ only. */
+const domainOutsideRules = {
+  regex: '(^|/)domain/(?!rules/)',
+  allowTypeImports: true,
+  message: 'Workflows import domain/rules/ (pure, dependency-free) as values; the rest of domain/ as types only.',
+};
 const sideEffectLayers = {
   regex: '(^|/)(activities|api|ledger|worker|server|config)(/|$)',
   allowTypeImports: true,
@@ -32,7 +38,7 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [onlyWorkflowSdkOrRelative, sideEffectLayers] },
+        { patterns: [onlyWorkflowSdkOrRelative, domainOutsideRules, sideEffectLayers] },
       ],
     },
   },
@@ -46,6 +52,20 @@ export default tseslint.config(
           patterns: [
             { regex: '^(?!zod$|yaml$|@temporalio/workflow$|\\.{1,2}/)', allowTypeImports: true, message: 'domain/ is pure: no Node built-ins or side-effecting packages.' },
             sideEffectLayers,
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // domain/rules/ runs in every cached workflow: no packages at all, and nothing from the rest of domain/ but types.
+    files: ['domain/rules/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(?!\\./)', allowTypeImports: true, message: 'domain/rules/ is dependency-free: value imports only from ./ (types from anywhere in domain/).' },
           ],
         },
       ],

@@ -40,6 +40,9 @@ export const Config = z.object({
   GAP_MAX_CELLS_PER_PERSON: z.coerce.number().int().min(1).default(6),
   GAP_MAX_OPEN_PER_OWNER: z.coerce.number().int().min(1).default(25),
 
+  /** Open exceptions kept in the worker's memory; past this, the least recently used replay on their next event. */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).default(1000),
+
   WEBHOOK_SECRET: z.preprocess(blankAsUnset, z.string().min(32, 'must be at least 32 characters').optional()),
 
   DEMO: z.preprocess(blankAsUnset, flag.optional()),

@@ -1,11 +1,22 @@
 import { z } from 'zod';
-import { Severity, type EscalationStep } from './capability.js';
-import type { Role } from './principal.js';
+import { Severity } from './capability.js';
 import { Region } from './rollout.js';
+import { EXCEPTION_STATUSES } from './rules/exception.js';
 
-export const ExceptionStatus = z.enum(['open', 'claimed', 'resolved', 'dismissed']);
+export {
+  escalationReason,
+  escalationTarget,
+  exceptionId,
+  isClosed,
+  rules,
+  type Actor,
+  type BreachKind,
+  type Refusal,
+  type Route,
+} from './rules/exception.js';
+
+export const ExceptionStatus = z.enum(EXCEPTION_STATUSES);
 export type ExceptionStatus = z.infer<typeof ExceptionStatus>;
-export const isClosed = (status: ExceptionStatus) => status === 'resolved' || status === 'dismissed';
 
 /** A trace from the exception back to the source field it came from. */
 export const SourceRef = z.strictObject({
@@ -40,105 +51,4 @@ export const ExceptionIntake = z.strictObject({
 });
 export type ExceptionIntake = z.infer<typeof ExceptionIntake>;
 
-export const exceptionId = (capability: string, sourceKey: string) => `exception:${capability}:${sourceKey}`;
-
-/** Who an exception goes to, as resolved from the ownership matrix and the directory at one moment. */
-export interface Route {
-  owner: string | null;
-  ownerSource: 'owner' | 'backup' | 'unowned';
-  backup: string | null;
-  escalation: string[];
-  managerOfOwner: string | null;
-  matrixVersion: number;
-}
-
-export interface Actor {
-  id: string;
-  roles: Role[];
-}
-
 export const ResolutionCode = z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'expected a kebab-case code such as corrected-and-released');
-
-export interface Refusal {
-  type: 'Conflict' | 'Forbidden' | 'Invalid';
-  message: string;
-  path?: string;
-}
-
-const privileged = (actor: Actor) => actor.roles.includes('admin') || actor.roles.includes('manager');
-
-/** Who may do what to an exception in a given state; the workflow's validators apply these. */
-export const rules = {
-  claim(state: { status: ExceptionStatus; claimant: string | null }, actor: Actor): Refusal | null {
-    if (isClosed(state.status)) return { type: 'Conflict', message: `The exception is already ${state.status}.` };
-    if (state.claimant && state.claimant !== actor.id) return { type: 'Conflict', message: `Claimed by ${state.claimant}.` };
-    if (!actor.roles.some((r) => r === 'operator' || r === 'owner' || r === 'manager' || r === 'admin')) {
-      return { type: 'Forbidden', message: 'Claiming needs the operator role.' };
-    }
-    return null;
-  },
-  release(state: { status: ExceptionStatus; claimant: string | null }, actor: Actor): Refusal | null {
-    if (state.status !== 'claimed') return { type: 'Conflict', message: `Only a claimed exception can be released; it is ${state.status}.` };
-    if (state.claimant !== actor.id && !privileged(actor)) return { type: 'Forbidden', message: `Only ${state.claimant} or a manager may release it.` };
-    return null;
-  },
-  reassign(state: { status: ExceptionStatus; owner: string | null }, actor: Actor, to: string, toStatus: string | undefined): Refusal | null {
-    if (isClosed(state.status)) return { type: 'Conflict', message: `The exception is already ${state.status}.` };
-    if (state.owner !== actor.id && !privileged(actor)) return { type: 'Forbidden', message: 'Only the owner or a manager may reassign it.' };
-    if (toStatus === undefined) return { type: 'Invalid', message: `Unknown person ${to}.`, path: 'to' };
-    if (toStatus !== 'active') return { type: 'Invalid', message: `${to} is ${toStatus}; reassign to an active person.`, path: 'to' };
-    if (state.owner === to) return { type: 'Conflict', message: `${to} already owns it.` };
-    return null;
-  },
-  resolve(
-    state: { status: ExceptionStatus; claimant: string | null; owner: string | null },
-    actor: Actor,
-    valueEvent: string | undefined,
-    valueEvents: string[],
-  ): Refusal | null {
-    if (isClosed(state.status)) return { type: 'Conflict', message: `The exception is already ${state.status}.` };
-    const mayResolve = state.claimant === actor.id || state.owner === actor.id || actor.roles.includes('admin');
-    if (!mayResolve) {
-      return { type: 'Forbidden', message: state.claimant ? `Only the claimant (${state.claimant}) or the owner may resolve it.` : 'Claim it first, or be its owner.' };
-    }
-    if (valueEvent !== undefined && !valueEvents.includes(valueEvent)) {
-      return { type: 'Invalid', message: `Unknown value event ${valueEvent}; the template counts: ${valueEvents.join(', ')}.`, path: 'valueEvent' };
-    }
-    return null;
-  },
-  dismiss(state: { status: ExceptionStatus; owner: string | null }, actor: Actor): Refusal | null {
-    if (isClosed(state.status)) return { type: 'Conflict', message: `The exception is already ${state.status}.` };
-    if (state.owner !== actor.id && !privileged(actor)) return { type: 'Forbidden', message: 'Only the owner or a manager may dismiss it.' };
-    return null;
-  },
-  snooze(state: { status: ExceptionStatus; owner: string | null }, actor: Actor, until: number, now: number): Refusal | null {
-    if (isClosed(state.status)) return { type: 'Conflict', message: `The exception is already ${state.status}.` };
-    if (state.owner !== actor.id && !privileged(actor)) return { type: 'Forbidden', message: 'Only the owner or a manager may snooze it.' };
-    if (until <= now) return { type: 'Invalid', message: 'Snooze until a time in the future.', path: 'until' };
-    if (until - now > 30 * 24 * 3600_000) return { type: 'Invalid', message: 'Snooze for at most 30 days.', path: 'until' };
-    return null;
-  },
-  open(state: { status: ExceptionStatus }): Refusal | null {
-    return isClosed(state.status) ? { type: 'Conflict', message: `The exception is already ${state.status}.` } : null;
-  },
-};
-
-/** The person an escalation step reaches; missing links fall through to the next who can act. */
-export function escalationTarget(step: EscalationStep, route: Route): string | null {
-  const chain = route.escalation;
-  const fallback = chain[0] ?? route.managerOfOwner ?? route.owner;
-  if (step.notify === 'owner') return route.owner ?? fallback;
-  if (step.notify === 'backup') return route.backup ?? fallback;
-  if (step.notify === 'manager-of-owner') return route.managerOfOwner ?? chain.at(-1) ?? route.owner;
-  const index = Number(step.notify.slice('escalation['.length, -1));
-  return chain[index] ?? route.managerOfOwner ?? chain.at(-1) ?? route.owner;
-}
-
-export type BreachKind = 'claim' | 'resolve' | 'lease' | 'manual';
-
-export function escalationReason(kind: BreachKind, step: number, steps: number, lapsedAgoMs: number): string {
-  const what = { claim: 'claim SLA lapsed', resolve: 'resolve SLA lapsed', lease: 'claim lease expired', manual: 'escalated by hand' }[kind];
-  const ago = lapsedAgoMs >= 60_000 ? `${Math.round(lapsedAgoMs / 60_000)}m ago` : `${Math.round(lapsedAgoMs / 1000)}s ago`;
-  return kind === 'manual' ? `${what}, step ${step} of ${steps}` : `${what} ${ago}, step ${step} of ${steps}`;
-}
-

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { Role } from './principal.js';
 
+export { checkPersonUpsert, isActive, type RuleViolation } from './rules/people.js';
+
 export const PersonId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'expected a lower-case id such as alice or j.smith');
 export const PersonStatus = z.enum(['active', 'on-leave', 'departed']);
 export type PersonStatus = z.infer<typeof PersonStatus>;
@@ -20,25 +22,3 @@ export const Person = PersonInput.extend({
   updatedBy: z.string(),
 });
 export type Person = z.infer<typeof Person>;
-
-export interface RuleViolation {
-  path: string;
-  message: string;
-}
-
-/** The directory's rules for an upsert: the manager must exist and the management chain must not loop. */
-export function checkPersonUpsert(people: Record<string, Person>, id: string, input: PersonInput): RuleViolation[] {
-  const { managerId } = input;
-  if (managerId === null) return [];
-  if (managerId === id) return [{ path: 'managerId', message: `${id} cannot be their own manager` }];
-  if (!people[managerId]) return [{ path: 'managerId', message: `unknown person ${managerId}` }];
-  const chain = [id, managerId];
-  for (let cursor = people[managerId]?.managerId ?? null; cursor !== null; cursor = people[cursor]?.managerId ?? null) {
-    chain.push(cursor);
-    if (cursor === id) return [{ path: 'managerId', message: `this would make a management cycle: ${chain.join(' → ')}` }];
-    if (chain.length > 1000) break;
-  }
-  return [];
-}
-
-export const isActive = (person: Pick<Person, 'status'> | undefined): boolean => person?.status === 'active';

@@ -153,4 +153,16 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0004_overdue_and_escalated_indexes': {
+    async up(db: Kysely<any>) {
+      // The earliest deadline an active exception can miss; overdue means it has passed. Computed by
+      // SQLite, so no writer can forget it, and indexed with the sort keys so the queue's overdue view
+      // sorts small index tuples instead of rows.
+      await sql`alter table exceptions add column due_at integer generated always as (
+        case status when 'open' then min(claim_by, resolve_by) when 'claimed' then resolve_by end) virtual`.execute(db);
+      await db.schema.createIndex('exceptions_due').on('exceptions').columns(['due_at', 'created_at', 'claim_by', 'id']).execute();
+      // The listing writes this predicate literally, so the planner can match the partial index.
+      await db.schema.createIndex('exceptions_escalated').on('exceptions').columns(['claim_by', 'id']).where(sql<boolean>`escalation_level > 0`).execute();
+    },
+  },
 };

@@ -16,11 +16,12 @@ export interface RunningWorker {
 }
 
 export async function startWorker(options: {
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'WEBHOOK_SECRET' | 'DATA_DIR'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'WEBHOOK_SECRET' | 'DATA_DIR' | 'WORKER_MAX_CACHED_WORKFLOWS'>;
   target: TemporalTarget;
   ledger: LedgerDb;
   logger: Logger;
   workflowBundle?: WorkflowBundleOption;
+  /** Overrides WORKER_MAX_CACHED_WORKFLOWS (the benchmark measures eviction). */
   maxCachedWorkflows?: number;
   shutdownForceTime?: string;
 }): Promise<RunningWorker> {
@@ -35,7 +36,7 @@ export async function startWorker(options: {
       webhookSecret: options.config.WEBHOOK_SECRET ?? localSecret(options.config.DATA_DIR, 'webhook-secret'),
     },
     workflowBundle: options.workflowBundle,
-    maxCachedWorkflows: options.maxCachedWorkflows,
+    maxCachedWorkflows: options.maxCachedWorkflows ?? options.config.WORKER_MAX_CACHED_WORKFLOWS,
     shutdownForceTime: options.shutdownForceTime,
     identity: `exception-desk-worker/${process.pid}@${os.hostname()}`,
   });

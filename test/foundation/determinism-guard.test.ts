@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { ESLint } from 'eslint';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 
 /** The lint rule is what keeps workflow code replayable; prove it bites. */
 describe('workflow determinism guard', () => {
@@ -30,16 +30,29 @@ describe('workflow determinism guard', () => {
     expect(messages[1]).toContain('activities');
   });
 
-  it('allows @temporalio/workflow, domain/ and activity types', async () => {
+  it('allows @temporalio/workflow, domain/rules/, and types from activities and the rest of domain/', async () => {
     const messages = await lintWorkflowFile(
       [
         "import { sleep } from '@temporalio/workflow';",
         "import type { Activities } from '../activities/index.js';",
-        "import { Role } from '../domain/principal.js';",
-        'export const probe: [typeof sleep, Activities | undefined, typeof Role] = [sleep, undefined, Role];',
+        "import type { Role } from '../domain/principal.js';",
+        "import { rules } from '../domain/rules/exception.js';",
+        'export const probe: [typeof sleep, Activities | undefined, Role | undefined, typeof rules] = [sleep, undefined, undefined, rules];',
         '',
       ].join('\n'),
     );
     expect(messages).toEqual([]);
+  });
+
+  it('refuses domain schemas as values in workflows/, since each cached workflow would carry zod', async () => {
+    const messages = await lintWorkflowFile(["import { Role } from '../domain/principal.js';", 'export const probe = Role;', ''].join('\n'));
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain('domain/rules/');
+  });
+
+  it('ships a workflow bundle without zod or yaml', () => {
+    const bundle = readFileSync(inject('workflowBundlePath'), 'utf8');
+    expect(bundle).toContain('exceptionWorkflow');
+    expect(bundle.match(/node_modules\/(zod|yaml)\//g) ?? []).toEqual([]);
   });
 });

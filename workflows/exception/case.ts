@@ -1,4 +1,4 @@
-import { durationMs } from '../../domain/duration.js';
+import { durationMs } from '../../domain/rules/duration.js';
 import {
   escalationReason,
   escalationTarget,
@@ -6,7 +6,7 @@ import {
   type Actor,
   type BreachKind,
   type Route,
-} from '../../domain/exception.js';
+} from '../../domain/rules/exception.js';
 import type { ExceptionEvent, ExceptionInput, ExceptionState, Notification } from './messages.js';
 
 const SYSTEM = 'system';
@@ -198,14 +198,20 @@ export class ExceptionCase {
     }
   }
 
-  /** When the workflow must next look at its clocks; null when nothing is pending. */
-  nextWakeAt(): number | null {
+  /**
+   * When the workflow must next look at its clocks; null when nothing is pending. A lapsed SLA only
+   * opens a breach, which records nothing until its first escalation step falls due, so with
+   * `skipSilentWakes` the workflow sleeps straight to that step: one timer, and its lateness paid once.
+   */
+  nextWakeAt(skipSilentWakes: boolean): number | null {
     const s = this.state;
     if (isClosed(s.status)) return null;
     if (s.snoozedUntil !== null) return s.snoozedUntil;
+    const firstStep = skipSilentWakes ? this.stepDue({ at: 0, step: 0, repeats: 0 }) : 0;
+    const lapse = (deadline: number) => deadline + (firstStep ?? 0);
     const times: number[] = [];
-    if (s.status === 'open' && !s.breaches.some((b) => b.kind === 'claim')) times.push(s.claimBy);
-    if (!s.breaches.some((b) => b.kind === 'resolve')) times.push(s.resolveBy);
+    if (s.status === 'open' && !s.breaches.some((b) => b.kind === 'claim')) times.push(lapse(s.claimBy));
+    if (!s.breaches.some((b) => b.kind === 'resolve')) times.push(lapse(s.resolveBy));
     if (s.status === 'claimed' && s.leaseUntil !== null) times.push(s.leaseUntil);
     for (const breach of s.breaches) {
       const due = this.stepDue(breach);

@@ -2,7 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ResponsibilityArea, Severity, SlaPolicy } from '../../domain/capability.js';
 import type { Actor, ExceptionStatus, QualityCheck, Route, SourceRef } from '../../domain/exception.js';
 
-export { exceptionId } from '../../domain/exception.js';
+export { exceptionId } from '../../domain/rules/exception.js';
 
 /** What an exception is and the rules it runs under, fixed at surfacing: later template changes never alter it. */
 export interface ExceptionFacts {

@@ -1,7 +1,7 @@
 import type { UpdateDefinition } from '@temporalio/common';
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
-import { isClosed, rules } from '../../domain/exception.js';
+import { isClosed, rules } from '../../domain/rules/exception.js';
 import { refuse } from '../errors.js';
 import {
   ExceptionCapability,
@@ -95,7 +95,7 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
 
   while (!isClosed(c.state.status)) {
     const seen = c.state.seq;
-    const wake = c.nextWakeAt();
+    const wake = c.nextWakeAt(wf.patched('one-timer-per-escalation-step'));
     const timeout = wake === null ? undefined : Math.max(wake - Date.now(), 1);
     await wf.condition(() => c.state.seq !== seen || reroute !== null || wf.workflowInfo().continueAsNewSuggested, timeout);
     if (reroute && !isClosed(c.state.status)) {

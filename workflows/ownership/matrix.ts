@@ -1,4 +1,5 @@
-import { cellKey, checkAssignment, emptyCell, type OwnershipCell, type OwnershipChange } from '../../domain/ownership.js';
+import type { OwnershipCell, OwnershipChange } from '../../domain/ownership.js';
+import { cellKey, checkAssignment, emptyCell } from '../../domain/rules/ownership.js';
 import { conflict, invalid } from '../errors.js';
 import type { AssignCellRequest, DepartureRequest, OwnershipMatrixInput, OwnershipMatrixView } from './messages.js';
 

@@ -1,6 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
-import { cellKey, type OwnershipChange } from '../../domain/ownership.js';
+import type { OwnershipChange } from '../../domain/ownership.js';
+import { cellKey } from '../../domain/rules/ownership.js';
 import { OwnershipMatrix } from './matrix.js';
 import { applyDeparture, assignCell, getCell, getMatrix, getMatrixVersion, getRecentChanges, type OwnershipMatrixInput } from './messages.js';
 

@@ -1,4 +1,5 @@
-import { checkPersonUpsert, type Person } from '../../domain/people.js';
+import type { Person } from '../../domain/people.js';
+import { checkPersonUpsert } from '../../domain/rules/people.js';
 import { invalid } from '../errors.js';
 import type { UpsertPersonRequest } from './messages.js';
 
