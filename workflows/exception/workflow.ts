@@ -1,4 +1,4 @@
-import type { UpdateDefinition } from '@temporalio/common';
+import type { SearchAttributeUpdatePair, UpdateDefinition } from '@temporalio/common';
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { isClosed, rules } from '../../domain/rules/exception.js';
@@ -24,11 +24,22 @@ const { deliverWebhook } = wf.proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 12 },
 });
 
+/**
+ * Histories from before this patch upsert the fixed search attributes on their own, every search
+ * attribute on every transition, and wait with one timer per loop turn (including a silent wake when
+ * an SLA lapses). Since: fixed attributes ride with the first transition, unchanged ones are not
+ * written again, and one timer stands for as long as its wake-up time does.
+ */
+const LEAN_HISTORY = 'lean-history';
+
 export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.ExceptionState> {
   const c = new ExceptionCase(input, Date.now());
   const deliveries: Promise<unknown>[] = [];
   let reroute: msg.OwnershipChangedSignal | null = null;
   let recorded = c.state.seq;
+  const lean = wf.patched(LEAN_HISTORY);
+  const indexed = new SearchAttributeIndex(lean);
+  const wake = new WakeTimer();
 
   /** Writes what changed to the ledger before the caller hears back: read-your-writes for listings. */
   async function flush(): Promise<void> {
@@ -37,12 +48,7 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
     const state = c.state;
     await recordTransition({ state, events, notifications });
     recorded = Math.max(recorded, state.seq);
-    wf.upsertSearchAttributes([
-      { key: ExceptionStatus, value: state.status },
-      { key: ExceptionOwner, value: state.owner ?? 'unowned' },
-      { key: ExceptionClaimant, value: state.claimant },
-      { key: ExceptionEscalationLevel, value: state.escalationLevel },
-    ]);
+    indexed.update(state);
     if (state.webhook && notifications.length) {
       deliveries.push(deliverWebhook({ url: state.webhook, exceptionId: state.id, notifications }).catch(() => undefined));
     }
@@ -83,11 +89,7 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
   });
 
   if (!c.surfaced) {
-    wf.upsertSearchAttributes([
-      { key: ExceptionCapability, value: input.capability },
-      { key: ExceptionRegion, value: input.region },
-      { key: ExceptionSeverity, value: input.severity },
-    ]);
+    indexed.surface(input);
     const { route } = await resolveRoute({ capability: input.capability, region: input.region, area: input.area, currentOwner: null });
     c.surface(route, Date.now());
     await flush();
@@ -95,9 +97,14 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
 
   while (!isClosed(c.state.status)) {
     const seen = c.state.seq;
-    const wake = c.nextWakeAt(wf.patched('one-timer-per-escalation-step'));
-    const timeout = wake === null ? undefined : Math.max(wake - Date.now(), 1);
-    await wf.condition(() => c.state.seq !== seen || reroute !== null || wf.workflowInfo().continueAsNewSuggested, timeout);
+    const moved = () => c.state.seq !== seen || reroute !== null || wf.workflowInfo().continueAsNewSuggested;
+    if (lean) {
+      wake.set(c.nextWakeAt(true));
+      await wf.condition(() => moved() || wake.due);
+    } else {
+      const at = c.nextWakeAt(false);
+      await wf.condition(moved, at === null ? undefined : Math.max(at - Date.now(), 1));
+    }
     if (reroute && !isClosed(c.state.status)) {
       const { actor, reason, releaseClaimsOf } = reroute;
       reroute = null;
@@ -116,4 +123,63 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
   await wf.condition(wf.allHandlersFinished);
   await Promise.all(deliveries);
   return c.state;
+}
+
+/**
+ * The search attributes listings in the Temporal UI filter on. Lean histories write the fixed ones
+ * with the first transition and any other only when it changes.
+ */
+class SearchAttributeIndex {
+  private written = new Map<string, unknown>();
+  private fixed: SearchAttributeUpdatePair[] = [];
+
+  constructor(private readonly lean: boolean) {}
+
+  surface(input: msg.ExceptionInput): void {
+    const fixed = [
+      { key: ExceptionCapability, value: input.capability },
+      { key: ExceptionRegion, value: input.region },
+      { key: ExceptionSeverity, value: input.severity },
+    ];
+    if (this.lean) this.fixed = fixed;
+    else wf.upsertSearchAttributes(fixed);
+  }
+
+  update(state: msg.ExceptionState): void {
+    const pairs: SearchAttributeUpdatePair[] = [
+      ...this.fixed,
+      { key: ExceptionStatus, value: state.status },
+      { key: ExceptionOwner, value: state.owner ?? 'unowned' },
+      { key: ExceptionClaimant, value: state.claimant },
+      { key: ExceptionEscalationLevel, value: state.escalationLevel },
+    ];
+    this.fixed = [];
+    const changed = this.lean ? pairs.filter((p) => this.written.get(p.key.name) !== p.value) : pairs;
+    for (const p of changed) this.written.set(p.key.name, p.value);
+    if (changed.length) wf.upsertSearchAttributes(changed);
+  }
+}
+
+/** One timer for the next wake-up, kept while that time stands, so most transitions write no timer events. */
+class WakeTimer {
+  private at: number | null = null;
+  private scope: wf.CancellationScope | null = null;
+  due = false;
+
+  set(at: number | null): void {
+    if (at === this.at && !this.due) return;
+    if (!this.due) this.scope?.cancel();
+    this.scope = null;
+    this.at = at;
+    this.due = false;
+    if (at === null) return;
+    const scope = new wf.CancellationScope();
+    this.scope = scope;
+    scope.run(() => wf.sleep(Math.max(at - Date.now(), 1))).then(
+      () => {
+        if (this.scope === scope) this.due = true;
+      },
+      () => undefined,
+    );
+  }
 }
