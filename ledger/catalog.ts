@@ -48,6 +48,29 @@ export async function listCapabilities(db: LedgerDb): Promise<StoredCapability[]
   return (await db.selectFrom('capabilities').selectAll().orderBy('id').execute()).map(toCapability);
 }
 
+const parsedTemplates = new Map<string, Readonly<CapabilityTemplate>>();
+
+/**
+ * The template a region runs, for intake. Every intake reads it, so each distinct text is parsed
+ * once; the row is still read each time, so a change made through any API process shows at once.
+ */
+export async function getEffectiveTemplate(db: LedgerDb, capabilityId: string, region: string): Promise<Readonly<CapabilityTemplate> | undefined> {
+  const row = await db
+    .selectFrom('capability_regions')
+    .select('effective')
+    .where('capability_id', '=', capabilityId)
+    .where('region', '=', region)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  let template = parsedTemplates.get(row.effective);
+  if (!template) {
+    if (parsedTemplates.size >= 64) parsedTemplates.clear();
+    template = JSON.parse(row.effective) as CapabilityTemplate;
+    parsedTemplates.set(row.effective, template);
+  }
+  return template;
+}
+
 export async function getRollout(db: LedgerDb, capabilityId: string, region: string): Promise<StoredRollout | undefined> {
   const row = await db
     .selectFrom('capability_regions')

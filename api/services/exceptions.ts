@@ -4,7 +4,7 @@ import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, Workf
 import { checkPayload } from '../../domain/contract.js';
 import { exceptionId, ExceptionIntake, isClosed, type Actor } from '../../domain/exception.js';
 import type { Principal } from '../../domain/principal.js';
-import { getCapability, getRollout, listCapabilities, listRollouts } from '../../ledger/catalog.js';
+import { getCapability, getEffectiveTemplate, listCapabilities, listRollouts } from '../../ledger/catalog.js';
 import type { LedgerDb } from '../../ledger/db.js';
 import { getExceptionState, quarantine } from '../../ledger/exceptions.js';
 import * as msg from '../../workflows/exception/messages.js';
@@ -43,21 +43,20 @@ export async function raiseException(deps: ExceptionDeps, principal: Principal, 
   const intake = parsed.data;
   assertScope(principal, intake.capability, intake.region);
 
-  const capability = await getCapability(deps.ledger, intake.capability);
-  if (!capability) {
-    const known = (await listCapabilities(deps.ledger)).map((c) => c.id);
-    return refuse(deps, principal, body, new AppError('UNPROCESSABLE', `Unknown capability ${intake.capability}; known: ${known.join(', ') || 'none'}.`, {
-      errors: [{ path: 'capability', message: `unknown; known: ${known.join(', ') || 'none'}` }],
-    }));
-  }
-  const rollout = await getRollout(deps.ledger, intake.capability, intake.region);
-  if (!rollout) {
+  const effective = await getEffectiveTemplate(deps.ledger, intake.capability, intake.region);
+  if (!effective) {
+    const capability = await getCapability(deps.ledger, intake.capability);
+    if (!capability) {
+      const known = (await listCapabilities(deps.ledger)).map((c) => c.id);
+      return refuse(deps, principal, body, new AppError('UNPROCESSABLE', `Unknown capability ${intake.capability}; known: ${known.join(', ') || 'none'}.`, {
+        errors: [{ path: 'capability', message: `unknown; known: ${known.join(', ') || 'none'}` }],
+      }));
+    }
     const known = (await listRollouts(deps.ledger, intake.capability)).map((r) => r.region);
     return refuse(deps, principal, body, new AppError('UNPROCESSABLE', `${intake.capability} is not rolled out to ${intake.region}; rolled out: ${known.join(', ') || 'none'}.`, {
       errors: [{ path: 'region', message: `not rolled out; known: ${known.join(', ') || 'none'}` }],
     }));
   }
-  const effective = rollout.effective;
   const type = effective.exceptionTypes.find((t) => t.id === intake.type);
   if (!type) {
     const known = effective.exceptionTypes.map((t) => t.id);
