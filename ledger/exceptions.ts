@@ -96,6 +96,22 @@ export interface ExceptionFilter {
  * attached costs more than the query itself once thousands match.
  */
 export async function listExceptions(db: LedgerDb, f: ExceptionFilter) {
+  const rows = await pageQuery(db, f).execute();
+  const page = rows.slice(0, f.limit);
+  const states = page.length ? await db.selectFrom('exceptions').select(['id', 'state']).where('id', 'in', page.map((r) => r.id)).execute() : [];
+  const stateOf = new Map(states.map((r) => [r.id, r.state]));
+  const last = page.at(-1);
+  return {
+    items: page.flatMap((r) => {
+      const state = stateOf.get(r.id);
+      return state ? [JSON.parse(state) as ExceptionState] : [];
+    }),
+    next: rows.length > f.limit && last ? { key: f.sort === 'deadline' ? last.claim_by : last.created_at, id: last.id } : null,
+  };
+}
+
+/** The ids and sort keys of one page, plus one row to tell whether another page follows. */
+export function pageQuery(db: LedgerDb, f: ExceptionFilter) {
   const sortColumn = f.sort === 'deadline' ? 'claim_by' : 'created_at';
   let q = db.selectFrom('exceptions').select(['id', 'claim_by', 'created_at']);
   if (f.status?.length) q = q.where('status', 'in', f.status);
@@ -128,18 +144,10 @@ export async function listExceptions(db: LedgerDb, f: ExceptionFilter) {
       : q.where((eb) => eb.or([eb(sortColumn, '<', key), eb.and([eb(sortColumn, '=', key), eb('id', '<', id)])]));
   }
   const direction = f.sort === 'deadline' ? 'asc' : 'desc';
-  const rows = await q.orderBy(sortColumn, direction).orderBy('id', direction).limit(f.limit + 1).execute();
-  const page = rows.slice(0, f.limit);
-  const states = page.length ? await db.selectFrom('exceptions').select(['id', 'state']).where('id', 'in', page.map((r) => r.id)).execute() : [];
-  const stateOf = new Map(states.map((r) => [r.id, r.state]));
-  const last = page.at(-1);
-  return {
-    items: page.flatMap((r) => {
-      const state = stateOf.get(r.id);
-      return state ? [JSON.parse(state) as ExceptionState] : [];
-    }),
-    next: rows.length > f.limit && last ? { key: f.sort === 'deadline' ? last.claim_by : last.created_at, id: last.id } : null,
-  };
+  // Overdue and escalated exceptions are usually rare, so walking the sort index for a page of them
+  // could read the whole queue; a unary + keeps the planner on their own indexes, then it sorts.
+  const sortKey = f.overdue || f.escalated ? sql`+${sql.ref(sortColumn)}` : sql.ref(sortColumn);
+  return q.orderBy(sortKey, direction).orderBy('id', direction).limit(f.limit + 1);
 }
 
 export async function timeline(db: LedgerDb, id: string) {

@@ -154,7 +154,7 @@ export const migrations: Record<string, Migration> = {
     },
   },
   '0004_overdue_and_escalated_indexes': {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<unknown>) {
       // The earliest deadline an active exception can miss; overdue means it has passed. Computed by
       // SQLite, so no writer can forget it, and indexed with the sort keys so the queue's overdue view
       // sorts small index tuples instead of rows.

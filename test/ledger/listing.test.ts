@@ -1,0 +1,65 @@
+import { CompiledQuery } from 'kysely';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { migrateLedger, openLedger, type LedgerDb } from '../../ledger/db.js';
+import { listExceptions, pageQuery, recordTransition, type ExceptionFilter } from '../../ledger/exceptions.js';
+import type { ExceptionState } from '../../workflows/exception/messages.js';
+
+const NOW = Date.UTC(2026, 10, 26, 12);
+const MIN = 60_000;
+
+function exception(n: number, over: Partial<ExceptionState>): ExceptionState {
+  return {
+    id: `exception:po-list:${n}`, capability: 'po-list', region: n % 2 ? 'NA' : 'EU', type: 'price-variance', area: 'exception-queue',
+    severity: 'high', title: `case ${n}`, confidence: 0.5, sourceRefs: [], qualityChecks: [], payload: { note: 'x'.repeat(2000) },
+    policy: { claimWithin: '15m', resolveWithin: '4h', claimLease: '30m', escalation: [{ after: '5m', notify: 'backup' }] },
+    valueEvents: [], webhook: null, raisedBy: 'upstream', status: 'open', route: null, owner: 'priya', ownerSource: 'owner',
+    claimant: null, claimedAt: null, escalationLevel: 0, escalations: [], breaches: [], claimBy: NOW + 10 * MIN, resolveBy: NOW + 60 * MIN,
+    leaseUntil: null, snoozedUntil: null, snoozedAt: null, comments: [], resolution: null, dismissal: null, createdAt: NOW - n * 1000,
+    updatedAt: NOW, seq: 1, ...over,
+  } as ExceptionState;
+}
+
+describe('queue listing over the ledger', () => {
+  let db: LedgerDb;
+  beforeAll(async () => {
+    db = openLedger({ file: ':memory:' });
+    await migrateLedger(db);
+    await recordTransition(db, exception(1, { claimBy: NOW - MIN }), [], []); // open, claim deadline passed
+    await recordTransition(db, exception(2, { status: 'claimed', claimant: 'omar', claimBy: NOW - MIN, resolveBy: NOW - MIN }), [], []); // claimed, resolve deadline passed
+    await recordTransition(db, exception(3, { status: 'claimed', claimant: 'omar', claimBy: NOW - MIN }), [], []); // claimed in time: claim deadline no longer counts
+    await recordTransition(db, exception(4, { status: 'resolved', claimBy: NOW - MIN, resolveBy: NOW - MIN }), [], []); // closed
+    await recordTransition(db, exception(5, { escalationLevel: 2 }), [], []);
+    for (let n = 6; n < 400; n++) await recordTransition(db, exception(n, {}), [], []);
+  });
+
+  const ids = async (filter: Partial<Parameters<typeof listExceptions>[1]>) =>
+    (await listExceptions(db, { sort: 'created', limit: 50, now: NOW, ...filter })).items.map((e) => Number(e.id.split(':')[2]));
+
+  it('counts as overdue an open exception past its claim deadline and an active one past its resolve deadline, nothing closed', async () => {
+    expect(await ids({ overdue: true })).toEqual([1, 2]);
+    const notOverdue = await ids({ overdue: false, limit: 500 });
+    expect(notOverdue).toContain(3);
+    expect(notOverdue).toContain(4);
+    expect(notOverdue).not.toContain(1);
+  });
+
+  it('pages through an overdue view sorted by deadline without repeats', async () => {
+    const first = await listExceptions(db, { sort: 'deadline', overdue: true, limit: 1, now: NOW });
+    const second = await listExceptions(db, { sort: 'deadline', overdue: true, limit: 1, now: NOW, after: first.next! });
+    expect([...first.items, ...second.items].map((e) => e.id).sort()).toEqual(['exception:po-list:1', 'exception:po-list:2']);
+    expect(second.next).toBeNull();
+  });
+
+  it('answers the overdue and escalated views from an index, so they do not slow down as the queue grows', async () => {
+    const plan = async (filter: Partial<ExceptionFilter>) => {
+      const query = pageQuery(db, { sort: 'created', limit: 50, now: NOW, ...filter }).compile();
+      const explained = await db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${query.sql}`, [...query.parameters]));
+      return explained.rows.map((r) => r.detail).join('; ');
+    };
+    for (const sort of ['created', 'deadline'] as const) {
+      expect(await plan({ overdue: true, sort })).toMatch(/USING (COVERING )?INDEX exceptions_due/);
+      expect(await plan({ escalated: true, sort })).toMatch(/USING INDEX exceptions_escalated/);
+    }
+    expect(await ids({ escalated: true })).toEqual([5]);
+  });
+});
