@@ -113,8 +113,7 @@ export function Detail({ id, me }) {
     <p><a href="#/queue">← Queue</a></p>
     <h2 id="detail-title">${exception.title}</h2>
     <p class="summary"><span class=${`sev sev-${exception.severity}`}>${exception.severity}</span> · <span class="status-word">${exception.status}</span>
-      ${exception.claimant && ` by ${exception.claimant}`} · ${exception.capability} ${exception.region} · ${exception.area} · owner ${exception.owner ?? 'nobody'}
-      · raised ${age(exception.createdAt)} ago · <span class=${sla.late ? 'late' : ''}>${sla.text}</span></p>
+      ${exception.claimant && ` by ${exception.claimant}`} · ${exception.capability} ${exception.region} · ${exception.area} · owner ${exception.owner ?? 'nobody'}${' · '}raised ${age(exception.createdAt)} ago · <span class=${sla.late ? 'late' : ''}>${sla.text}</span></p>
     <${Trust} exception=${exception} />
     <${Actions} exception=${exception} me=${me} valueEvents=${valueEvents} onChanged=${load} />
     ${exception.resolution && html`<section class="card" aria-label="Resolution"><h3>Resolution</h3>

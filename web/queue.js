@@ -17,6 +17,7 @@ export async function claim(id) {
 
 function useQueue(filters) {
   const [state, setState] = useState({ items: [], loadedAt: 0, error: null });
+  const [tick, setTick] = useState(0);
   useEffect(() => {
     let live = true;
     const load = async () => {
@@ -31,8 +32,8 @@ function useQueue(filters) {
       live = false;
       clearInterval(timer);
     };
-  }, [JSON.stringify(filters)]);
-  return state;
+  }, [JSON.stringify(filters), tick]);
+  return { ...state, refresh: () => setTick((t) => t + 1) };
 }
 
 function Filters({ filters, setFilters, capabilities }) {
@@ -60,7 +61,7 @@ export function Queue({ me, capabilities }) {
   const [selected, setSelected] = useState(new Set());
   const [notice, setNotice] = useState(null);
   const [lost, setLost] = useState({});
-  const { items, error } = useQueue(filters);
+  const { items, error, refresh } = useQueue(filters);
   const now = Date.now();
 
   const claimOne = async (item) => {
@@ -70,10 +71,12 @@ export function Queue({ me, capabilities }) {
       if (outcome.claimant) setLost((l) => ({ ...l, [item.id]: outcome.claimant }));
       setNotice(`“${item.title}” was not claimed: ${outcome.message}.`);
     }
+    refresh();
   };
   const release = async (item) => {
     const result = await api(`${exceptionPath(item.id)}/release`, { method: 'POST', body: {} });
     setNotice(result.ok ? `You released “${item.title}”.` : result.problem);
+    refresh();
   };
   const bulkClaim = async () => {
     const chosen = items.filter((i) => selected.has(i.id));
@@ -82,6 +85,7 @@ export function Queue({ me, capabilities }) {
     const missed = outcomes.flatMap((o, i) => (o.ok ? [] : [`${chosen[i].title}: ${o.message}`]));
     setSelected(new Set());
     setNotice([`Claimed ${won} of ${chosen.length}.`, ...missed].join(' '));
+    refresh();
   };
   const toggle = (id) => {
     const next = new Set(selected);
