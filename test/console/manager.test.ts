@@ -1,0 +1,53 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { http } from '../http.js';
+import { startStack, type Stack } from '../stack.js';
+import { buildWorld } from '../world.js';
+import { launchChromium, screenshot, skipWithoutChromium } from './browser.js';
+
+let stack: Stack;
+let browser: Browser;
+beforeAll(async () => {
+  if (skipWithoutChromium) return;
+  [stack, browser] = await Promise.all([startStack({ demoUsers: true }), launchChromium()]);
+  await buildWorld(stack);
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+const seconds = { timeout: 15_000 };
+const cell = (page: Page, key: string) => page.locator(`td[data-cell="${key}"]`);
+
+describe.skipIf(skipWithoutChromium)('the web console, for managers', () => {
+  it('signs in from the demo picker, marks a person departed and sees the gap appear', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
+    await page.goto(stack.url);
+    await page.getByRole('button', { name: /Grace/i }).click();
+    await expect.poll(() => page.getByTestId('signed-in-as').textContent(), seconds).toBe('grace');
+
+    await page.getByRole('link', { name: 'Ownership' }).click();
+    const exceptionQueue = cell(page, 'NA/exception-queue');
+    await expect.poll(() => exceptionQueue.textContent(), seconds).toMatch(/Owner\s*priya.*Backup\s*li/);
+    expect(await exceptionQueue.getAttribute('class')).not.toContain('gap');
+    expect(await page.locator('table.gaps tr[data-kind="no-backup"]').count()).toBe(0);
+    await screenshot(page, 'manager-before-departure');
+
+    const departure = page.getByRole('region', { name: 'Mark a person departed' });
+    await departure.getByLabel('Person', { exact: true }).selectOption('priya');
+    await departure.getByLabel('Why', { exact: true }).fill('left at the end of the pilot');
+    await departure.getByRole('button', { name: 'Mark departed' }).click();
+    await expect.poll(() => page.locator('.sweep').textContent(), seconds).toMatch(/Sweep for priya: done.*4 cells changed/);
+
+    await expect.poll(() => exceptionQueue.getAttribute('class'), seconds).toContain('gap');
+    expect(await exceptionQueue.textContent()).toMatch(/Owner\s*li.*Backup\s*—.*no-backup/);
+    expect(await page.locator('table.gaps tr[data-kind="no-backup"]').count()).toBe(4);
+    await screenshot(page, 'manager-gap-after-departure');
+
+    // The same gap, as the audit API reports it to anyone else.
+    const audit = await http(`${stack.url}/api/v1/audit/ownership-gaps?capability=po-test&kind=no-backup`, { token: await stack.token('grace', 'manager') });
+    expect(audit.body.items.map((g: { area: string }) => g.area).sort()).toEqual(['adoption-training', 'business-rules', 'exception-queue', 'model-retraining']);
+    await page.context().close();
+  });
+});
