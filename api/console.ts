@@ -28,7 +28,7 @@ export const importMapHash = `'sha256-${createHash('sha256').update(importMap).d
 
 const page = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>exception-desk</title>
+<title>exception-desk</title><link rel="icon" href="data:,">
 <link rel="stylesheet" href="/vendor/uplot/dist/uPlot.min.css"><link rel="stylesheet" href="/console/style.css">
 <script type="importmap">${importMap}</script>
 <script type="module" src="/console/app.js"></script></head>

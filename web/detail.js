@@ -3,6 +3,8 @@ import { claim } from './queue.js';
 import { age, api, exceptionPath, html, slaCountdown } from './lib.js';
 
 const REFRESH_MS = 3000;
+// Browsers compile pattern attributes with the v flag, where a bare '-' in a class is an error.
+const CODE_PATTERN = '[a-z][a-z0-9\\-]{0,63}';
 
 function Trust({ exception }) {
   const { confidence, qualityChecks, sourceRefs } = exception.trust;
@@ -66,7 +68,7 @@ function Actions({ exception, me, valueEvents, onChanged }) {
     ${mine && html`<button type="button" onClick=${() => post('release', {}, 'Released back to the queue.')}>Release</button>`}
     ${live && mine && html`<form class="resolve" onSubmit=${resolve} aria-label="Resolve">
       <label for="code">Resolution code</label>
-      <input id="code" required pattern="[a-z][a-z0-9-]{0,63}" value=${resolution.code} onInput=${field('code')} list="codes" />
+      <input id="code" required pattern=${CODE_PATTERN} value=${resolution.code} onInput=${field('code')} list="codes" />
       <datalist id="codes"><option value="corrected-and-released" /><option value="accepted-as-is" /><option value="rejected" /><option value="escalated-upstream" /></datalist>
       <label for="note">Note</label>
       <textarea id="note" rows="2" value=${resolution.note} onInput=${field('note')}></textarea>

@@ -26,6 +26,8 @@ function Departure({ people, onSwept }) {
     const result = await api(path(person), { method: 'POST', body: { reason } });
     if (!result.ok) return setError(result.problem);
     setSweep(result.body);
+    setPerson('');
+    setReason('');
     if (result.body.done) onSwept();
     else await watch(person);
   };
@@ -43,8 +45,7 @@ function Departure({ people, onSwept }) {
     </form>
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${r && html`<div class="sweep" role="status" aria-live="polite">
-      <p><strong>Sweep for ${r.person}: ${sweep.done ? 'done' : `in progress (${r.stage})`}</strong> — ${r.matrixChanges.length} cell${r.matrixChanges.length === 1 ? '' : 's'} changed,
-        ${r.moves.length} exception${r.moves.length === 1 ? '' : 's'} moved, ${r.gaps.length} gap${r.gaps.length === 1 ? '' : 's'} left.</p>
+      <p><strong>Sweep for ${r.person}: ${sweep.done ? 'done' : `in progress (${r.stage})`}</strong> — ${r.matrixChanges.length} cell${r.matrixChanges.length === 1 ? '' : 's'} changed,${' '}${r.moves.length} exception${r.moves.length === 1 ? '' : 's'} moved, ${r.gaps.length} gap${r.gaps.length === 1 ? '' : 's'} left.</p>
       <ul>${r.matrixChanges.map((c) => html`<li>${c.capability} ${c.region} / ${c.area}: owner ${c.before.owner ?? '—'} → ${c.after.owner ?? 'nobody'}, backup ${c.before.backup ?? '—'} → ${c.after.backup ?? 'none'}</li>`)}</ul>
     </div>`}
   </section>`;
