@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { age, api, html } from './lib.js';
 
-const REFRESH_MS = 5000;
+const REFRESH_MS = 3000;
 
 /** Escalations and assignments that reached the signed-in person, and why. */
 export function Inbox() {
@@ -26,7 +26,7 @@ export function Inbox() {
         (i) => html`<li key=${`${i.exceptionId}-${i.at}-${i.kind}`}>
           <a href=${`#/exception/${encodeURIComponent(i.exceptionId)}`}>${i.title}</a>
           <span class=${`sev sev-${i.severity}`}>${i.severity}</span> <span class="muted">${i.status}${i.claimant ? ` by ${i.claimant}` : ''}</span>
-          <p class="why"><strong>${i.kind}</strong> (level ${i.level}), ${age(i.at)} ago: ${i.reason}</p>
+          <p class="why"><strong>${i.kind}:</strong> ${i.reason} <span class="muted">(level ${i.level}, ${age(i.at)} ago)</span></p>
         </li>`,
       )}
     </ul>

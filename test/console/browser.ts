@@ -33,3 +33,11 @@ export async function signInWithToken(browser: Browser, url: string, token: stri
   await expect.poll(() => page.getByTestId('signed-in-as').textContent().catch(() => null), { timeout: 10_000, message: errors.join('\n') }).toBe(who);
   return page;
 }
+
+/** Form controls a screen reader would announce without a name. */
+export const unlabelledControls = (page: Page): Promise<string[]> =>
+  page.$$eval('input, select, textarea, button', (controls) =>
+    controls
+      .filter((c) => !(c as unknown as { labels?: ArrayLike<unknown> }).labels?.length && !c.getAttribute('aria-label') && !(c.tagName === 'BUTTON' && c.textContent?.trim()))
+      .map((c) => c.outerHTML.slice(0, 120)),
+  );

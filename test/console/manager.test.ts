@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http } from '../http.js';
 import { startStack, type Stack } from '../stack.js';
 import { buildWorld } from '../world.js';
-import { launchChromium, screenshot, skipWithoutChromium } from './browser.js';
+import { launchChromium, screenshot, skipWithoutChromium, unlabelledControls } from './browser.js';
 
 let stack: Stack;
 let browser: Browser;
@@ -24,7 +24,11 @@ describe.skipIf(skipWithoutChromium)('the web console, for managers', () => {
   it('signs in from the demo picker, marks a person departed and sees the gap appear', async () => {
     const page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
     await page.goto(stack.url);
-    await page.getByRole('button', { name: /Grace/i }).click();
+    // From the keyboard: the token box, Sign in, then the picker in directory order (dana, grace, …).
+    await page.locator('button[data-person="grace"]').waitFor();
+    for (let i = 0; i < 4; i++) await page.keyboard.press('Tab');
+    expect(await page.locator('button[data-person="grace"]').evaluate((b) => b.matches(':focus'))).toBe(true);
+    await page.keyboard.press('Enter');
     await expect.poll(() => page.getByTestId('signed-in-as').textContent(), seconds).toBe('grace');
 
     await page.getByRole('link', { name: 'Ownership' }).click();
@@ -44,10 +48,21 @@ describe.skipIf(skipWithoutChromium)('the web console, for managers', () => {
     expect(await exceptionQueue.textContent()).toMatch(/Owner\s*li.*Backup\s*—.*no-backup/);
     expect(await page.locator('table.gaps tr[data-kind="no-backup"]').count()).toBe(4);
     await screenshot(page, 'manager-gap-after-departure');
+    expect(await unlabelledControls(page)).toEqual([]);
 
     // The same gap, as the audit API reports it to anyone else.
     const audit = await http(`${stack.url}/api/v1/audit/ownership-gaps?capability=po-test&kind=no-backup`, { token: await stack.token('grace', 'manager') });
     expect(audit.body.items.map((g: { area: string }) => g.area).sort()).toEqual(['adoption-training', 'business-rules', 'exception-queue', 'model-retraining']);
+
+    // The manager fills the gap in the matrix; the cell is no longer flagged.
+    await exceptionQueue.getByRole('button', { name: 'Edit NA exception-queue' }).click();
+    await exceptionQueue.getByLabel('Backup').selectOption('omar');
+    await exceptionQueue.getByLabel('Why').fill('omar backs li up until we hire');
+    await exceptionQueue.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.locator('section[aria-labelledby="matrix-title"] .notice').textContent(), seconds).toBe('Saved NA / exception-queue.');
+    await expect.poll(() => exceptionQueue.getAttribute('class'), seconds).not.toContain('gap');
+    expect(await exceptionQueue.textContent()).toMatch(/Owner\s*li.*Backup\s*omar/);
+    expect(await page.locator('table.gaps tr[data-kind="no-backup"]').count()).toBe(3);
     await page.context().close();
   });
 });

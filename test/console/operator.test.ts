@@ -2,8 +2,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http } from '../http.js';
 import { startStack, type Stack } from '../stack.js';
-import { buildWorld, path, priceVariance } from '../world.js';
-import { launchChromium, screenshot, signInWithToken, skipWithoutChromium } from './browser.js';
+import { buildWorld, fastPolicy, path, priceVariance } from '../world.js';
+import { launchChromium, screenshot, signInWithToken, skipWithoutChromium, unlabelledControls } from './browser.js';
 
 let stack: Stack;
 let w: Awaited<ReturnType<typeof buildWorld>>;
@@ -43,6 +43,7 @@ describe.skipIf(skipWithoutChromium)('the web console, for operators', () => {
     await expect(trust.locator('.checks li.fail').textContent()).resolves.toContain('price-outlier');
     await expect(trust.locator('table.refs tbody tr').first().textContent()).resolves.toMatch(/erp.*PO-00123456.*unitPrice.*11\.2.*payload\.unitPrice = 11\.2/);
     await screenshot(page, 'operator-detail-claimed');
+    expect(await unlabelledControls(page)).toEqual([]);
 
     await page.getByLabel('Resolution code').fill('supplier-price-corrected');
     await page.getByLabel('Note').fill('Supplier re-issued at contract price');
@@ -83,5 +84,16 @@ describe.skipIf(skipWithoutChromium)('the web console, for operators', () => {
     await row(winnerPage, exception.id).getByRole('button', { name: /^Release/ }).click();
     await expect.poll(() => row(loserPage, exception.id).locator('.status').textContent(), { timeout: 8_000 }).toMatch(/^open/);
     await Promise.all([olivia.context().close(), omar.context().close()]);
+  });
+
+  it("shows the owner's inbox: what reached them, at which step and why", async () => {
+    await buildWorld(stack, { policy: fastPolicy, id: 'po-fast' });
+    const exception = (await http(`${stack.url}/api/v1/exceptions`, { token: w.integration, body: priceVariance('po-fast', { title: 'Browser: left unclaimed' }) })).body;
+    const page = await signInWithToken(browser, stack.url, await stack.token('li', 'operator'), 'li');
+    await page.getByRole('link', { name: 'My inbox' }).click();
+    const entry = page.locator('ul.inbox li', { hasText: exception.title });
+    await expect.poll(() => entry.locator('.why').first().textContent().catch(() => ''), seconds).toMatch(/^escalated: claim SLA lapsed \d+s ago, step 1 of 3 \(level 1, /);
+    await screenshot(page, 'inbox-escalated');
+    await page.context().close();
   });
 });
