@@ -1,17 +1,37 @@
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDemo } from '../../server/demo.js';
+import { loadTemplates } from '../../server/templates.js';
 import { expectProblem, http } from '../http.js';
 import { startStack, type Stack } from '../stack.js';
-import { buildWorld } from '../world.js';
 
 let demo: Stack;
 let plain: Stack;
 beforeAll(async () => {
   [demo, plain] = await Promise.all([startStack({ demoUsers: true }), startStack({ worker: false })]);
-  await buildWorld(demo);
+  // What `npm start` loads on an empty data folder.
+  const logger = pino({ level: 'silent' });
+  await loadTemplates(demo.ledger, logger);
+  await seedDemo({ client: demo.api.client, taskQueue: demo.config.TEMPORAL_TASK_QUEUE, ledger: demo.ledger }, logger);
 });
 afterAll(async () => Promise.all([demo?.close(), plain?.close()]));
 
-describe('the console and its demo users', () => {
+describe('the console, its demo data and its demo users', () => {
+  it('gives a newcomer open exceptions to work and the gaps the departed pilot team left', async () => {
+    const manager = await demo.token('grace', 'manager');
+    const open = await http(`${demo.url}/api/v1/exceptions?status=open&capability=po-assist`, { token: manager });
+    expect(open.body.items).toHaveLength(6);
+    expect(new Set(open.body.items.map((e: { region: string }) => e.region))).toEqual(new Set(['NA', 'EMEA']));
+    expect(open.body.items.every((e: { owner: string | null }) => e.owner && !['marco', 'sofia'].includes(e.owner))).toBe(true);
+    const gaps = await http(`${demo.url}/api/v1/audit/ownership-gaps?capability=po-assist&kind=no-backup`, { token: manager });
+    expect(gaps.body.items.map((g: { region: string; area: string }) => `${g.region}/${g.area}`).sort()).toEqual([
+      'EMEA/adoption-training',
+      'EMEA/model-retraining',
+      'NA/adoption-training',
+      'NA/model-retraining',
+    ]);
+  });
+
   it('serves the console at / under a CSP that admits only its own import map', async () => {
     const response = await fetch(`${plain.url}/`);
     const page = await response.text();
@@ -28,11 +48,13 @@ describe('the console and its demo users', () => {
 
   it('mints a token for an active person with their directory roles, and refuses bad input with field paths', async () => {
     const users = await http(`${demo.url}/api/v1/demo/users`);
-    expect(users.body.items.map((u: { id: string }) => u.id)).toEqual(['dana', 'grace', 'li', 'olivia', 'omar', 'priya']);
+    // The departed pilot members cannot sign in any more.
+    expect(users.body.items.map((u: { id: string }) => u.id)).toEqual(['amara', 'dana', 'grace', 'hannah', 'jordan', 'li', 'priya', 'raj', 'tomas']);
     const minted = await http(`${demo.url}/api/v1/demo/tokens`, { body: { person: 'grace' } });
     expect(minted.status).toBe(201);
     const me = await http(`${demo.url}/api/v1/me`, { token: minted.body.token });
-    expect(me.body).toMatchObject({ sub: 'grace', roles: ['manager'] });
+    expect(me.body).toMatchObject({ sub: 'grace', name: 'Grace Kim', roles: ['manager', 'owner'] });
+    expectProblem(await http(`${demo.url}/api/v1/demo/tokens`, { body: { person: 'marco' } }), 422);
 
     const bad = await http(`${demo.url}/api/v1/demo/tokens`, { body: { person: 'Not An Id', sub: 'root' } });
     expectProblem(bad, 400);
