@@ -24,8 +24,7 @@ export function Inbox() {
     <ul class="inbox">
       ${(items ?? []).map(
         (i) => html`<li key=${`${i.exceptionId}-${i.at}-${i.kind}`}>
-          <a href=${`#/exception/${encodeURIComponent(i.exceptionId)}`}>${i.title}</a>
-          <span class=${`sev sev-${i.severity}`}>${i.severity}</span> <span class="muted">${i.status}${i.claimant ? ` by ${i.claimant}` : ''}</span>
+          <a href=${`#/exception/${encodeURIComponent(i.exceptionId)}`}>${i.title}</a>${' '}<span class=${`sev sev-${i.severity}`}>${i.severity}</span> <span class="muted">${i.status}${i.claimant ? ` by ${i.claimant}` : ''}</span>
           <p class="why"><strong>${i.kind}:</strong> ${i.reason} <span class="muted">(level ${i.level}, ${age(i.at)} ago)</span></p>
         </li>`,
       )}

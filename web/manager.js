@@ -52,7 +52,9 @@ function Departure({ people, onSwept }) {
 }
 
 export function Manager({ me, capabilities }) {
-  const [capability, setCapability] = useState(capabilities[0]?.id ?? '');
+  const [chosen, setChosen] = useState('');
+  // The capability list may arrive after this view (a reload on #/manager).
+  const capability = chosen || (capabilities[0]?.id ?? '');
   const [data, setData] = useState({ matrix: null, gaps: [], people: [], live: [] });
   const [error, setError] = useState(null);
   const [tick, setTick] = useState(0);
@@ -87,7 +89,7 @@ export function Manager({ me, capabilities }) {
   if (capabilities.length === 0) return html`<p>No capability is in your scope yet.</p>`;
   return html`<section aria-labelledby="manager-title">
     <h2 id="manager-title">Ownership</h2>
-    <label>Capability <select value=${capability} onChange=${(e) => setCapability(e.currentTarget.value)}>${capabilities.map((c) => html`<option value=${c.id}>${c.name} (${c.id})</option>`)}</select></label>
+    <label>Capability <select value=${capability} onChange=${(e) => setChosen(e.currentTarget.value)}>${capabilities.map((c) => html`<option value=${c.id}>${c.name} (${c.id})</option>`)}</select></label>
     ${error && html`<p class="error" role="alert">${error}</p>`}
     <${Matrix} capability=${capability} matrix=${data.matrix} gaps=${data.gaps} people=${active} canEdit=${hasRole(me, 'manager')} onChanged=${reload} />
     <div class="charts">
