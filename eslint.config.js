@@ -14,7 +14,7 @@ const sideEffectLayers = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'data/', 'web/dist/', 'bench/results/'] },
+  { ignores: ['node_modules/', 'dist/', 'data/', 'web/dist/', 'bench/results/', 'test-results/'] },
   ...tseslint.configs.recommended,
   {
     languageOptions: {

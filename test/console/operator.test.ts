@@ -1,4 +1,4 @@
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http } from '../http.js';
 import { startStack, type Stack } from '../stack.js';
@@ -25,7 +25,7 @@ const raise = async (overrides: Record<string, unknown> = {}) => {
 };
 /** Long enough for a refresh or two of the console's polling. */
 const seconds = { timeout: 10_000 };
-const row = (page: import('playwright-core').Page, id: string) => page.locator(`tr[data-id="${id}"]`);
+const row = (page: Page, id: string) => page.locator(`tr[data-id="${id}"]`);
 
 describe.skipIf(skipWithoutChromium)('the web console, for operators', () => {
   it('takes an exception from the queue to resolution, trust fields first', async () => {
