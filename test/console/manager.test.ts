@@ -54,6 +54,20 @@ describe.skipIf(skipWithoutChromium)('the web console, for managers', () => {
     const audit = await http(`${stack.url}/api/v1/audit/ownership-gaps?capability=po-test&kind=no-backup`, { token: await stack.token('grace', 'manager') });
     expect(audit.body.items.map((g: { area: string }) => g.area).sort()).toEqual(['adoption-training', 'business-rules', 'exception-queue', 'model-retraining']);
 
+    // An edit made on a matrix someone else changed meanwhile is refused, not silently applied.
+    await exceptionQueue.getByRole('button', { name: 'Edit NA exception-queue' }).click();
+    const elsewhere = await http(`${stack.url}/api/v1/capabilities/po-test/ownership/NA/business-rules`, {
+      method: 'PUT',
+      token: await stack.token('grace', 'manager'),
+      body: { owner: 'li', backup: 'olivia', escalation: ['dana'], reason: 'another manager, another tab' },
+    });
+    expect(elsewhere.status).toBe(200);
+    await exceptionQueue.getByLabel('Backup').selectOption('omar');
+    await exceptionQueue.getByLabel('Why').fill('stale edit');
+    await exceptionQueue.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => page.locator('section[aria-labelledby="matrix-title"] .notice').textContent(), seconds).toMatch(/^Not saved: the matrix changed/);
+    expect(await exceptionQueue.textContent()).toMatch(/Backup\s*—/);
+
     // The manager fills the gap in the matrix; the cell is no longer flagged.
     await exceptionQueue.getByRole('button', { name: 'Edit NA exception-queue' }).click();
     await exceptionQueue.getByLabel('Backup').selectOption('omar');
@@ -62,7 +76,7 @@ describe.skipIf(skipWithoutChromium)('the web console, for managers', () => {
     await expect.poll(() => page.locator('section[aria-labelledby="matrix-title"] .notice').textContent(), seconds).toBe('Saved NA / exception-queue.');
     await expect.poll(() => exceptionQueue.getAttribute('class'), seconds).not.toContain('gap');
     expect(await exceptionQueue.textContent()).toMatch(/Owner\s*li.*Backup\s*omar/);
-    expect(await page.locator('table.gaps tr[data-kind="no-backup"]').count()).toBe(3);
+    await expect.poll(() => page.locator('table.gaps tr[data-kind="no-backup"]').count(), seconds).toBe(2);
     await page.context().close();
   });
 });

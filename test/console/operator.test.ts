@@ -86,6 +86,26 @@ describe.skipIf(skipWithoutChromium)('the web console, for operators', () => {
     await Promise.all([olivia.context().close(), omar.context().close()]);
   });
 
+  it('filters the queue and claims several exceptions at once', async () => {
+    const [critical, high] = [await raise({ title: 'Browser: bulk critical', severity: 'critical' }), await raise({ title: 'Browser: bulk high' })];
+    const page = await signInWithToken(browser, stack.url, w.omar, 'omar');
+    await row(page, high.id).waitFor();
+    await page.getByLabel('Severity').selectOption('critical');
+    await expect.poll(() => row(page, high.id).count(), seconds).toBe(0);
+    expect(await row(page, critical.id).count()).toBe(1);
+    await page.getByLabel('Severity').selectOption('');
+
+    for (const e of [critical, high]) await row(page, e.id).getByRole('checkbox', { name: `Select ${e.title}` }).check();
+    await page.getByRole('button', { name: 'Claim selected (2)' }).click();
+    await expect.poll(() => page.locator('.notice').first().textContent(), seconds).toBe('Claimed 2 of 2.');
+    for (const e of [critical, high]) {
+      expect((await http(`${stack.url}/api/v1/exceptions/${path(e.id)}`, { token: w.priya })).body.claimant).toBe('omar');
+    }
+    await page.getByLabel('Status').selectOption('claimed');
+    await expect.poll(() => row(page, critical.id).locator('.status').textContent(), seconds).toContain('claimed by you');
+    await page.context().close();
+  });
+
   it("shows the owner's inbox: what reached them, at which step and why", async () => {
     await buildWorld(stack, { policy: fastPolicy, id: 'po-fast' });
     const exception = (await http(`${stack.url}/api/v1/exceptions`, { token: w.integration, body: priceVariance('po-fast', { title: 'Browser: left unclaimed' }) })).body;
