@@ -81,7 +81,8 @@ export function GapAudit({ capability, gaps }) {
     link.href = URL.createObjectURL(new Blob([result.body], { type: 'text/csv' }));
     link.download = `ownership-gaps-${capability}.csv`;
     link.click();
-    URL.revokeObjectURL(link.href);
+    // Some browsers still read the URL after click() returns.
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
   };
   return html`<section aria-labelledby="gaps-title">
     <h3 id="gaps-title">Gap audit <small class="muted">${gaps.length} finding${gaps.length === 1 ? '' : 's'}</small></h3>

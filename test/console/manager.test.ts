@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http } from '../http.js';
@@ -49,6 +50,11 @@ describe.skipIf(skipWithoutChromium)('the web console, for managers', () => {
     expect(await page.locator('table.gaps tr[data-kind="no-backup"]').count()).toBe(4);
     await screenshot(page, 'manager-gap-after-departure');
     expect(await unlabelledControls(page)).toEqual([]);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+    expect(download.suggestedFilename()).toBe('ownership-gaps-po-test.csv');
+    const csv = readFileSync(await download.path(), 'utf8').trim().split('\r\n');
+    expect(csv[0]).toBe('capability,region,area,kind,detail,since,person,exceptionId');
+    expect(csv.filter((line) => line.includes('"no-backup"'))).toHaveLength(4);
 
     // The same gap, as the audit API reports it to anyone else.
     const audit = await http(`${stack.url}/api/v1/audit/ownership-gaps?capability=po-test&kind=no-backup`, { token: await stack.token('grace', 'manager') });
