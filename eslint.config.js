@@ -20,7 +20,7 @@ const sideEffectLayers = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'data/', 'web/dist/', 'bench/results/'] },
+  { ignores: ['node_modules/', 'dist/', 'data/', 'web/dist/', 'bench/results/', 'test-results/'] },
   ...tseslint.configs.recommended,
   {
     languageOptions: {
@@ -79,5 +79,19 @@ export default tseslint.config(
   {
     files: ['eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // The web console: plain ES modules that run in the browser, served as they are.
+    files: ['web/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'fetch', 'sessionStorage', 'URL', 'URLSearchParams', 'Blob', 'setTimeout', 'setInterval', 'clearInterval']
+          .map((name) => [name, 'readonly']),
+      ),
+    },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, 'no-undef': 'error' },
   },
 );

@@ -4,12 +4,14 @@ import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { TokenVerifier } from './auth.js';
+import { consoleRouter, importMapHash } from './console.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { createRegistry, docsRouter, openApiDocument } from './openapi.js';
 import type { ReadinessDeps } from './readiness.js';
 import { ApiRoutes } from './route.js';
 import { auditRoutes } from './routes/audit.js';
 import { capabilityRoutes } from './routes/capabilities.js';
+import { demoRoutes, type DemoUsers } from './routes/demo.js';
 import { exceptionRoutes } from './routes/exceptions.js';
 import { identityRoutes } from './routes/identity.js';
 import { peopleRoutes } from './routes/people.js';
@@ -20,6 +22,8 @@ export interface AppDeps extends ReadinessDeps {
   logger: Logger;
   verifier: TokenVerifier;
   version: string;
+  /** The console's demo-user picker; leave unset outside local development. */
+  demoUsers?: DemoUsers;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -29,7 +33,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   app.use(
     helmet({
-      contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'] } },
+      contentSecurityPolicy: { directives: { 'script-src': ["'self'", importMapHash], 'img-src': ["'self'", 'data:'] } },
     }),
   );
   app.use(
@@ -53,6 +57,7 @@ export function createApp(deps: AppDeps): Express {
   peopleRoutes(routes, temporal);
   capabilityRoutes(routes, { ...temporal, ledger: deps.ledger });
   exceptionRoutes(routes, { ...temporal, ledger: deps.ledger });
+  if (deps.demoUsers && deps.verifier.mode === 'hs256') demoRoutes(routes, { ...temporal, demo: deps.demoUsers });
   auditRoutes(routes, {
     ledger: deps.ledger,
     thresholds: { maxCellsPerPerson: deps.config.GAP_MAX_CELLS_PER_PERSON, maxOpenPerOwner: deps.config.GAP_MAX_OPEN_PER_OWNER },
@@ -63,6 +68,7 @@ export function createApp(deps: AppDeps): Express {
     res.json(document);
   });
   app.use(docsRouter());
+  app.use(consoleRouter());
   app.use(routes.router);
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

@@ -14,7 +14,7 @@ async function main() {
   const ledger = openLedger(ledgerLocation(config));
   await migrateLedger(ledger);
   await loadTemplates(ledger, logger);
-  const api = await startApi({ config, target: temporalTarget(config), ledger, logger });
+  const api = await startApi({ config, target: temporalTarget(config), ledger, logger, demoUsers: config.DEMO_USERS === true });
   logger.info(`API listening on ${api.url}`);
   const stop = () => {
     void api.close().then(() => ledger.destroy()).then(() => process.exit(0));

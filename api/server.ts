@@ -6,7 +6,7 @@ import type { Config } from '../config/index.js';
 import type { LedgerDb } from '../ledger/db.js';
 import { connectClient, type TemporalTarget } from '../server/temporal-connection.js';
 import { createApp } from './app.js';
-import { createTokenVerifier } from './auth.js';
+import { createTokenVerifier, loadSigningSecret } from './auth.js';
 import { version } from './version.js';
 
 export interface RunningApi {
@@ -16,13 +16,16 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-export async function startApi(options: { config: Config; target: TemporalTarget; ledger: LedgerDb; logger: Logger }): Promise<RunningApi> {
+/** `demoUsers` turns on the console's demo-user picker; it never applies when tokens come from OIDC. */
+export async function startApi(options: { config: Config; target: TemporalTarget; ledger: LedgerDb; logger: Logger; demoUsers?: boolean }): Promise<RunningApi> {
   const { config, target, ledger, logger } = options;
   const { connection, client } = await connectClient(target);
+  const verifier = createTokenVerifier(config);
   const app = createApp({
     config,
     logger,
-    verifier: createTokenVerifier(config),
+    verifier,
+    demoUsers: options.demoUsers && verifier.mode === 'hs256' ? { secret: loadSigningSecret(config), audience: config.AUTH_AUDIENCE } : undefined,
     version,
     connection,
     client,

@@ -46,7 +46,8 @@ export const Config = z.object({
   WEBHOOK_SECRET: z.preprocess(blankAsUnset, z.string().min(32, 'must be at least 32 characters').optional()),
 
   DEMO: z.preprocess(blankAsUnset, flag.optional()),
-  DEMO_USERS: z.preprocess(blankAsUnset, flag.default(false)),
+  /** The console's demo-user picker. Unset: on for `npm start` with the embedded Temporal on a loopback HOST, off otherwise. */
+  DEMO_USERS: z.preprocess(blankAsUnset, flag.optional()),
 });
 export type Config = z.infer<typeof Config>;
 

@@ -1,11 +1,14 @@
 import type { Logger } from 'pino';
 import { putRollout } from '../api/services/catalog.js';
+import { startDeparture } from '../api/services/departures.js';
+import { raiseException } from '../api/services/exceptions.js';
 import { assignOwnership } from '../api/services/ownership.js';
 import { savePerson } from '../api/services/people.js';
 import type { TemporalDeps } from '../api/services/temporal.js';
 import type { ResponsibilityArea } from '../domain/capability.js';
 import type { PersonInput } from '../domain/people.js';
 import type { LedgerDb } from '../ledger/db.js';
+import { demoIntakes } from './demo-exceptions.js';
 
 const DEMO_ACTOR = 'system:demo';
 
@@ -51,7 +54,13 @@ const demoCells: Record<string, Record<ResponsibilityArea, Cell>> = {
   },
 };
 
-/** Loads po-assist in NA and EMEA with a pilot team, a run team and managers, through the same paths as the API. */
+/** Part of the pilot team has moved on: the sweep hands their cells to backups and leaves gaps for a manager to fill. */
+const demoLeavers = ['marco', 'sofia'];
+
+/**
+ * Loads po-assist in NA and EMEA with a pilot team, a run team and managers, raises open exceptions,
+ * then lets part of the pilot team leave, through the same paths as the API.
+ */
 export async function seedDemo(deps: TemporalDeps & { ledger: LedgerDb }, logger: Logger): Promise<void> {
   for (const [id, person] of demoPeople) await savePerson(deps, id, person, DEMO_ACTOR, 'demo data');
   for (const [region, overlay] of Object.entries(demoRollouts)) {
@@ -68,5 +77,13 @@ export async function seedDemo(deps: TemporalDeps & { ledger: LedgerDb }, logger
       });
     }
   }
-  logger.info({ people: demoPeople.length, regions: Object.keys(demoRollouts) }, 'demo data loaded: po-assist in NA and EMEA');
+  const intake = { sub: 'erp', roles: ['integration' as const] };
+  for (const body of demoIntakes()) await raiseException(deps, intake, body);
+  for (const person of demoLeavers) {
+    await startDeparture(deps, { person, actor: DEMO_ACTOR, reason: 'moved on after the pilot (demo data)' });
+  }
+  logger.info(
+    { people: demoPeople.length, regions: Object.keys(demoRollouts), exceptions: demoIntakes().length, departed: demoLeavers },
+    'demo data loaded: po-assist in NA and EMEA',
+  );
 }

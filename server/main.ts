@@ -55,7 +55,9 @@ async function main() {
   await loadTemplates(ledger, logger);
 
   const worker = await startWorker({ config, target, ledger, logger });
-  const api = await startApi({ config, target, ledger, logger });
+  const loopback = ['127.0.0.1', 'localhost', '::1'].includes(config.HOST);
+  const demoUsers = config.DEMO_USERS ?? (devServer !== undefined && loopback);
+  const api = await startApi({ config, target, ledger, logger, demoUsers });
   if (config.DEMO ?? freshDataDir) {
     await seedDemo({ client: api.client, taskQueue: config.TEMPORAL_TASK_QUEUE, ledger }, logger);
   }
@@ -89,6 +91,7 @@ async function main() {
   const lines = [
     '',
     `exception-desk is running.`,
+    `  Web console:    ${api.url}/${demoUsers && !config.AUTH_OIDC_ISSUER && !config.AUTH_JWKS_URL ? '   (sign in as a demo user, or paste a token)' : ''}`,
     `  API and docs:   ${api.url}/docs   (OpenAPI: ${api.url}/openapi.json)`,
     `  Health:         ${api.url}/healthz   ${api.url}/readyz`,
     devServer

@@ -47,7 +47,7 @@ export interface Stack {
  * The real thing against the suite's Temporal server: a worker on its own task queue, the API on a
  * free port and a ledger in a temporary folder.
  */
-export async function startStack(options: { worker?: boolean; env?: Record<string, string> } = {}): Promise<Stack> {
+export async function startStack(options: { worker?: boolean; env?: Record<string, string>; demoUsers?: boolean } = {}): Promise<Stack> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'exception-desk-test-'));
   const env = {
     TEMPORAL_NAMESPACE: claimNamespace(),
@@ -68,7 +68,7 @@ export async function startStack(options: { worker?: boolean; env?: Record<strin
   installTemporalRuntime(pino({ level: 'warn' }));
   const newWorker = () => startWorker({ config, target, ledger, logger, workflowBundle: { codePath: inject('workflowBundlePath') }, shutdownForceTime: '3 seconds' });
   let worker = options.worker === false ? undefined : await newWorker();
-  const api = await startApi({ config, target, ledger, logger });
+  const api = await startApi({ config, target, ledger, logger, demoUsers: options.demoUsers });
   const secret = new TextEncoder().encode(TEST_SECRET);
   return {
     config,

@@ -1,0 +1,33 @@
+import { useEffect, useState } from 'preact/hooks';
+import { age, api, html } from './lib.js';
+
+const REFRESH_MS = 3000;
+
+/** Escalations and assignments that reached the signed-in person, and why. */
+export function Inbox() {
+  const [items, setItems] = useState(null);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    const load = async () => {
+      const result = await api('/api/v1/me/inbox?limit=100');
+      if (result.ok) setItems(result.body.items);
+      else setError(result.problem);
+    };
+    void load();
+    const timer = setInterval(load, REFRESH_MS);
+    return () => clearInterval(timer);
+  }, []);
+  return html`<section aria-labelledby="inbox-title">
+    <h2 id="inbox-title">My inbox</h2>
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${items && items.length === 0 && html`<p class="muted">Nothing has reached you.</p>`}
+    <ul class="inbox">
+      ${(items ?? []).map(
+        (i) => html`<li key=${`${i.exceptionId}-${i.at}-${i.kind}`}>
+          <a href=${`#/exception/${encodeURIComponent(i.exceptionId)}`}>${i.title}</a>${' '}<span class=${`sev sev-${i.severity}`}>${i.severity}</span> <span class="muted">${i.status}${i.claimant ? ` by ${i.claimant}` : ''}</span>
+          <p class="why"><strong>${i.kind}:</strong> ${i.reason} <span class="muted">(level ${i.level}, ${age(i.at)} ago)</span></p>
+        </li>`,
+      )}
+    </ul>
+  </section>`;
+}
