@@ -63,6 +63,7 @@ export function createApp(deps: AppDeps): Express {
     res.json(document);
   });
   app.use(docsRouter());
+  app.locals.routes = routes.declared;
   app.use(routes.router);
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

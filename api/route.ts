@@ -36,6 +36,17 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   ) => Promise<unknown>;
 }
 
+/** A route as declared, so tests can cover every route the table holds (e.g. the token matrix). */
+export interface DeclaredRoute {
+  method: Method;
+  path: string;
+  roles?: Role[];
+  params?: AnyObject;
+  query?: AnyObject;
+  body?: z.ZodType;
+  bodyTypes: string[];
+}
+
 /** What a handler returns when the default status (the first 2xx in `responses`) is not the one. */
 export class Reply {
   constructor(
@@ -70,6 +81,7 @@ function expressPath(openApiPath: string): string {
  */
 export class ApiRoutes {
   readonly router: Router = express.Router();
+  readonly declared: DeclaredRoute[] = [];
 
   constructor(
     readonly registry: OpenAPIRegistry,
@@ -80,6 +92,7 @@ export class ApiRoutes {
     spec: RouteSpec<P, Q, B>,
   ): void {
     this.document(spec);
+    this.declared.push({ method: spec.method, path: spec.path, roles: spec.roles, params: spec.params, query: spec.query, body: spec.body, bodyTypes: spec.bodyTypes ?? ['application/json'] });
     const successStatus = Number(Object.keys(spec.responses).find((s) => s.startsWith('2')) ?? 200);
     const bodyTypes = spec.bodyTypes ?? ['application/json'];
     const guards = spec.roles ? [authenticate(this.verifier), requireRole(...spec.roles)] : [];

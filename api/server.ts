@@ -6,6 +6,7 @@ import type { Config } from '../config/index.js';
 import type { LedgerDb } from '../ledger/db.js';
 import { connectClient, type TemporalTarget } from '../server/temporal-connection.js';
 import { createApp } from './app.js';
+import type { DeclaredRoute } from './route.js';
 import { createTokenVerifier } from './auth.js';
 import { version } from './version.js';
 
@@ -13,6 +14,8 @@ export interface RunningApi {
   url: string;
   client: Client;
   server: Server;
+  /** Every route the API declares, with its roles and schemas. */
+  routes: DeclaredRoute[];
   close(): Promise<void>;
 }
 
@@ -47,6 +50,7 @@ export async function startApi(options: { config: Config; target: TemporalTarget
     url: `http://${host}:${port}`,
     client,
     server,
+    routes: app.locals.routes as DeclaredRoute[],
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,0 +1,21 @@
+/** `npm run test:soak` sets SOAK=1: the same scenarios at the issue's full figures. */
+export const soak = process.env.SOAK === '1';
+
+/** The fast figure in `npm test`, the full one in the soak run. */
+export const scaled = (fast: number, full: number) => (soak ? full : fast);
+
+/** Runs `run` over `items` with at most `limit` in flight. */
+export async function inParallel<T, R>(items: T[], limit: number, run: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await run(items[i]!, i);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}
+
+/** One line per scenario on stderr, so a run's figures can be copied into docs/reliability.md. */
+export function report(scenario: string, figures: Record<string, unknown>): void {
+  console.error(`[reliability] ${scenario} ${JSON.stringify({ soak, ...figures })}`);
+}
