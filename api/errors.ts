@@ -154,3 +154,16 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new AppError('NOT_FOUND', `No route for ${req.method} ${req.path}.`));
 };
+
+/**
+ * Node's HTTP parser refuses some requests before express sees them (an oversized URL or header, a
+ * malformed request line); by default it answers a bare 400/431. These get problem+json like the rest.
+ */
+export function clientErrorResponse(err: NodeJS.ErrnoException): string {
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : 400;
+  const title = tooLarge ? 'Request header fields too large' : 'Malformed request';
+  const detail = tooLarge ? 'The URL or headers are larger than the server accepts; send long values in the body.' : 'The HTTP request could not be parsed.';
+  const body = JSON.stringify({ type: `https://exception-desk.dev/problems/${tooLarge ? 'header-fields-too-large' : 'bad-request'}`, title, status, detail });
+  return `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}

@@ -8,6 +8,7 @@ import { connectClient, type TemporalTarget } from '../server/temporal-connectio
 import { createApp } from './app.js';
 import type { DeclaredRoute } from './route.js';
 import { createTokenVerifier } from './auth.js';
+import { clientErrorResponse } from './errors.js';
 import { version } from './version.js';
 
 export interface RunningApi {
@@ -34,6 +35,10 @@ export async function startApi(options: { config: Config; target: TemporalTarget
     ledger,
   });
   const server = createServer(app);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (socket.writable && err.code !== 'ECONNRESET') socket.end(clientErrorResponse(err));
+    else socket.destroy();
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => {

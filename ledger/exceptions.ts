@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Route } from '../domain/exception.js';
 import type { ExceptionEvent, ExceptionState, Notification } from '../workflows/exception/messages.js';
+import { boundedJson } from './bounded-json.js';
 import type { LedgerDb } from './db.js';
 
 /** Writes one transition: the current-state row (if newer), its events and inbox entries, atomically. */
@@ -161,7 +162,7 @@ export async function quarantine(db: LedgerDb, entry: { actor: string; capabilit
       type: entry.type ?? null,
       source_key: entry.sourceKey ?? null,
       reasons: JSON.stringify(entry.reasons),
-      body: JSON.stringify(entry.body),
+      body: boundedJson(entry.body),
     })
     .returning('id')
     .executeTakeFirstOrThrow();

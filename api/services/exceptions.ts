@@ -5,6 +5,7 @@ import { checkPayload } from '../../domain/contract.js';
 import { exceptionId, ExceptionIntake, isClosed, type Actor } from '../../domain/exception.js';
 import type { Principal } from '../../domain/principal.js';
 import { getCapability, getRollout, listCapabilities, listRollouts } from '../../ledger/catalog.js';
+import { MAX_NESTING, nestingDepth } from '../../ledger/bounded-json.js';
 import type { LedgerDb } from '../../ledger/db.js';
 import { getExceptionState, quarantine } from '../../ledger/exceptions.js';
 import * as msg from '../../workflows/exception/messages.js';
@@ -41,6 +42,11 @@ export async function raiseException(deps: ExceptionDeps, principal: Principal, 
   const parsed = ExceptionIntake.safeParse(body);
   if (!parsed.success) return refuse(deps, principal, body, new AppError('BAD_REQUEST', 'The intake envelope is invalid.', { errors: fieldErrors(parsed.error) }));
   const intake = parsed.data;
+  if (nestingDepth(intake.payload, MAX_NESTING) > MAX_NESTING) {
+    return refuse(deps, principal, body, new AppError('BAD_REQUEST', `The payload nests deeper than ${MAX_NESTING} levels.`, {
+      errors: [{ path: 'payload', message: `nested deeper than ${MAX_NESTING} levels` }],
+    }));
+  }
   assertScope(principal, intake.capability, intake.region);
 
   const capability = await getCapability(deps.ledger, intake.capability);

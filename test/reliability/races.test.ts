@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http, type HttpResult } from '../http.js';
 import { startStack, type Stack } from '../stack.js';
 import { buildWorld, path, priceVariance } from '../world.js';
-import { report, scaled } from './soak.js';
+import { checkProperty, report, scaled } from './soak.js';
 
 let stack: Stack;
 let w: Awaited<ReturnType<typeof buildWorld>>;
@@ -49,7 +49,7 @@ describe('races on one exception', () => {
   it('keeps one claimant, final terminal states and each transition once under interleaved claim, resolve, reassign and release', async () => {
     const runs = scaled(12, 60);
     let requests = 0;
-    await fc.assert(
+    await checkProperty(
       fc.asyncProperty(fc.array(command, { minLength: 2, maxLength: 8 }), fc.scheduler(), async (commands, s) => {
         const id = await raise();
         const tokens: Record<Actor, string> = { olivia: w.olivia, omar: w.omar, priya: w.priya, grace: w.grace };
@@ -94,7 +94,7 @@ describe('races on one exception', () => {
         }
         expect(timeline.filter((e) => e.action === 'resolved').length).toBeLessThanOrEqual(1);
       }),
-      { numRuns: runs, endOnFailure: true },
+      { numRuns: runs },
     );
     report('races.interleaved', { runs, requests });
   }, 300_000);

@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+
 /** `npm run test:soak` sets SOAK=1: the same scenarios at the issue's full figures. */
 export const soak = process.env.SOAK === '1';
 
@@ -18,4 +20,12 @@ export async function inParallel<T, R>(items: T[], limit: number, run: (item: T,
 /** One line per scenario on stderr, so a run's figures can be copied into docs/reliability.md. */
 export function report(scenario: string, figures: Record<string, unknown>): void {
   console.error(`[reliability] ${scenario} ${JSON.stringify({ soak, ...figures })}`);
+}
+
+/** fc.assert, but a failure quotes only the start of the counterexample (hostile values can be megabytes). */
+export async function checkProperty<Ts>(property: fc.IAsyncProperty<Ts>, params: fc.Parameters<Ts>): Promise<void> {
+  const details = await fc.check(property, { ...params, endOnFailure: true });
+  if (!details.failed) return;
+  const example = JSON.stringify(details.counterexample, (_k, v: unknown) => (typeof v === 'string' && v.length > 200 ? `${v.slice(0, 200)}…(${v.length} chars)` : v));
+  throw new Error(`property failed after ${details.numRuns} runs (seed ${details.seed}, path ${details.counterexamplePath}):\n${String(details.errorInstance).slice(0, 3000)}\ncounterexample: ${example?.slice(0, 3000)}`);
 }
