@@ -69,7 +69,7 @@ async function settle(id: string, token: string): Promise<void> {
 
 describe('a worker killed with kill -9 mid-lifecycle', () => {
   it('loses no exception, writes no duplicate row and delivers every notification at least once', async () => {
-    const count = scaled(100, 500);
+    const count = scaled(50, 500);
     const started = Date.now();
     const raised = await inParallel(Array.from({ length: count }), 25, async () => {
       const res = await http(`${stack.url}/api/v1/exceptions`, { token: w.integration, body: priceVariance('po-crash') });
