@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { UpdateDefinition } from '@temporalio/common';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { checkPayload } from '../../domain/contract.js';
 import { exceptionId, ExceptionIntake, isClosed, type Actor } from '../../domain/exception.js';
 import type { Principal } from '../../domain/principal.js';
@@ -101,7 +102,7 @@ export async function raiseException(deps: ExceptionDeps, principal: Principal, 
     raisedBy: principal.sub,
   };
   try {
-    const outcome = await deps.client.workflow.executeUpdateWithStart(msg.intake, {
+    const outcome = await withBackoff(() => deps.client.workflow.executeUpdateWithStart(msg.intake, {
       args: [{ intakeId: input.intakeId }],
       startWorkflowOperation: new WithStartWorkflowOperation(exceptionWorkflow, {
         workflowId: id,
@@ -111,7 +112,7 @@ export async function raiseException(deps: ExceptionDeps, principal: Principal, 
         // A closed exception is never reopened by a late duplicate; it is returned as it stands.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       }),
-    });
+    }));
     return { created: outcome.created === true, state: outcome.state };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError) {
@@ -155,10 +156,15 @@ export async function transition<A>(
   }
 }
 
-/** gRPC RESOURCE_EXHAUSTED: e.g. more updates in flight on one workflow than the server admits at once. */
+/**
+ * Worth another go, because the update never reached the workflow: gRPC RESOURCE_EXHAUSTED (more
+ * updates in flight on one workflow than the server admits at once), or the server's UnprocessedUpdate
+ * rejection, which it gives when a worker completed the workflow task without handling the update
+ * (seen with two workers under a claim burst, docs/reliability.md).
+ */
 function isBusy(err: unknown): boolean {
-  for (let e = err as { code?: number; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e.code === 8) return true;
+  for (let e = err as { code?: number; type?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === 8 || (e instanceof ApplicationFailure && e.type === 'UnprocessedUpdate')) return true;
   }
   return false;
 }

@@ -86,7 +86,7 @@ const caseOf = (routes: DeclaredRoute[]): fc.Arbitrary<Case> =>
     // A third of the cases go to intake, where a refusal must also land in the quarantine.
     route: fc.oneof({ arbitrary: fc.nat({ max: routes.length - 1 }), weight: 2 }, { arbitrary: fc.constant(routes.findIndex((r) => r.method === 'post' && r.path === '/api/v1/exceptions')), weight: 1 }),
     params: fc.dictionary(fc.constantFrom('id', 'capabilityId', 'region', 'area', 'personId'), fc.option(nastyShort, { nil: null, freq: 3 }), { maxKeys: 5 }),
-    query: fc.oneof(fc.constant([]), fc.array(fc.tuple(fc.oneof(fc.constantFrom('limit', 'cursor', 'status', 'sort', 'region', 'capability', 'escalated', '__proto__'), hostileKey), nastyShort), { maxLength: 3 })),
+    query: fc.oneof(fc.constant<Array<[string, string]>>([]), fc.array(fc.tuple(fc.oneof(fc.constantFrom('limit', 'cursor', 'status', 'sort', 'region', 'capability', 'escalated', '__proto__'), hostileKey), nastyShort), { maxLength: 3 })),
     body: fc.oneof(fc.constant(null), hostileValue.map((json) => ({ json })), rawBody.map((raw) => ({ raw })), { arbitrary: mutatedIntake.map((intake) => ({ intake })), weight: 3 }),
     contentType,
   });

@@ -49,7 +49,7 @@ const raise = async (i: number) => {
 
 describe('two API processes and two worker processes on one Temporal server and one ledger file', () => {
   it('gives a claim race spread across both APIs one winner', async () => {
-    const races = scaled(5, 20);
+    const races = scaled(3, 20);
     const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => stack.token(`scale-op${i}`, 'operator')));
     for (let race = 0; race < races; race++) {
       const id = await raise(race);
@@ -64,7 +64,7 @@ describe('two API processes and two worker processes on one Temporal server and 
   }, 300_000);
 
   it('carries on with one worker after the other is killed with kill -9', async () => {
-    const count = scaled(40, 200);
+    const count = scaled(25, 200);
     const before = await inParallel(Array.from({ length: count }), 10, (_, i) => raise(i));
     await workers[0]!.kill('SIGKILL');
     const killedAt = Date.now();
