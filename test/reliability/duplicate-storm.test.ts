@@ -35,5 +35,5 @@ describe('a storm of duplicate intakes', () => {
     const surfaced = await sql<{ n: number }>`select count(*) as n from exception_events where action = 'surfaced'`.execute(stack.ledger);
     expect(surfaced.rows[0]!.n).toBe(keys);
     report('duplicate-storm', { intakes, keys, exceptions: rows[0]!.n, seconds });
-  }, 600_000);
+  }, scaled(600_000, 1_800_000));
 });

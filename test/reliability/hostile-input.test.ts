@@ -153,5 +153,5 @@ describe('hostile input on every route', () => {
       { numRuns },
     );
     report('hostile-input', { cases: numRuns, routes: routes.length, statuses, quarantined });
-  }, 600_000);
+  }, scaled(600_000, 1_800_000));
 });

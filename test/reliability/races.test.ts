@@ -97,5 +97,5 @@ describe('races on one exception', () => {
       { numRuns: runs },
     );
     report('races.interleaved', { runs, requests });
-  }, 300_000);
+  }, scaled(300_000, 1_800_000));
 });

@@ -61,7 +61,7 @@ describe('two API processes and two worker processes on one Temporal server and 
       raced++;
     }
     report('scale-out.claim-race', { races, claimsPerRace: tokens.length, apis: apis.length });
-  }, 300_000);
+  }, scaled(300_000, 1_800_000));
 
   it('carries on with one worker after the other is killed with kill -9', async () => {
     const count = scaled(25, 200);
@@ -81,5 +81,5 @@ describe('two API processes and two worker processes on one Temporal server and 
     expect(counts).toEqual({ resolved: all.length, claimed: raced });
     expect(await ledgerAnomalies(stack.ledger)).toEqual([]);
     report('scale-out.worker-killed', { exceptions: all.length, raisedAfterKill: after.length, lost: all.length - (counts.resolved ?? 0), secondsAfterKill: (Date.now() - killedAt) / 1000 });
-  }, 300_000);
+  }, scaled(300_000, 1_800_000));
 });

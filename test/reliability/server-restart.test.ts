@@ -10,7 +10,7 @@ import { startApiProcess, startOwnTemporal, startWorkerProcess, tempDir, type De
 import { inParallel, report, scaled } from './soak.js';
 
 /** Nobody claims: the claim SLA lapses after intake (longer in the soak, where raising takes longer), then the first escalation. */
-const claimWithinSeconds = scaled(10, 40);
+const claimWithinSeconds = scaled(10, 120);
 const outagePolicy = {
   claimWithin: `${claimWithinSeconds}s`,
   resolveWithin: '1h',
@@ -94,7 +94,7 @@ describe('the Temporal dev server stopped with open exceptions and pending SLA t
       expect(await ledgerAnomalies(ledger)).toEqual([]);
       const workerSurvived = worker.child.exitCode === null && worker.child.signalCode === null;
       report(`server-restart.${signal}`, { raised: count, open, escalatedBeforeStop, escalatedAfterRestart: escalated, lost: open - (await statusCounts(ledger)).open!, workerSurvived, seconds: (Date.now() - started) / 1000 });
-    }, 600_000);
+    }, scaled(600_000, 1_800_000));
   }
 
   it('keeps every exception through an API restart (kill -9) on the same ledger file, and the new API acts on them', async () => {
@@ -119,5 +119,5 @@ describe('the Temporal dev server stopped with open exceptions and pending SLA t
     expect(await statusCounts(ledger)).toEqual({ open: open - sample.length, resolved: sample.length });
     expect(await ledgerAnomalies(ledger)).toEqual([]);
     report('server-restart.api', { listedAfterApiRestart: listed, actedOn: sample.length, lost: open - listed });
-  }, 300_000);
+  }, scaled(300_000, 1_800_000));
 });

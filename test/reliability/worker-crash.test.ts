@@ -119,5 +119,5 @@ describe('a worker killed with kill -9 mid-lifecycle', () => {
       lost: count - (counts.resolved ?? 0),
       seconds: (Date.now() - started) / 1000,
     });
-  }, 600_000);
+  }, scaled(600_000, 1_800_000));
 });
