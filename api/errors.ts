@@ -87,6 +87,10 @@ export function fromTemporal(err: unknown): unknown {
     const code = failureTypes[err.cause.type ?? ''] ?? 'UNPROCESSABLE';
     return new AppError(code, err.cause.message, (err.cause.details?.[0] as Record<string, unknown>) ?? {});
   }
+  const code = grpcCode(err);
+  // 9 FAILED_PRECONDITION, e.g. "update-with-start could not be executed ... Workflow Task in failed
+  // state": an overloaded worker timed out the workflow task; nothing was applied and a retry can succeed.
+  if (code === 9) return new AppError('UNAVAILABLE', 'The workflow engine could not take this change just now; retry shortly.');
   if (isGrpcServiceError(err)) {
     // 5 NOT_FOUND: the workflow (or its run) is gone; 14 UNAVAILABLE: Temporal cannot be reached.
     if (err.code === 5) return new AppError('NOT_FOUND', 'No such item.');
@@ -96,6 +100,14 @@ export function fromTemporal(err: unknown): unknown {
     if (err.code === 4) return new AppError('UNAVAILABLE', 'The workflow engine did not answer in time; retry shortly.');
   }
   return err;
+}
+
+/** The gRPC status code of a Temporal client error, wherever it sits in the cause chain. */
+export function grpcCode(err: unknown): number | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'number') return e.code;
+  }
+  return undefined;
 }
 
 const problemType = (code: ErrorCode) => `https://exception-desk.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`;

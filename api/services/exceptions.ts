@@ -11,7 +11,7 @@ import type { LedgerDb } from '../../ledger/db.js';
 import { getExceptionState, quarantine } from '../../ledger/exceptions.js';
 import * as msg from '../../workflows/exception/messages.js';
 import { exceptionWorkflow } from '../../workflows/exception/workflow.js';
-import { AppError, fieldErrors, fromTemporal } from '../errors.js';
+import { AppError, fieldErrors, fromTemporal, grpcCode } from '../errors.js';
 import { assertScope } from '../scope.js';
 import type { TemporalDeps } from './temporal.js';
 
@@ -158,13 +158,16 @@ export async function transition<A>(
 
 /**
  * Worth another go, because the update never reached the workflow: gRPC RESOURCE_EXHAUSTED (more
- * updates in flight on one workflow than the server admits at once), or the server's UnprocessedUpdate
+ * updates in flight on one workflow than the server admits at once), FAILED_PRECONDITION (its workflow
+ * task had failed, e.g. timed out on an overloaded worker), or the server's UnprocessedUpdate
  * rejection, which it gives when a worker completed the workflow task without handling the update
  * (seen with two workers under a claim burst, docs/reliability.md).
  */
 function isBusy(err: unknown): boolean {
-  for (let e = err as { code?: number; type?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e.code === 8 || (e instanceof ApplicationFailure && e.type === 'UnprocessedUpdate')) return true;
+  const code = grpcCode(err);
+  if (code === 8 || code === 9) return true;
+  for (let e = err as { cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e instanceof ApplicationFailure && e.type === 'UnprocessedUpdate') return true;
   }
   return false;
 }
