@@ -159,13 +159,14 @@ export async function transition<A>(
 /**
  * Worth another go, because the update never reached the workflow: gRPC RESOURCE_EXHAUSTED (more
  * updates in flight on one workflow than the server admits at once), FAILED_PRECONDITION (its workflow
- * task had failed, e.g. timed out on an overloaded worker), or the server's UnprocessedUpdate
+ * task had failed, e.g. timed out on an overloaded worker), UNAVAILABLE ("workflow update was aborted"
+ * while that task was retried), or the server's UnprocessedUpdate
  * rejection, which it gives when a worker completed the workflow task without handling the update
  * (seen with two workers under a claim burst, docs/reliability.md).
  */
 function isBusy(err: unknown): boolean {
   const code = grpcCode(err);
-  if (code === 8 || code === 9) return true;
+  if (code === 8 || code === 9 || code === 14) return true;
   for (let e = err as { cause?: unknown } | undefined; e; e = e.cause as typeof e) {
     if (e instanceof ApplicationFailure && e.type === 'UnprocessedUpdate') return true;
   }
