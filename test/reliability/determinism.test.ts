@@ -11,7 +11,7 @@ describe('recorded histories for replay', () => {
     const recorded = new Set(
       readdirSync(HISTORIES_DIR)
         .filter((f) => f.endsWith('.json'))
-        .map((f) => /"workflowType":\{"name":"(\w+)"/.exec(readFileSync(`${HISTORIES_DIR}${f}`, 'utf8'))?.[1]),
+        .map((f) => /"workflowType":\s*\{\s*"name":\s*"(\w+)"/.exec(readFileSync(`${HISTORIES_DIR}${f}`, 'utf8'))?.[1]),
     );
     const registered = Object.keys(workflows).filter((name) => typeof (workflows as Record<string, unknown>)[name] === 'function');
     expect(registered.length).toBeGreaterThan(0);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http } from '../http.js';
 import { startStack, type Stack } from '../stack.js';
 import { buildWorld, priceVariance } from '../world.js';
-import { inParallel, report, scaled } from './soak.js';
+import { inParallel, report, retried, retryBusy, scaled } from './soak.js';
 
 let stack: Stack;
 let w: Awaited<ReturnType<typeof buildWorld>>;
@@ -22,7 +22,7 @@ describe('a storm of duplicate intakes', () => {
     const storm = Array.from({ length: intakes }, (_, i) => bodies[i % keys]!).sort(() => Math.random() - 0.5);
     const started = Date.now();
     const results = await inParallel(storm, 500, async (body) => {
-      const res = await http(`${stack.url}/api/v1/exceptions`, { token: w.integration, body });
+      const res = await retryBusy(() => http(`${stack.url}/api/v1/exceptions`, { token: w.integration, body }));
       return { status: res.status, id: res.body?.id as string | undefined, body: res.body };
     });
     const seconds = (Date.now() - started) / 1000;
@@ -34,6 +34,6 @@ describe('a storm of duplicate intakes', () => {
     expect(rows[0]).toEqual({ n: keys, ids: keys });
     const surfaced = await sql<{ n: number }>`select count(*) as n from exception_events where action = 'surfaced'`.execute(stack.ledger);
     expect(surfaced.rows[0]!.n).toBe(keys);
-    report('duplicate-storm', { intakes, keys, exceptions: rows[0]!.n, seconds });
+    report('duplicate-storm', { intakes, keys, exceptions: rows[0]!.n, retriedBusy: retried.count, seconds });
   }, scaled(600_000, 1_800_000));
 });

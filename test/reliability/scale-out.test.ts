@@ -4,7 +4,7 @@ import { startStack, type Stack } from '../stack.js';
 import { buildWorld, eventually, path, priceVariance } from '../world.js';
 import { ledgerAnomalies, statusCounts } from './ledger-checks.js';
 import { startApiProcess, startWorkerProcess, tempDir, type Deployment, type Proc } from './processes.js';
-import { inParallel, report, scaled } from './soak.js';
+import { inParallel, report, retried, retryBusy, scaled } from './soak.js';
 
 let stack: Stack;
 let deployment: Deployment;
@@ -42,7 +42,8 @@ afterAll(async () => {
 
 const apiFor = (i: number) => apis[i % apis.length]!.url;
 const raise = async (i: number) => {
-  const res = await http(`${apiFor(i)}/api/v1/exceptions`, { token: w.integration, body: priceVariance('po-scale') });
+  const body = priceVariance('po-scale');
+  const res = await retryBusy(() => http(`${apiFor(i)}/api/v1/exceptions`, { token: w.integration, body }));
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body.id as string;
 };
@@ -53,14 +54,14 @@ describe('two API processes and two worker processes on one Temporal server and 
     const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => stack.token(`scale-op${i}`, 'operator')));
     for (let race = 0; race < races; race++) {
       const id = await raise(race);
-      const claims = await Promise.all(tokens.map((token, i) => http(`${apiFor(i)}/api/v1/exceptions/${path(id)}/claim`, { token, body: {} })));
+      const claims = await Promise.all(tokens.map((token, i) => retryBusy(() => http(`${apiFor(i)}/api/v1/exceptions/${path(id)}/claim`, { token, body: {} }))));
       expect(claims.filter((c) => c.status !== 200 && c.status !== 409).map((c) => c.body)).toEqual([]);
       expect(claims.filter((c) => c.status === 200)).toHaveLength(1);
       const timeline = await http(`${apiFor(race + 1)}/api/v1/exceptions/${path(id)}/timeline`, { token: w.admin });
       expect(timeline.body.items.filter((e: { action: string }) => e.action === 'claimed')).toHaveLength(1);
       raced++;
     }
-    report('scale-out.claim-race', { races, claimsPerRace: tokens.length, apis: apis.length });
+    report('scale-out.claim-race', { races, claimsPerRace: tokens.length, apis: apis.length, retriedBusy: retried.count });
   }, scaled(300_000, 1_800_000));
 
   it('carries on with one worker after the other is killed with kill -9', async () => {
@@ -72,7 +73,7 @@ describe('two API processes and two worker processes on one Temporal server and 
     const all = [...before, ...after];
     await inParallel(all, 10, async (id, i) => {
       for (const [action, body] of [['claim', {}], ['resolve', { code: 'supplier-price-corrected' }]] as const) {
-        const res = await http(`${apiFor(i)}/api/v1/exceptions/${path(id)}/${action}`, { token: w.olivia, body });
+        const res = await retryBusy(() => http(`${apiFor(i)}/api/v1/exceptions/${path(id)}/${action}`, { token: w.olivia, body }));
         expect(res.status, `${action} ${id}: ${JSON.stringify(res.body)}`).toBe(200);
       }
     });
@@ -80,6 +81,6 @@ describe('two API processes and two worker processes on one Temporal server and 
     // The claim-race exceptions of the first test stay claimed.
     expect(counts).toEqual({ resolved: all.length, claimed: raced });
     expect(await ledgerAnomalies(stack.ledger)).toEqual([]);
-    report('scale-out.worker-killed', { exceptions: all.length, raisedAfterKill: after.length, lost: all.length - (counts.resolved ?? 0), secondsAfterKill: (Date.now() - killedAt) / 1000 });
+    report('scale-out.worker-killed', { exceptions: all.length, raisedAfterKill: after.length, lost: all.length - (counts.resolved ?? 0), secondsAfterKill: (Date.now() - killedAt) / 1000, retriedBusy: retried.count });
   }, scaled(300_000, 1_800_000));
 });

@@ -7,7 +7,7 @@ import { TEST_SECRET, type Stack } from '../stack.js';
 import { buildWorld, eventually, priceVariance } from '../world.js';
 import { ledgerAnomalies, statusCounts } from './ledger-checks.js';
 import { startApiProcess, startOwnTemporal, startWorkerProcess, tempDir, type Deployment, type OwnTemporal, type Proc } from './processes.js';
-import { inParallel, report, scaled } from './soak.js';
+import { inParallel, report, retried, retryBusy, scaled } from './soak.js';
 
 /** Nobody claims: the claim SLA lapses after intake (longer in the soak, where raising takes longer), then the first escalation. */
 const claimWithinSeconds = scaled(10, 120);
@@ -50,7 +50,8 @@ afterAll(async () => {
 
 async function raiseBatch(count: number): Promise<string[]> {
   return inParallel(Array.from({ length: count }), 25, async () => {
-    const res = await http(`${api.url}/api/v1/exceptions`, { token: w.integration, body: priceVariance('po-outage') });
+    const body = priceVariance('po-outage');
+    const res = await retryBusy(() => http(`${api.url}/api/v1/exceptions`, { token: w.integration, body }));
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return res.body.id as string;
   });
@@ -93,7 +94,7 @@ describe('the Temporal dev server stopped with open exceptions and pending SLA t
       expect(await statusCounts(ledger)).toEqual({ open });
       expect(await ledgerAnomalies(ledger)).toEqual([]);
       const workerSurvived = worker.child.exitCode === null && worker.child.signalCode === null;
-      report(`server-restart.${signal}`, { raised: count, open, escalatedBeforeStop, escalatedAfterRestart: escalated, lost: open - (await statusCounts(ledger)).open!, workerSurvived, seconds: (Date.now() - started) / 1000 });
+      report(`server-restart.${signal}`, { raised: count, open, escalatedBeforeStop, escalatedAfterRestart: escalated, lost: open - (await statusCounts(ledger)).open!, workerSurvived, retriedBusy: retried.count, seconds: (Date.now() - started) / 1000 });
     }, scaled(600_000, 1_800_000));
   }
 
