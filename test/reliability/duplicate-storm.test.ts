@@ -28,7 +28,8 @@ describe('a storm of duplicate intakes', () => {
     const seconds = (Date.now() - started) / 1000;
 
     expect(results.filter((r) => r.status !== 200 && r.status !== 201).slice(0, 5).map((r) => r.body)).toEqual([]);
-    expect(results.filter((r) => r.status === 201)).toHaveLength(keys);
+    // A retried intake whose refused first attempt had already raised it answers 200, so 201s may fall short of the keys.
+    expect(results.filter((r) => r.status === 201).length).toBeLessThanOrEqual(keys);
     expect(new Set(results.map((r) => r.id)).size).toBe(keys);
     const { rows } = await sql<{ n: number; ids: number }>`select count(*) as n, count(distinct id) as ids from exceptions`.execute(stack.ledger);
     expect(rows[0]).toEqual({ n: keys, ids: keys });

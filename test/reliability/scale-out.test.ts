@@ -44,7 +44,8 @@ const apiFor = (i: number) => apis[i % apis.length]!.url;
 const raise = async (i: number) => {
   const body = priceVariance('po-scale');
   const res = await retryBusy(() => http(`${apiFor(i)}/api/v1/exceptions`, { token: w.integration, body }));
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  // 200 when a retry finds the exception its first, refused attempt already raised.
+  expect([200, 201], JSON.stringify(res.body)).toContain(res.status);
   return res.body.id as string;
 };
 

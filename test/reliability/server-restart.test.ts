@@ -52,7 +52,8 @@ async function raiseBatch(count: number): Promise<string[]> {
   return inParallel(Array.from({ length: count }), 25, async () => {
     const body = priceVariance('po-outage');
     const res = await retryBusy(() => http(`${api.url}/api/v1/exceptions`, { token: w.integration, body }));
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    // 200 when a retry finds the exception its first, refused attempt already raised.
+    expect([200, 201], JSON.stringify(res.body)).toContain(res.status);
     return res.body.id as string;
   });
 }

@@ -30,14 +30,17 @@ export async function checkProperty<Ts>(property: fc.IAsyncProperty<Ts>, params:
   throw new Error(`property failed after ${details.numRuns} runs (seed ${details.seed}, path ${details.counterexamplePath}):\n${String(details.errorInstance).slice(0, 3000)}\ncounterexample: ${example?.slice(0, 3000)}`);
 }
 
-/** Counts the "retry shortly" answers (503, 429) a well-behaved client retried. */
+/** Counts the "retry shortly" answers (503, 429) and reset connections a well-behaved client retried. */
 export const retried = { count: 0 };
 
-/** What an upstream system does with a 503 or 429: back off and send the same request again. */
+/** What an upstream system does with a 503, a 429 or a reset connection: back off and send it again. */
 export async function retryBusy<T extends { status: number }>(send: () => Promise<T>, attempts = 30): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const res = await send();
-    if ((res.status !== 503 && res.status !== 429) || attempt >= attempts) return res;
+    const res = await send().catch((err: Error) => {
+      if (attempt >= attempts) throw err;
+      return undefined;
+    });
+    if (res && ((res.status !== 503 && res.status !== 429) || attempt >= attempts)) return res;
     retried.count++;
     await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt) * (0.5 + Math.random())));
   }
