@@ -69,6 +69,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(docsRouter());
   app.use(consoleRouter());
+  app.locals.routes = routes.declared;
   app.use(routes.router);
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

@@ -4,7 +4,6 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
-  isGrpcServiceError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
@@ -84,18 +83,38 @@ export function fromTemporal(err: unknown): unknown {
   if (err instanceof WorkflowNotFoundError) return new AppError('NOT_FOUND', 'No such item.');
   if (err instanceof WorkflowExecutionAlreadyStartedError) return new AppError('CONFLICT', 'It already exists.');
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    // The server's own rejection of an update no worker handled: nothing changed, so a retry may succeed.
+    if (err.cause.type === 'UnprocessedUpdate') return new AppError('UNAVAILABLE', 'The workflow engine did not take this change; retry shortly.');
     const code = failureTypes[err.cause.type ?? ''] ?? 'UNPROCESSABLE';
     return new AppError(code, err.cause.message, (err.cause.details?.[0] as Record<string, unknown>) ?? {});
   }
-  if (isGrpcServiceError(err)) {
-    // 5 NOT_FOUND: the workflow (or its run) is gone; 14 UNAVAILABLE: Temporal cannot be reached.
-    if (err.code === 5) return new AppError('NOT_FOUND', 'No such item.');
-    if (err.code === 14) return new AppError('UNAVAILABLE', 'The workflow engine is unavailable; retry shortly.');
-    // 8 RESOURCE_EXHAUSTED and 4 DEADLINE_EXCEEDED: overloaded, not the client's fault; they may retry.
-    if (err.code === 8) return new AppError('RATE_LIMITED', 'Too many concurrent changes to this item; retry shortly.');
-    if (err.code === 4) return new AppError('UNAVAILABLE', 'The workflow engine did not answer in time; retry shortly.');
+  // The gRPC status may sit on a wrapper's cause (e.g. "Workflow Update failed: 14 UNAVAILABLE").
+  switch (grpcCode(err)) {
+    // The workflow (or its run) is gone.
+    case 5:
+      return new AppError('NOT_FOUND', 'No such item.');
+    // Temporal cannot be reached, or it aborted the update (e.g. while its workflow task was retried).
+    case 14:
+      return new AppError('UNAVAILABLE', 'The workflow engine is unavailable; retry shortly.');
+    // Overloaded, not the client's fault; they may retry.
+    case 8:
+      return new AppError('RATE_LIMITED', 'Too many concurrent changes to this item; retry shortly.');
+    case 4:
+      return new AppError('UNAVAILABLE', 'The workflow engine did not answer in time; retry shortly.');
+    // e.g. "update-with-start could not be executed ... Workflow Task in failed state": an overloaded
+    // worker timed out the workflow task; nothing was applied and a retry can succeed.
+    case 9:
+      return new AppError('UNAVAILABLE', 'The workflow engine could not take this change just now; retry shortly.');
   }
   return err;
+}
+
+/** The gRPC status code of a Temporal client error, wherever it sits in the cause chain. */
+export function grpcCode(err: unknown): number | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'number') return e.code;
+  }
+  return undefined;
 }
 
 const problemType = (code: ErrorCode) => `https://exception-desk.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`;
@@ -154,3 +173,16 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new AppError('NOT_FOUND', `No route for ${req.method} ${req.path}.`));
 };
+
+/**
+ * Node's HTTP parser refuses some requests before express sees them (an oversized URL or header, a
+ * malformed request line); by default it answers a bare 400/431. These get problem+json like the rest.
+ */
+export function clientErrorResponse(err: NodeJS.ErrnoException): string {
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : 400;
+  const title = tooLarge ? 'Request header fields too large' : 'Malformed request';
+  const detail = tooLarge ? 'The URL or headers are larger than the server accepts; send long values in the body.' : 'The HTTP request could not be parsed.';
+  const body = JSON.stringify({ type: `https://exception-desk.dev/problems/${tooLarge ? 'header-fields-too-large' : 'bad-request'}`, title, status, detail });
+  return `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}

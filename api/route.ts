@@ -2,6 +2,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import type { Principal, Role } from '../domain/principal.js';
+import { MAX_NESTING, nestingDepth } from '../ledger/bounded-json.js';
 import { authenticate, requireRole, type TokenVerifier } from './auth.js';
 import { AppError, fieldErrors } from './errors.js';
 
@@ -30,10 +31,23 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   bodyDoc?: z.ZodType;
   /** Content types accepted for the body; JSON unless stated. */
   bodyTypes?: string[];
+  /** The handler checks the body's nesting itself, e.g. intake, which quarantines what it refuses. */
+  checksNesting?: boolean;
   responses: Record<number, ResponseSpec>;
   handler: (
     input: { params: z.infer<P>; query: z.infer<Q>; body: z.infer<B>; principal: Principal; req: Request; res: Response },
   ) => Promise<unknown>;
+}
+
+/** A route as declared, so tests can cover every route the table holds (e.g. the token matrix). */
+export interface DeclaredRoute {
+  method: Method;
+  path: string;
+  roles?: Role[];
+  params?: AnyObject;
+  query?: AnyObject;
+  body?: z.ZodType;
+  bodyTypes: string[];
 }
 
 /** What a handler returns when the default status (the first 2xx in `responses`) is not the one. */
@@ -70,6 +84,7 @@ function expressPath(openApiPath: string): string {
  */
 export class ApiRoutes {
   readonly router: Router = express.Router();
+  readonly declared: DeclaredRoute[] = [];
 
   constructor(
     readonly registry: OpenAPIRegistry,
@@ -80,6 +95,7 @@ export class ApiRoutes {
     spec: RouteSpec<P, Q, B>,
   ): void {
     this.document(spec);
+    this.declared.push({ method: spec.method, path: spec.path, roles: spec.roles, params: spec.params, query: spec.query, body: spec.body, bodyTypes: spec.bodyTypes ?? ['application/json'] });
     const successStatus = Number(Object.keys(spec.responses).find((s) => s.startsWith('2')) ?? 200);
     const bodyTypes = spec.bodyTypes ?? ['application/json'];
     const guards = spec.roles ? [authenticate(this.verifier), requireRole(...spec.roles)] : [];
@@ -92,6 +108,10 @@ export class ApiRoutes {
           // req.is() is null when the request has no body at all, false when it has one of another type.
           const matches = req.is(bodyTypes);
           if (matches === false) throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Send the body as ${bodyTypes.join(' or ')}.`);
+          // Recursive code further on (JSON.stringify, merges) overflows the stack on a body nested 100 000 deep.
+          if (!spec.checksNesting && nestingDepth(req.body, MAX_NESTING) > MAX_NESTING) {
+            throw new AppError('BAD_REQUEST', `The body nests deeper than ${MAX_NESTING} levels.`, { errors: [{ path: '(body)', message: `nested deeper than ${MAX_NESTING} levels` }] });
+          }
           body = parsePart(spec.body, matches === null ? undefined : req.body, 'body');
         }
         const result = await spec.handler({ params, query, body, principal: req.principal!, req, res } as never);

@@ -6,13 +6,17 @@ import type { Config } from '../config/index.js';
 import type { LedgerDb } from '../ledger/db.js';
 import { connectClient, type TemporalTarget } from '../server/temporal-connection.js';
 import { createApp } from './app.js';
+import type { DeclaredRoute } from './route.js';
 import { createTokenVerifier, loadSigningSecret } from './auth.js';
+import { clientErrorResponse } from './errors.js';
 import { version } from './version.js';
 
 export interface RunningApi {
   url: string;
   client: Client;
   server: Server;
+  /** Every route the API declares, with its roles and schemas. */
+  routes: DeclaredRoute[];
   close(): Promise<void>;
 }
 
@@ -34,6 +38,10 @@ export async function startApi(options: { config: Config; target: TemporalTarget
     ledger,
   });
   const server = createServer(app);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (socket.writable && err.code !== 'ECONNRESET') socket.end(clientErrorResponse(err));
+    else socket.destroy();
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => {
@@ -50,6 +58,7 @@ export async function startApi(options: { config: Config; target: TemporalTarget
     url: `http://${host}:${port}`,
     client,
     server,
+    routes: app.locals.routes as DeclaredRoute[],
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

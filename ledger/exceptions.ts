@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Route } from '../domain/exception.js';
 import type { ExceptionEvent, ExceptionState, Notification } from '../workflows/exception/messages.js';
+import { boundedJson } from './bounded-json.js';
 import type { LedgerDb } from './db.js';
 
 /** Writes one transition: the current-state row (if newer), its events and inbox entries, atomically. */
@@ -35,7 +36,9 @@ export async function recordTransition(db: LedgerDb, state: ExceptionState, even
     await tx
       .insertInto('exceptions')
       .values(row)
-      .onConflict((oc) => oc.column('id').doUpdateSet(row).where('exceptions.seq', '<', state.seq))
+      // `<=`: a workflow task that failed after its local activity wrote seq n is retried, and its
+      // updates may then apply in another order; the retry's write for the same seq must win.
+      .onConflict((oc) => oc.column('id').doUpdateSet(row).where('exceptions.seq', '<=', state.seq))
       .execute();
     if (events.length) {
       await tx
@@ -53,7 +56,17 @@ export async function recordTransition(db: LedgerDb, state: ExceptionState, even
             detail: JSON.stringify(e.detail ?? {}),
           })),
         )
-        .onConflict((oc) => oc.columns(['exception_id', 'seq']).doNothing())
+        .onConflict((oc) =>
+          oc.columns(['exception_id', 'seq']).doUpdateSet((eb) => ({
+            at: eb.ref('excluded.at'),
+            actor: eb.ref('excluded.actor'),
+            action: eb.ref('excluded.action'),
+            from_value: eb.ref('excluded.from_value'),
+            to_value: eb.ref('excluded.to_value'),
+            reason: eb.ref('excluded.reason'),
+            detail: eb.ref('excluded.detail'),
+          })),
+        )
         .execute();
     }
     if (notifications.length) {
@@ -178,7 +191,7 @@ export async function quarantine(db: LedgerDb, entry: { actor: string; capabilit
       type: entry.type ?? null,
       source_key: entry.sourceKey ?? null,
       reasons: JSON.stringify(entry.reasons),
-      body: JSON.stringify(entry.body),
+      body: boundedJson(entry.body),
     })
     .returning('id')
     .executeTakeFirstOrThrow();

@@ -63,6 +63,7 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
       422: { description: 'Invalid template, with every path' },
     },
     handler: async ({ params, body, principal }) => {
+      if (!capabilityInScope(principal, params.capabilityId)) throw new AppError('FORBIDDEN', `Your token's scope does not cover ${params.capabilityId}.`);
       const { capability, outcome } = await putTemplate(ledger, {
         id: params.capabilityId,
         source: body,

@@ -42,6 +42,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
     roles: ['integration', 'operator', 'admin'],
     body: z.unknown(),
     bodyDoc: ExceptionIntake,
+    checksNesting: true,
     responses: {
       200: { description: 'A duplicate: the existing exception', schema: ExceptionView },
       201: { description: 'Raised', schema: ExceptionView },

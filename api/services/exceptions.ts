@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { UpdateDefinition } from '@temporalio/common';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { checkPayload } from '../../domain/contract.js';
 import { exceptionId, ExceptionIntake, isClosed, type Actor } from '../../domain/exception.js';
 import type { Principal } from '../../domain/principal.js';
 import { getCapability, getEffectiveTemplate, listCapabilities, listRollouts } from '../../ledger/catalog.js';
+import { MAX_NESTING, nestingDepth } from '../../ledger/bounded-json.js';
 import type { LedgerDb } from '../../ledger/db.js';
 import { getExceptionState, quarantine } from '../../ledger/exceptions.js';
 import * as msg from '../../workflows/exception/messages.js';
 import { exceptionWorkflow } from '../../workflows/exception/workflow.js';
-import { AppError, fieldErrors, fromTemporal } from '../errors.js';
+import { AppError, fieldErrors, fromTemporal, grpcCode } from '../errors.js';
 import { assertScope } from '../scope.js';
 import type { TemporalDeps } from './temporal.js';
 
@@ -41,6 +43,11 @@ export async function raiseException(deps: ExceptionDeps, principal: Principal, 
   const parsed = ExceptionIntake.safeParse(body);
   if (!parsed.success) return refuse(deps, principal, body, new AppError('BAD_REQUEST', 'The intake envelope is invalid.', { errors: fieldErrors(parsed.error) }));
   const intake = parsed.data;
+  if (nestingDepth(intake.payload, MAX_NESTING) > MAX_NESTING) {
+    return refuse(deps, principal, body, new AppError('BAD_REQUEST', `The payload nests deeper than ${MAX_NESTING} levels.`, {
+      errors: [{ path: 'payload', message: `nested deeper than ${MAX_NESTING} levels` }],
+    }));
+  }
   assertScope(principal, intake.capability, intake.region);
 
   const effective = await getEffectiveTemplate(deps.ledger, intake.capability, intake.region);
@@ -94,7 +101,7 @@ export async function raiseException(deps: ExceptionDeps, principal: Principal, 
     raisedBy: principal.sub,
   };
   try {
-    const outcome = await deps.client.workflow.executeUpdateWithStart(msg.intake, {
+    const outcome = await withBackoff(() => deps.client.workflow.executeUpdateWithStart(msg.intake, {
       args: [{ intakeId: input.intakeId }],
       startWorkflowOperation: new WithStartWorkflowOperation(exceptionWorkflow, {
         workflowId: id,
@@ -104,7 +111,7 @@ export async function raiseException(deps: ExceptionDeps, principal: Principal, 
         // A closed exception is never reopened by a late duplicate; it is returned as it stands.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       }),
-    });
+    }));
     return { created: outcome.created === true, state: outcome.state };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError) {
@@ -148,10 +155,19 @@ export async function transition<A>(
   }
 }
 
-/** gRPC RESOURCE_EXHAUSTED: e.g. more updates in flight on one workflow than the server admits at once. */
+/**
+ * Worth another go, because the update never reached the workflow: gRPC RESOURCE_EXHAUSTED (more
+ * updates in flight on one workflow than the server admits at once), FAILED_PRECONDITION (its workflow
+ * task had failed, e.g. timed out on an overloaded worker), UNAVAILABLE ("workflow update was aborted"
+ * while that task was retried), or the server's UnprocessedUpdate
+ * rejection, which it gives when a worker completed the workflow task without handling the update
+ * (seen with two workers under a claim burst, docs/reliability.md).
+ */
 function isBusy(err: unknown): boolean {
-  for (let e = err as { code?: number; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e.code === 8) return true;
+  const code = grpcCode(err);
+  if (code === 8 || code === 9 || code === 14) return true;
+  for (let e = err as { cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e instanceof ApplicationFailure && e.type === 'UnprocessedUpdate') return true;
   }
   return false;
 }

@@ -1,0 +1,125 @@
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ISSUER } from '../../api/auth.js';
+import type { DeclaredRoute } from '../../api/route.js';
+import { Role } from '../../domain/principal.js';
+import { expectProblem, http } from '../http.js';
+import { startStack, TEST_SECRET, type Stack } from '../stack.js';
+import { buildWorld, priceVariance } from '../world.js';
+import { report } from './soak.js';
+
+let stack: Stack;
+let w: Awaited<ReturnType<typeof buildWorld>>;
+let exceptionId: string;
+beforeAll(async () => {
+  stack = await startStack();
+  w = await buildWorld(stack);
+  exceptionId = (await http(`${stack.url}/api/v1/exceptions`, { token: w.integration, body: priceVariance() })).body.id;
+});
+afterAll(async () => stack?.close());
+
+const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const sign = (claims: Record<string, unknown>, secret = TEST_SECRET) =>
+  new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject('mallory').setIssuer(ISSUER).setIssuedAt().setExpirationTime('1h').sign(new TextEncoder().encode(secret));
+
+/** Tokens every protected route must refuse with 401. */
+const badTokens = async (): Promise<Record<string, string | undefined>> => {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    missing: undefined,
+    malformed: 'not.a.jwt',
+    'wrong signature': await sign({ roles: ['admin'] }, 'another-secret-that-is-long-enough-0123456789'),
+    expired: await new SignJWT({ roles: ['admin'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('mallory')
+      .setIssuedAt(now - 7200)
+      .setExpirationTime(now - 3600)
+      .sign(new TextEncoder().encode(TEST_SECRET)),
+    'alg none': `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'mallory', roles: ['admin'], exp: now + 3600 })}.`,
+  };
+};
+
+/** A request the route would accept from an unrestricted admin, so only the token decides the answer. */
+const sampleBody: Record<string, unknown> = {
+  'put /api/v1/capabilities/{capabilityId}': {},
+  'put /api/v1/capabilities/{capabilityId}/regions/{region}': {},
+  'put /api/v1/capabilities/{capabilityId}/ownership/{region}/{area}': { owner: 'priya', backup: 'li', escalation: ['dana'], reason: 'scope test' },
+  'put /api/v1/people/{personId}': { name: 'Priya', email: 'priya@example.com', managerId: 'grace', roles: ['owner'] },
+  'post /api/v1/people/{personId}/departure': { reason: 'scope test' },
+  'post /api/v1/exceptions': priceVariance(),
+  'post /api/v1/exceptions:batch': { items: [priceVariance()] },
+  'post /api/v1/exceptions/{id}/reassign': { to: 'dana', reason: 'scope test' },
+  'post /api/v1/exceptions/{id}/resolve': { code: 'supplier-price-corrected' },
+  'post /api/v1/exceptions/{id}/dismiss': { reason: 'scope test' },
+  'post /api/v1/exceptions/{id}/comments': { text: 'scope test' },
+  'post /api/v1/exceptions/{id}/escalate': { reason: 'scope test' },
+  'post /api/v1/exceptions/{id}/snooze': { until: new Date(Date.now() + 3_600_000).toISOString() },
+};
+const keyOf = (r: DeclaredRoute) => `${r.method} ${r.path}`;
+const urlOf = (r: DeclaredRoute) =>
+  stack.url + r.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(({ id: exceptionId, capabilityId: w.capability, region: 'NA', area: 'business-rules', personId: 'priya' } as Record<string, string>)[name]!));
+const call = (r: DeclaredRoute, token: string | undefined) =>
+  http(urlOf(r), { method: r.method.toUpperCase(), token, ...(r.method === 'get' ? {} : { body: sampleBody[keyOf(r)] ?? {} }) });
+
+/** Routes about one capability:region (or one exception in it) refuse a token scoped elsewhere. */
+const scoped = (r: DeclaredRoute) => /\{(capabilityId|id)\}/.test(r.path) || keyOf(r) === 'post /api/v1/exceptions';
+/** These list what the scope covers rather than refuse: an out-of-scope caller sees nothing of po-test:NA. */
+const filtering = new Set(['get /api/v1/capabilities/{capabilityId}/ownership']);
+
+describe('the token matrix, generated from the route table', () => {
+  it('declares routes, most of them protected', () => {
+    expect(stack.api.routes.filter((r) => r.roles).length).toBeGreaterThan(20);
+  });
+
+  it('refuses a missing, malformed, wrongly signed, expired or unsigned token with 401 on every protected route', async () => {
+    const tokens = await badTokens();
+    let checks = 0;
+    for (const route of stack.api.routes.filter((r) => r.roles)) {
+      for (const [name, token] of Object.entries(tokens)) {
+        const res = await call(route, token);
+        expect(res.status, `${keyOf(route)} with a ${name} token`).toBe(401);
+        expectProblem(res, 401);
+        checks++;
+      }
+    }
+    report('token-matrix.401', { checks });
+  });
+
+  it('refuses a valid token without a listed role with 403 on every protected route', async () => {
+    let checks = 0;
+    const open: string[] = [];
+    for (const route of stack.api.routes.filter((r) => r.roles)) {
+      const outsiders = Role.options.filter((role) => role !== 'admin' && !route.roles!.includes(role));
+      if (outsiders.length === 0) open.push(keyOf(route));
+      for (const role of outsiders) {
+        const res = await call(route, await stack.token(`no-${role}`, role));
+        expect(res.status, `${keyOf(route)} as ${role}`).toBe(403);
+        expectProblem(res, 403);
+        checks++;
+      }
+    }
+    report('token-matrix.403-role', { checks, routesOpenToEveryRole: open.length });
+  });
+
+  it('refuses a token scoped to another capability or region with 403 on every route about po-test:NA', async () => {
+    let checks = 0;
+    const scopes = { 'other capability': ['po-elsewhere:NA'], 'other region': [`${w.capability}:EU`] };
+    for (const route of stack.api.routes.filter((r) => r.roles && scoped(r))) {
+      for (const [name, scope] of Object.entries(scopes)) {
+        const token = await stack.mint({ sub: 'grace', roles: ['admin'], scope });
+        const res = await call(route, token);
+        checks++;
+        if (filtering.has(keyOf(route))) {
+          expect(res.status).toBe(200);
+          expect(res.body.regions, `${keyOf(route)} with ${name}`).not.toHaveProperty('NA');
+          continue;
+        }
+        // A capability-wide route has nothing region-specific to refuse once the capability is in scope.
+        if (name === 'other region' && !/\{(region|id)\}/.test(route.path) && !keyOf(route).startsWith('post /api/v1/exceptions')) continue;
+        expect(res.status, `${keyOf(route)} with ${name}: ${JSON.stringify(res.body)}`).toBe(403);
+        expectProblem(res, 403);
+      }
+    }
+    report('token-matrix.403-scope', { checks });
+  });
+});
