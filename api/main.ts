@@ -1,9 +1,9 @@
 import { loadConfig, loadDotEnv } from '../config/index.js';
 import { ledgerLocation, migrateLedger, openLedger } from '../ledger/db.js';
-import { exitWithError } from '../server/fatal.js';
-import { createLogger } from '../server/logger.js';
+import { exitWithError } from '../platform/fatal.js';
+import { createLogger } from '../platform/logger.js';
 import { loadTemplates } from '../server/templates.js';
-import { temporalTarget } from '../server/temporal-connection.js';
+import { temporalTarget } from '../platform/temporal-connection.js';
 import { startApi } from './server.js';
 
 /** `npm run api`: the HTTP API alone, for scale-out. It is stateless; run as many as load needs. */

@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { LedgerDb } from '../ledger/db.js';
-import { connectClient, type TemporalTarget } from '../server/temporal-connection.js';
+import { connectClient, type TemporalTarget } from '../platform/temporal-connection.js';
 import { createApp } from './app.js';
 import type { DeclaredRoute } from './route.js';
 import { createTokenVerifier, loadSigningSecret } from './auth.js';

@@ -52,6 +52,7 @@ export const Config = z.object({
 export type Config = z.infer<typeof Config>;
 
 export class ConfigError extends Error {
+  readonly actionable = true;
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';

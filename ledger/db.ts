@@ -14,6 +14,7 @@ export interface LedgerOptions {
 
 export class LedgerConfigError extends Error {
   override name = 'LedgerConfigError';
+  readonly actionable = true;
 }
 
 /**

@@ -8,11 +8,11 @@ import { loadConfig } from '../config/index.js';
 import type { Role } from '../domain/principal.js';
 import { ledgerFile, migrateLedger, openLedger } from '../ledger/db.js';
 import { startDevServer } from '../server/dev-server.js';
-import { exitWithError } from '../server/fatal.js';
-import { installTemporalRuntime } from '../server/logger.js';
-import { freePort } from '../server/ports.js';
+import { exitWithError } from '../platform/fatal.js';
+import { installTemporalRuntime } from '../platform/logger.js';
+import { freePort } from '../platform/ports.js';
 import { resolveTemporalCli } from '../server/temporal-cli.js';
-import { temporalTarget } from '../server/temporal-connection.js';
+import { temporalTarget } from '../platform/temporal-connection.js';
 import { startWorker } from '../worker/run.js';
 import { runPilotLeaves } from './pilot-leaves/scenario.js';
 

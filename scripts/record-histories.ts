@@ -27,10 +27,10 @@ import { loadConfig } from '../config/index.js';
 import type { Role } from '../domain/principal.js';
 import { ledgerFile, migrateLedger, openLedger, type LedgerDb } from '../ledger/db.js';
 import { startDevServer, type DevServer } from '../server/dev-server.js';
-import { installTemporalRuntime } from '../server/logger.js';
-import { freePort } from '../server/ports.js';
+import { installTemporalRuntime } from '../platform/logger.js';
+import { freePort } from '../platform/ports.js';
 import { resolveTemporalCli } from '../server/temporal-cli.js';
-import { temporalTarget } from '../server/temporal-connection.js';
+import { temporalTarget } from '../platform/temporal-connection.js';
 import { startWorker, type RunningWorker } from '../worker/run.js';
 
 const HISTORIES_DIR = fileURLToPath(new URL('../test/histories/', import.meta.url));

@@ -39,6 +39,7 @@ export const SQLITE_PRAGMAS = ['journal_mode=WAL', 'synchronous=FULL'];
 
 export class DevServerError extends Error {
   override name = 'DevServerError';
+  readonly actionable = true;
 }
 
 export function devServerArgs(options: DevServerOptions): string[] {

@@ -6,13 +6,13 @@ import { loadSigningSecret } from '../api/auth.js';
 import { ledgerFile, ledgerLocation, migrateLedger, openLedger } from '../ledger/db.js';
 import { startWorker } from '../worker/run.js';
 import { registerSearchAttributes, startDevServer, type DevServer } from './dev-server.js';
-import { exitWithError, StartupError } from './fatal.js';
+import { exitWithError, StartupError } from '../platform/fatal.js';
 import { seedDemo } from './demo.js';
-import { createLogger, installTemporalRuntime } from './logger.js';
-import { isPortFree } from './ports.js';
+import { createLogger, installTemporalRuntime } from '../platform/logger.js';
+import { isPortFree } from '../platform/ports.js';
 import { resolveTemporalCli } from './temporal-cli.js';
 import { loadTemplates } from './templates.js';
-import { connectClient, temporalTarget } from './temporal-connection.js';
+import { connectClient, temporalTarget } from '../platform/temporal-connection.js';
 
 /** `npm start`: the embedded Temporal dev server (unless one is configured), the worker and the API. */
 async function main() {

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { AppError } from '../api/errors.js';
 import { putTemplate } from '../api/services/catalog.js';
 import type { LedgerDb } from '../ledger/db.js';
-import { StartupError } from './fatal.js';
+import { StartupError } from '../platform/fatal.js';
 
 export const templatesDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'templates');
 

@@ -1,4 +1,4 @@
-import { exitWithError } from './fatal.js';
+import { exitWithError } from '../platform/fatal.js';
 import { resolveTemporalCli } from './temporal-cli.js';
 
 /** `npm run temporal:cli`: finds or builds the pinned Temporal CLI and prints its path. */

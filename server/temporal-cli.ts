@@ -14,6 +14,7 @@ export type TemporalCli =
 
 export class TemporalCliError extends Error {
   override name = 'TemporalCliError';
+  readonly actionable = true;
 }
 
 export interface ResolveOptions {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { loadSigningSecret, mintToken } from '../api/auth.js';
 import { loadConfig, loadDotEnv } from '../config/index.js';
 import { Role, ScopeEntry } from '../domain/principal.js';
-import { exitWithError, StartupError } from './fatal.js';
+import { exitWithError, StartupError } from '../platform/fatal.js';
 
 const usage = `Usage: npm run token -- --sub <person-id> --role <role> [--role <role>] [--scope <capability:region>] [--ttl 8h] [--name "Full Name"]
 Roles: ${Role.options.join(', ')}. Prints the signed JWT alone on stdout.`;

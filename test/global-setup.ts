@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startDevServer } from '../server/dev-server.js';
-import { freePort } from '../server/ports.js';
+import { freePort } from '../platform/ports.js';
 import { resolveTemporalCli } from '../server/temporal-cli.js';
 import { bundleWorkflows } from '../worker/worker.js';
 

@@ -9,8 +9,8 @@ import { startApi, type RunningApi } from '../api/server.js';
 import { loadConfig, type Config } from '../config/index.js';
 import type { Role } from '../domain/principal.js';
 import { ledgerFile, migrateLedger, openLedger, type LedgerDb } from '../ledger/db.js';
-import { installTemporalRuntime } from '../server/logger.js';
-import { temporalTarget, type TemporalTarget } from '../server/temporal-connection.js';
+import { installTemporalRuntime } from '../platform/logger.js';
+import { temporalTarget, type TemporalTarget } from '../platform/temporal-connection.js';
 import { startWorker, type RunningWorker } from '../worker/run.js';
 
 /** mkdir is atomic across the suite's processes: the first to create test-N owns that namespace. */

@@ -1,8 +1,8 @@
 import { loadConfig, loadDotEnv } from '../config/index.js';
 import { ledgerLocation, migrateLedger, openLedger } from '../ledger/db.js';
-import { exitWithError } from '../server/fatal.js';
-import { createLogger, installTemporalRuntime } from '../server/logger.js';
-import { temporalTarget } from '../server/temporal-connection.js';
+import { exitWithError } from '../platform/fatal.js';
+import { createLogger, installTemporalRuntime } from '../platform/logger.js';
+import { temporalTarget } from '../platform/temporal-connection.js';
 import { startWorker } from './run.js';
 
 /** `npm run worker`: a worker alone, for scale-out. It is stateless; run as many as load needs. */

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { localSecret } from '../config/secrets.js';
 import type { LedgerDb } from '../ledger/db.js';
-import { connectWorker, type TemporalTarget } from '../server/temporal-connection.js';
+import { connectWorker, type TemporalTarget } from '../platform/temporal-connection.js';
 import { createWorker } from './worker.js';
 
 export interface RunningWorker {

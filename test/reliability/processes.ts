@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { devServerArgs, registerSearchAttributes } from '../../server/dev-server.js';
-import { freePort } from '../../server/ports.js';
+import { freePort } from '../../platform/ports.js';
 import { resolveTemporalCli } from '../../server/temporal-cli.js';
 import { TEST_SECRET } from '../stack.js';
 

@@ -5,8 +5,8 @@
 import { pino } from 'pino';
 import { loadConfig } from '../../config/index.js';
 import { ledgerLocation, migrateLedger, openLedger } from '../../ledger/db.js';
-import { installTemporalRuntime } from '../../server/logger.js';
-import { temporalTarget } from '../../server/temporal-connection.js';
+import { installTemporalRuntime } from '../../platform/logger.js';
+import { temporalTarget } from '../../platform/temporal-connection.js';
 import { startWorker } from '../../worker/run.js';
 
 const config = loadConfig();
