@@ -1,14 +1,17 @@
 import { createHmac } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { LedgerDb } from '../ledger/db.js';
-import { readRoute, recordTransition } from '../ledger/exceptions.js';
-import type { ExceptionEvent, ExceptionState, Notification } from '../workflows/exception/messages.js';
+import type { Notification } from '../domain/rules/exception-model.js';
+import { readRoute } from '../ledger/exceptions.js';
+import { recordTransition, type TransitionWrite } from '../ledger/projection.js';
 
 export interface ExceptionActivityDeps {
   ledger: LedgerDb;
   /** Signs webhook bodies (HMAC-SHA256) so receivers can check they came from us. */
   webhookSecret: string;
   fetch?: typeof fetch;
+  /** Test-only: the ledger fence off, to show what it prevents. Never set in production. */
+  unfencedLedger?: boolean;
 }
 
 export function createExceptionActivities(deps: ExceptionActivityDeps) {
@@ -18,12 +21,14 @@ export function createExceptionActivities(deps: ExceptionActivityDeps) {
       return readRoute(deps.ledger, input.capability, input.region, input.area, input.currentOwner);
     },
 
-    async recordTransition(input: { state: ExceptionState; events: ExceptionEvent[]; notifications: Notification[] }) {
-      await recordTransition(deps.ledger, input.state, input.events, input.notifications);
+    /** Returns whether the write stood: 'stale' means a later workflow task had already written. */
+    async recordTransition(input: TransitionWrite) {
+      return recordTransition(deps.ledger, input, { fenced: !deps.unfencedLedger });
     },
 
     /**
-     * At least once: each notification carries an idempotency key (exception id + event seq + person),
+     * Histories from before the outbox ('outbox' patch) schedule this from the workflow; new ones
+     * deliver from the ledger's outbox (worker/outbox.ts). At least once: each notification carries an idempotency key (exception id + event seq + person),
      * so a receiver can drop the repeats our retries may send.
      */
     async deliverWebhook(input: { url: string; exceptionId: string; notifications: Notification[] }) {

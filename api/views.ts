@@ -1,8 +1,17 @@
 import { z } from 'zod';
 import { QualityCheck, SourceRef } from '../domain/exception.js';
-import type { ExceptionState } from '../workflows/exception/messages.js';
+import type { ExceptionState } from '../domain/rules/exception-model.js';
+import { isOverdue } from '../domain/rules/overdue.js';
 
-const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+/**
+ * A time as ISO 8601, or null when the stored value is not a representable date: a view renders
+ * whatever the ledger holds and never fails on one bad row.
+ */
+export function iso(ms: number | null | undefined): string | null {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return null;
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
 
 export const ExceptionView = z
   .object({
@@ -18,23 +27,30 @@ export const ExceptionView = z
     ownerSource: z.string(),
     claimant: z.string().nullable(),
     escalationLevel: z.number().int(),
-    overdue: z.boolean(),
+    overdue: z.boolean().meta({ description: 'Past claim-by (open) or resolve-by (open or claimed), not snoozed: domain/rules/overdue.ts' }),
     trust: z.object({ confidence: z.number().nullable(), sourceRefs: z.array(SourceRef), qualityChecks: z.array(QualityCheck) }),
-    payload: z.record(z.string(), z.unknown()),
-    deadlines: z.object({ claimBy: z.string(), resolveBy: z.string(), leaseUntil: z.string().nullable(), snoozedUntil: z.string().nullable() }),
-    escalations: z.array(z.object({ level: z.number(), at: z.string(), target: z.string().nullable(), reason: z.string(), kind: z.string() })),
-    comments: z.array(z.object({ at: z.string(), by: z.string(), text: z.string() })),
-    resolution: z.object({ code: z.string(), note: z.string().nullable(), valueEvent: z.string().nullable(), by: z.string(), at: z.string() }).nullable(),
-    dismissal: z.object({ reason: z.string(), by: z.string(), at: z.string() }).nullable(),
+    payload: z.record(z.string(), z.unknown()).optional().meta({ description: 'Only on the exception itself, not in listings' }),
+    deadlines: z.object({ claimBy: z.string().nullable(), resolveBy: z.string().nullable(), leaseUntil: z.string().nullable(), snoozedUntil: z.string().nullable() }),
+    escalations: z.array(z.object({ level: z.number(), at: z.string().nullable(), target: z.string().nullable(), reason: z.string(), kind: z.string() })).meta({ description: 'The most recent escalations; the timeline has them all' }),
+    escalationCount: z.number().int(),
+    comments: z.array(z.object({ at: z.string().nullable(), by: z.string(), text: z.string() })).optional().meta({ description: 'Only on the exception itself: the most recent 100' }),
+    commentCount: z.number().int(),
+    resolution: z.object({ code: z.string(), note: z.string().nullable(), valueEvent: z.string().nullable(), by: z.string(), at: z.string().nullable() }).nullable(),
+    dismissal: z.object({ reason: z.string(), by: z.string(), at: z.string().nullable() }).nullable(),
     raisedBy: z.string(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+    createdAt: z.string().nullable(),
+    updatedAt: z.string().nullable(),
   })
   .meta({ id: 'Exception' });
 export type ExceptionView = z.infer<typeof ExceptionView>;
 
-export function exceptionView(s: ExceptionState, now = Date.now()): ExceptionView {
-  const live = s.status === 'open' || s.status === 'claimed';
+export interface ExceptionDetailExtras {
+  payload: Record<string, unknown>;
+  comments: Array<{ at: number; by: string; text: string }>;
+}
+
+export function exceptionView(s: ExceptionState, now = Date.now(), detail?: ExceptionDetailExtras): ExceptionView {
+  const escalations = Array.isArray(s.escalations) ? s.escalations : [];
   return {
     id: s.id,
     capability: s.capability,
@@ -44,20 +60,22 @@ export function exceptionView(s: ExceptionState, now = Date.now()): ExceptionVie
     severity: s.severity,
     title: s.title,
     status: s.status,
-    owner: s.owner,
+    owner: s.owner ?? null,
     ownerSource: s.ownerSource,
-    claimant: s.claimant,
-    escalationLevel: s.escalationLevel,
-    overdue: live && s.snoozedUntil === null && ((s.status === 'open' && s.claimBy < now) || s.resolveBy < now),
-    trust: { confidence: s.confidence, sourceRefs: s.sourceRefs, qualityChecks: s.qualityChecks },
-    payload: s.payload,
-    deadlines: { claimBy: iso(s.claimBy)!, resolveBy: iso(s.resolveBy)!, leaseUntil: iso(s.leaseUntil), snoozedUntil: iso(s.snoozedUntil) },
-    escalations: s.escalations.map((e) => ({ level: e.level, at: iso(e.at)!, target: e.target, reason: e.reason, kind: e.kind })),
-    comments: s.comments.map((c) => ({ at: iso(c.at)!, by: c.by, text: c.text })),
-    resolution: s.resolution && { ...s.resolution, at: iso(s.resolution.at)! },
-    dismissal: s.dismissal && { ...s.dismissal, at: iso(s.dismissal.at)! },
+    claimant: s.claimant ?? null,
+    escalationLevel: s.escalationLevel ?? 0,
+    overdue: isOverdue(s, now),
+    trust: { confidence: s.confidence ?? null, sourceRefs: (s.sourceRefs ?? []) as SourceRef[], qualityChecks: s.qualityChecks ?? [] },
+    ...(detail ? { payload: detail.payload } : {}),
+    deadlines: { claimBy: iso(s.claimBy), resolveBy: iso(s.resolveBy), leaseUntil: iso(s.leaseUntil), snoozedUntil: iso(s.snoozedUntil) },
+    escalations: escalations.map((e) => ({ level: e.level, at: iso(e.at), target: e.target, reason: e.reason, kind: e.kind })),
+    escalationCount: s.escalationCount ?? escalations.length,
+    ...(detail ? { comments: detail.comments.map((c) => ({ at: iso(c.at), by: c.by, text: c.text })) } : {}),
+    commentCount: s.commentCount ?? 0,
+    resolution: s.resolution ? { ...s.resolution, at: iso(s.resolution.at) } : null,
+    dismissal: s.dismissal ? { ...s.dismissal, at: iso(s.dismissal.at) } : null,
     raisedBy: s.raisedBy,
-    createdAt: iso(s.createdAt)!,
-    updatedAt: iso(s.updatedAt)!,
+    createdAt: iso(s.createdAt),
+    updatedAt: iso(s.updatedAt),
   };
 }

@@ -1,87 +1,51 @@
 import { sql } from 'kysely';
 import type { Route } from '../domain/exception.js';
-import type { ExceptionEvent, ExceptionState, Notification } from '../workflows/exception/messages.js';
+import type { ExceptionState } from '../domain/rules/exception-model.js';
 import { boundedJson } from './bounded-json.js';
 import type { LedgerDb } from './db.js';
 
-/** Writes one transition: the current-state row (if newer), its events and inbox entries, atomically. */
-export async function recordTransition(db: LedgerDb, state: ExceptionState, events: ExceptionEvent[], notifications: Notification[]): Promise<void> {
-  const closedAt = state.resolution?.at ?? state.dismissal?.at ?? null;
-  const row = {
-    id: state.id,
-    capability: state.capability,
-    region: state.region,
-    type: state.type,
-    area: state.area,
-    severity: state.severity,
-    title: state.title,
-    status: state.status,
-    owner: state.owner,
-    claimant: state.claimant,
-    escalation_level: state.escalationLevel,
-    confidence: state.confidence,
-    claim_by: state.claimBy,
-    resolve_by: state.resolveBy,
-    lease_until: state.leaseUntil,
-    snoozed_until: state.snoozedUntil,
-    created_at: state.createdAt,
-    updated_at: state.updatedAt,
-    closed_at: closedAt,
-    resolution_code: state.resolution?.code ?? null,
-    value_event: state.resolution?.valueEvent ?? null,
-    seq: state.seq,
-    state: JSON.stringify(state),
-  };
-  await db.transaction().execute(async (tx) => {
-    await tx
-      .insertInto('exceptions')
-      .values(row)
-      // `<=`: a workflow task that failed after its local activity wrote seq n is retried, and its
-      // updates may then apply in another order; the retry's write for the same seq must win.
-      .onConflict((oc) => oc.column('id').doUpdateSet(row).where('exceptions.seq', '<=', state.seq))
-      .execute();
-    if (events.length) {
-      await tx
-        .insertInto('exception_events')
-        .values(
-          events.map((e) => ({
-            exception_id: state.id,
-            seq: e.seq,
-            at: e.at,
-            actor: e.actor,
-            action: e.action,
-            from_value: e.from,
-            to_value: e.to,
-            reason: e.reason,
-            detail: JSON.stringify(e.detail ?? {}),
-          })),
-        )
-        .onConflict((oc) =>
-          oc.columns(['exception_id', 'seq']).doUpdateSet((eb) => ({
-            at: eb.ref('excluded.at'),
-            actor: eb.ref('excluded.actor'),
-            action: eb.ref('excluded.action'),
-            from_value: eb.ref('excluded.from_value'),
-            to_value: eb.ref('excluded.to_value'),
-            reason: eb.ref('excluded.reason'),
-            detail: eb.ref('excluded.detail'),
-          })),
-        )
-        .execute();
-    }
-    if (notifications.length) {
-      await tx
-        .insertInto('inbox')
-        .values(notifications.map((n) => ({ person: n.person, exception_id: state.id, seq: n.seq, kind: n.kind, level: n.level, reason: n.reason, at: n.at })))
-        .onConflict((oc) => oc.columns(['exception_id', 'seq', 'person', 'kind']).doNothing())
-        .execute();
-    }
-  });
-}
-
+/** The exception's bounded state as last projected; null if the row cannot be read (never throws on a bad row). */
 export async function getExceptionState(db: LedgerDb, id: string): Promise<ExceptionState | undefined> {
   const row = await db.selectFrom('exceptions').select('state').where('id', '=', id).executeTakeFirst();
-  return row && (JSON.parse(row.state) as ExceptionState);
+  return row ? parseState(row.state) ?? undefined : undefined;
+}
+
+/** State, payload and the recent comments, for the detail view. */
+export async function getExceptionDetail(db: LedgerDb, id: string, comments = 100) {
+  const row = await db.selectFrom('exceptions').select(['state', 'payload']).where('id', '=', id).executeTakeFirst();
+  const state = row && parseState(row.state);
+  if (!row || !state) return undefined;
+  const recent = await db
+    .selectFrom('exception_events')
+    .select(['at', 'actor', 'reason'])
+    .where('exception_id', '=', id)
+    .where('action', '=', 'commented')
+    .orderBy('seq', 'desc')
+    .limit(comments)
+    .execute();
+  return {
+    state,
+    payload: parseObject(row.payload),
+    comments: recent.reverse().map((r) => ({ at: r.at, by: r.actor, text: r.reason ?? '' })),
+  };
+}
+
+function parseState(text: string): ExceptionState | null {
+  try {
+    const state = JSON.parse(text) as ExceptionState;
+    return typeof state === 'object' && state !== null && typeof state.id === 'string' ? state : null;
+  } catch {
+    return null;
+  }
+}
+
+function parseObject(text: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }
 
 export interface ExceptionFilter {
@@ -116,8 +80,8 @@ export async function listExceptions(db: LedgerDb, f: ExceptionFilter) {
   const last = page.at(-1);
   return {
     items: page.flatMap((r) => {
-      const state = stateOf.get(r.id);
-      return state ? [JSON.parse(state) as ExceptionState] : [];
+      const state = parseState(stateOf.get(r.id) ?? '');
+      return state ? [state] : [];
     }),
     next: rows.length > f.limit && last ? { key: f.sort === 'deadline' ? last.claim_by : last.created_at, id: last.id } : null,
   };
@@ -138,7 +102,7 @@ export function pageQuery(db: LedgerDb, f: ExceptionFilter) {
   // Literal predicates, matching the partial indexes (a bound parameter would hide them from the planner).
   if (f.escalated !== undefined) q = q.where(f.escalated ? sql<boolean>`escalation_level > 0` : sql<boolean>`escalation_level = 0`);
   if (f.overdue !== undefined) {
-    q = q.where(f.overdue ? sql<boolean>`due_at < ${f.now}` : sql<boolean>`(due_at is null or due_at >= ${f.now})`);
+    q = q.where(f.overdue ? sql<boolean>`overdue_at < ${f.now}` : sql<boolean>`(overdue_at is null or overdue_at >= ${f.now})`);
   }
   if (f.scope) {
     const pairs = f.scope.map((entry) => entry.split(':') as [string, string]);
@@ -163,8 +127,9 @@ export function pageQuery(db: LedgerDb, f: ExceptionFilter) {
   return q.orderBy(sortKey, direction).orderBy('id', direction).limit(f.limit + 1);
 }
 
-export async function timeline(db: LedgerDb, id: string) {
-  return db.selectFrom('exception_events').selectAll().where('exception_id', '=', id).orderBy('seq').execute();
+export async function timeline(db: LedgerDb, id: string, afterSeq = 0, limit = 1000) {
+  const rows = await db.selectFrom('exception_events').selectAll().where('exception_id', '=', id).where('seq', '>', afterSeq).orderBy('seq').limit(limit + 1).execute();
+  return { rows: rows.slice(0, limit), more: rows.length > limit };
 }
 
 export async function inboxOf(db: LedgerDb, person: string, beforeId: number | undefined, limit: number) {

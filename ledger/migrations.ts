@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration } from 'kysely';
+import { overdueAt, type OverdueClocks } from '../domain/rules/overdue.js';
 
 /** In-code migrations: they ship inside the bundle, so no folder has to be found at run time. */
 export const migrations: Record<string, Migration> = {
@@ -163,6 +164,57 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('exceptions_due').on('exceptions').columns(['due_at', 'created_at', 'claim_by', 'id']).execute();
       // The listing writes this predicate literally, so the planner can match the partial index.
       await db.schema.createIndex('exceptions_escalated').on('exceptions').columns(['claim_by', 'id']).where(sql<boolean>`escalation_level > 0`).execute();
+    },
+  },
+  '0005_fenced_projection': {
+    async up(db: Kysely<unknown>) {
+      // Overdue is the workflow's answer (domain/rules/overdue.ts), stored by its ledger write: the
+      // generated column ignored snooze, so `?overdue=true` and the view disagreed.
+      await sql`drop index exceptions_due`.execute(db);
+      await sql`alter table exceptions drop column due_at`.execute(db);
+      await db.schema.alterTable('exceptions').addColumn('overdue_at', 'integer').execute();
+      // The fence: the start time of the workflow task that wrote the row. A later task supersedes an
+      // earlier attempt's rows; a write from an attempt older than the stored fence is refused.
+      await db.schema.alterTable('exceptions').addColumn('fence', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      // Transitions up to here are known to be in history (an update returned, or a query agreed).
+      await db.schema.alterTable('exceptions').addColumn('confirmed_seq', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('exceptions').addColumn('written_at', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      // The payload is written once, at surfacing: the workflow does not carry it after that.
+      await db.schema.alterTable('exceptions').addColumn('payload', 'text', (c) => c.notNull().defaultTo(sql`'{}'`)).execute();
+      await db.schema.alterTable('exception_events').addColumn('fence', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('inbox').addColumn('fence', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      const rows = await sql<{ id: string; state: string; confirmed: number }>`select id, state, seq as confirmed from exceptions`.execute(db);
+      for (const row of rows.rows) {
+        const state = JSON.parse(row.state) as OverdueClocks & { payload?: unknown; comments?: unknown };
+        const payload = JSON.stringify(state.payload ?? {});
+        delete state.payload;
+        await sql`update exceptions set overdue_at = ${overdueAt(state)}, payload = ${payload}, state = ${JSON.stringify(state)}, confirmed_seq = ${row.confirmed} where id = ${row.id}`.execute(db);
+      }
+      await db.schema.createIndex('exceptions_overdue').on('exceptions').columns(['overdue_at', 'created_at', 'claim_by', 'id']).execute();
+      await db.schema.createIndex('exceptions_unconfirmed').on('exceptions').columns(['written_at', 'id']).where(sql<boolean>`seq > confirmed_seq`).execute();
+      // Notifications leave through a durable outbox, written in the same transaction as their
+      // transition and delivered only once that transition is confirmed in history.
+      await db.schema
+        .createTable('outbox')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('exception_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('person', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('target', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('fence', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('next_attempt_at', 'integer', (c) => c.notNull())
+        .addColumn('locked_until', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('delivered_at', 'integer')
+        .addColumn('failed_at', 'integer')
+        .addColumn('last_error', 'text')
+        .addUniqueConstraint('outbox_key', ['exception_id', 'seq', 'person', 'kind'])
+        .execute();
+      await db.schema.createIndex('outbox_due').on('outbox').columns(['next_attempt_at', 'id']).where(sql<boolean>`delivered_at is null and failed_at is null`).execute();
     },
   },
 };

@@ -6,10 +6,13 @@ import type { Config } from '../config/index.js';
 import { localSecret } from '../config/secrets.js';
 import type { LedgerDb } from '../ledger/db.js';
 import { connectWorker, type TemporalTarget } from '../platform/temporal-connection.js';
+import { startConfirmer, type Confirmer } from './confirmer.js';
+import { plainPost, startOutbox } from './outbox.js';
 import { createWorker } from './worker.js';
 
 export interface RunningWorker {
   worker: Worker;
+  confirmer: Confirmer;
   /** Settles when the worker stops; rejects if it failed. */
   done: Promise<void>;
   shutdown(): Promise<void>;
@@ -26,26 +29,32 @@ export async function startWorker(options: {
   shutdownForceTime?: string;
 }): Promise<RunningWorker> {
   const connection = await connectWorker(options.target);
+  const client = new Client({ connection, namespace: options.target.namespace });
+  const webhookSecret = options.config.WEBHOOK_SECRET ?? localSecret(options.config.DATA_DIR, 'webhook-secret');
   const worker = await createWorker({
     connection,
     namespace: options.target.namespace,
     taskQueue: options.config.TEMPORAL_TASK_QUEUE,
-    deps: {
-      ledger: options.ledger,
-      client: new Client({ connection, namespace: options.target.namespace }),
-      webhookSecret: options.config.WEBHOOK_SECRET ?? localSecret(options.config.DATA_DIR, 'webhook-secret'),
-    },
+    deps: { ledger: options.ledger, client, webhookSecret },
     workflowBundle: options.workflowBundle,
     maxCachedWorkflows: options.maxCachedWorkflows ?? options.config.WORKER_MAX_CACHED_WORKFLOWS,
     shutdownForceTime: options.shutdownForceTime,
     identity: `exception-desk-worker/${process.pid}@${os.hostname()}`,
   });
-  const done = worker.run().finally(() => connection.close());
+  // Beside the worker: confirming the ledger against history, and delivering the outbox.
+  const confirmer = startConfirmer({ ledger: options.ledger, client, logger: options.logger });
+  const outbox = startOutbox({ ledger: options.ledger, logger: options.logger, webhookSecret, post: plainPost });
+  const done = worker
+    .run()
+    .finally(() => Promise.all([confirmer.stop(), outbox.stop()]))
+    .finally(() => connection.close());
   options.logger.info({ taskQueue: options.config.TEMPORAL_TASK_QUEUE, namespace: options.target.namespace }, 'worker polling');
   return {
     worker,
     done,
+    confirmer,
     async shutdown() {
+      void outbox.stop();
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done.catch(() => undefined);
     },

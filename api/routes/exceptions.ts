@@ -10,8 +10,8 @@ import * as msg from '../../workflows/exception/messages.js';
 import { AppError } from '../errors.js';
 import { decodeCursor, encodeCursor, PageQuery, pageOf } from '../pagination.js';
 import { Reply, type ApiRoutes } from '../route.js';
-import { actorOf, raiseException, requireException, transition, type ExceptionDeps } from '../services/exceptions.js';
-import { exceptionView, ExceptionView } from '../views.js';
+import { actorOf, exceptionDetailView, raiseException, requireException, transition, type ExceptionDeps } from '../services/exceptions.js';
+import { exceptionView, ExceptionView, iso } from '../views.js';
 
 const BATCH_LIMIT = 1000;
 const BATCH_CONCURRENCY = 32;
@@ -50,7 +50,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
     },
     handler: async ({ body, principal }) => {
       const { created, state } = await raiseException(deps, principal, body);
-      return new Reply(created ? 201 : 200, exceptionView(state), { location: `/api/v1/exceptions/${encodeURIComponent(state.id)}` });
+      return new Reply(created ? 201 : 200, await exceptionDetailView(deps, principal, state.id), { location: `/api/v1/exceptions/${encodeURIComponent(state.id)}` });
     },
   });
 
@@ -130,7 +130,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
     roles: anyRole,
     params: IdParams,
     responses: { 200: { description: 'The exception', schema: ExceptionView }, 404: { description: 'Unknown id' } },
-    handler: async ({ params, principal }) => exceptionView(await requireException(deps, principal, params.id)),
+    handler: async ({ params, principal }) => exceptionDetailView(deps, principal, params.id),
   });
 
   routes.route({
@@ -140,19 +140,26 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
     tags: ['exceptions'],
     roles: anyRole,
     params: IdParams,
+    query: z.strictObject({
+      afterSeq: z.coerce.number().int().min(0).optional().meta({ description: 'Continue after this seq (the previous page\'s nextAfterSeq)' }),
+      limit: z.coerce.number().int().min(1).max(1000).default(1000),
+    }),
     responses: {
       200: {
-        description: 'Every transition',
+        description: 'Transitions in order, a page at a time',
         schema: z.object({
-          items: z.array(z.object({ seq: z.number(), at: z.string(), actor: z.string(), action: z.string(), from: z.string().nullable(), to: z.string().nullable(), reason: z.string().nullable(), detail: z.record(z.string(), z.unknown()) })),
+          items: z.array(z.object({ seq: z.number(), at: z.string().nullable(), actor: z.string(), action: z.string(), from: z.string().nullable(), to: z.string().nullable(), reason: z.string().nullable(), detail: z.record(z.string(), z.unknown()) })),
+          nextAfterSeq: z.number().int().nullable(),
         }),
       },
+      404: { description: 'Unknown id' },
     },
-    handler: async ({ params, principal }) => {
+    handler: async ({ params, query, principal }) => {
       await requireException(deps, principal, params.id);
-      const rows = await timeline(ledger, params.id);
+      const { rows, more } = await timeline(ledger, params.id, query.afterSeq ?? 0, query.limit);
       return {
-        items: rows.map((r) => ({ seq: r.seq, at: new Date(r.at).toISOString(), actor: r.actor, action: r.action, from: r.from_value, to: r.to_value, reason: r.reason, detail: JSON.parse(r.detail) as Record<string, unknown> })),
+        items: rows.map((r) => ({ seq: r.seq, at: iso(r.at), actor: r.actor, action: r.action, from: r.from_value, to: r.to_value, reason: r.reason, detail: safeObject(r.detail) })),
+        nextAfterSeq: more ? rows.at(-1)!.seq : null,
       };
     },
   });
@@ -162,7 +169,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
     summary: string,
     roles: Role[],
     body: B,
-    update: UpdateDefinition<msg.Outcome, [A]>,
+    update: UpdateDefinition<msg.Receipt, [A]>,
     toArgs: (body: z.infer<B>, actor: ReturnType<typeof actorOf>) => A | Promise<A>,
   ) =>
     routes.route({
@@ -182,7 +189,8 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
       },
       handler: async ({ params, body: parsed, principal }) => {
         const args = await toArgs(parsed, actorOf(principal));
-        return exceptionView(await transition(deps, principal, params.id, update, args));
+        await transition(deps, principal, params.id, update, args);
+        return exceptionDetailView(deps, principal, params.id);
       },
     });
 
@@ -259,4 +267,13 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
       };
     },
   });
+}
+
+function safeObject(text: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }

@@ -8,11 +8,13 @@ import type { Principal } from '../../domain/principal.js';
 import { getCapability, getEffectiveTemplate, listCapabilities, listRollouts } from '../../ledger/catalog.js';
 import { MAX_NESTING, nestingDepth } from '../../ledger/bounded-json.js';
 import type { LedgerDb } from '../../ledger/db.js';
-import { getExceptionState, quarantine } from '../../ledger/exceptions.js';
+import { getExceptionDetail, getExceptionState, quarantine } from '../../ledger/exceptions.js';
+import { confirmThrough } from '../../ledger/projection.js';
 import * as msg from '../../workflows/exception/messages.js';
 import { exceptionWorkflow } from '../../workflows/exception/workflow.js';
 import { AppError, fieldErrors, fromTemporal, grpcCode } from '../errors.js';
 import { assertScope } from '../scope.js';
+import { exceptionView, type ExceptionView } from '../views.js';
 import type { TemporalDeps } from './temporal.js';
 
 export type ExceptionDeps = TemporalDeps & { ledger: LedgerDb };
@@ -96,6 +98,7 @@ export async function raiseException(deps: ExceptionDeps, principal: Principal, 
     qualityChecks: intake.qualityChecks,
     payload: intake.payload,
     policy: effective.slaPolicies[severity],
+    ...(deps.continueAsNewAfter !== undefined ? { continueAsNewAfter: deps.continueAsNewAfter } : {}),
     valueEvents: effective.valueEvents.map((v) => v.id),
     webhook: channel === 'none' ? null : channel.webhook,
     raisedBy: principal.sub,
@@ -112,7 +115,8 @@ export async function raiseException(deps: ExceptionDeps, principal: Principal, 
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       }),
     }));
-    return { created: outcome.created === true, state: outcome.state };
+    await confirmThrough(deps.ledger, id, outcome.seq);
+    return { created: outcome.created === true, state: await readBack(deps, id, outcome.seq) };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError) {
       const closed = await getExceptionState(deps.ledger, id);
@@ -120,6 +124,24 @@ export async function raiseException(deps: ExceptionDeps, principal: Principal, 
     }
     throw fromTemporal(err);
   }
+}
+
+/**
+ * The exception as the ledger has it after a receipt. Read-your-writes: the workflow recorded the
+ * transition before its update returned, so the row is at least at the receipt's seq.
+ */
+async function readBack(deps: ExceptionDeps, id: string, seq: number): Promise<msg.ExceptionState> {
+  const state = await getExceptionState(deps.ledger, id);
+  if (!state || state.seq < seq) throw new AppError('UNAVAILABLE', `The ledger has not caught up with ${id} (seq ${seq}); try again.`);
+  return state;
+}
+
+/** The exception with its payload and recent comments, as the detail and every transition answer it. */
+export async function exceptionDetailView(deps: ExceptionDeps, principal: Principal, id: string): Promise<ExceptionView> {
+  const detail = await getExceptionDetail(deps.ledger, id);
+  if (!detail) throw new AppError('NOT_FOUND', `No exception ${id}.`);
+  assertScope(principal, detail.state.capability, detail.state.region);
+  return exceptionView(detail.state, Date.now(), detail);
 }
 
 /** The exception as the ledger has it (read-your-writes: every transition is recorded before it returns). */
@@ -137,14 +159,16 @@ export async function transition<A>(
   deps: ExceptionDeps,
   principal: Principal,
   id: string,
-  update: UpdateDefinition<msg.Outcome, [A]>,
+  update: UpdateDefinition<msg.Receipt, [A]>,
   args: A,
-): Promise<msg.ExceptionState> {
+): Promise<msg.Receipt> {
   const current = await requireException(deps, principal, id);
   if (isClosed(current.status)) throw new AppError('CONFLICT', `The exception is already ${current.status}.`, { exceptionStatus: current.status });
   try {
-    const outcome = await withBackoff(() => deps.client.workflow.getHandle(id).executeUpdate(update, { args: [args] }));
-    return outcome.state;
+    const receipt = await withBackoff(() => deps.client.workflow.getHandle(id).executeUpdate(update, { args: [args] }));
+    // The update returned, so history holds every transition up to its seq.
+    await confirmThrough(deps.ledger, id, receipt.seq);
+    return receipt;
   } catch (err) {
     const mapped = fromTemporal(err);
     if (mapped instanceof AppError && mapped.code === 'NOT_FOUND') {

@@ -1,5 +1,6 @@
 import type { EscalationStep } from '../capability.js';
 import type { Role } from '../principal.js';
+import { LIMITS } from './exception-model.js';
 
 export const EXCEPTION_STATUSES = ['open', 'claimed', 'resolved', 'dismissed'] as const;
 export type ExceptionStatus = (typeof EXCEPTION_STATUSES)[number];
@@ -83,6 +84,22 @@ export const rules = {
   },
   open(state: { status: ExceptionStatus }): Refusal | null {
     return isClosed(state.status) ? { type: 'Conflict', message: `The exception is already ${state.status}.` } : null;
+  },
+  /** Comments live in the ledger, but each is an update in history: a bound keeps one exception's history finite. */
+  comment(state: { status: ExceptionStatus; commentCount?: number }): Refusal | null {
+    if (isClosed(state.status)) return { type: 'Conflict', message: `The exception is already ${state.status}.` };
+    if ((state.commentCount ?? 0) >= LIMITS.comments) {
+      return { type: 'Invalid', message: `This exception has ${LIMITS.comments} comments, the most one exception keeps; resolve it or raise a new one.`, path: 'text' };
+    }
+    return null;
+  },
+  /** Each hand escalation notifies the next person up; past the limit it is noise, not escalation. */
+  escalateByHand(state: { status: ExceptionStatus; handEscalations?: number }): Refusal | null {
+    if (isClosed(state.status)) return { type: 'Conflict', message: `The exception is already ${state.status}.` };
+    if ((state.handEscalations ?? 0) >= LIMITS.handEscalations) {
+      return { type: 'Invalid', message: `Escalated by hand ${LIMITS.handEscalations} times already, the most one exception takes; reassign or resolve it.`, path: 'reason' };
+    }
+    return null;
   },
 };
 

@@ -1,8 +1,9 @@
 import { CompiledQuery } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { migrateLedger, openLedger, type LedgerDb } from '../../ledger/db.js';
-import { listExceptions, pageQuery, recordTransition, type ExceptionFilter } from '../../ledger/exceptions.js';
-import type { ExceptionState } from '../../workflows/exception/messages.js';
+import { listExceptions, pageQuery, type ExceptionFilter } from '../../ledger/exceptions.js';
+import { recordTransition } from '../../ledger/projection.js';
+import type { ExceptionState } from '../../domain/rules/exception-model.js';
 
 const NOW = Date.UTC(2026, 10, 26, 12);
 const MIN = 60_000;
@@ -10,12 +11,12 @@ const MIN = 60_000;
 function exception(n: number, over: Partial<ExceptionState>): ExceptionState {
   return {
     id: `exception:po-list:${n}`, capability: 'po-list', region: n % 2 ? 'NA' : 'EU', type: 'price-variance', area: 'exception-queue',
-    severity: 'high', title: `case ${n}`, confidence: 0.5, sourceRefs: [], qualityChecks: [], payload: { note: 'x'.repeat(2000) },
+    severity: 'high', title: `case ${n}`, confidence: 0.5, sourceRefs: [], qualityChecks: [], 
     policy: { claimWithin: '15m', resolveWithin: '4h', claimLease: '30m', escalation: [{ after: '5m', notify: 'backup' }] },
     valueEvents: [], webhook: null, raisedBy: 'upstream', status: 'open', route: null, owner: 'priya', ownerSource: 'owner',
     claimant: null, claimedAt: null, escalationLevel: 0, escalations: [], breaches: [], claimBy: NOW + 10 * MIN, resolveBy: NOW + 60 * MIN,
-    leaseUntil: null, snoozedUntil: null, snoozedAt: null, comments: [], resolution: null, dismissal: null, createdAt: NOW - n * 1000,
-    updatedAt: NOW, seq: 1, ...over,
+    leaseUntil: null, snoozedUntil: null, snoozedAt: null, resolution: null, dismissal: null, createdAt: NOW - n * 1000,
+    updatedAt: NOW, seq: 1, escalationCount: 0, handEscalations: 0, commentCount: 0, eventDigest: '', noticeDigest: '', digestFrom: 0, ...over,
   } as ExceptionState;
 }
 
@@ -24,12 +25,12 @@ describe('queue listing over the ledger', () => {
   beforeAll(async () => {
     db = openLedger({ file: ':memory:' });
     await migrateLedger(db);
-    await recordTransition(db, exception(1, { claimBy: NOW - MIN }), [], []); // open, claim deadline passed
-    await recordTransition(db, exception(2, { status: 'claimed', claimant: 'omar', claimBy: NOW - MIN, resolveBy: NOW - MIN }), [], []); // claimed, resolve deadline passed
-    await recordTransition(db, exception(3, { status: 'claimed', claimant: 'omar', claimBy: NOW - MIN }), [], []); // claimed in time: claim deadline no longer counts
-    await recordTransition(db, exception(4, { status: 'resolved', claimBy: NOW - MIN, resolveBy: NOW - MIN }), [], []); // closed
-    await recordTransition(db, exception(5, { escalationLevel: 2 }), [], []);
-    for (let n = 6; n < 400; n++) await recordTransition(db, exception(n, {}), [], []);
+    await recordTransition(db, { fence: 1, state: exception(1, { claimBy: NOW - MIN }), payload: { note: 'x'.repeat(2000) }, events: [], notifications: [] }); // open, claim deadline passed
+    await recordTransition(db, { fence: 1, state: exception(2, { status: 'claimed', claimant: 'omar', claimBy: NOW - MIN, resolveBy: NOW - MIN }), payload: { note: 'x'.repeat(2000) }, events: [], notifications: [] }); // claimed, resolve deadline passed
+    await recordTransition(db, { fence: 1, state: exception(3, { status: 'claimed', claimant: 'omar', claimBy: NOW - MIN }), payload: { note: 'x'.repeat(2000) }, events: [], notifications: [] }); // claimed in time: claim deadline no longer counts
+    await recordTransition(db, { fence: 1, state: exception(4, { status: 'resolved', claimBy: NOW - MIN, resolveBy: NOW - MIN }), payload: { note: 'x'.repeat(2000) }, events: [], notifications: [] }); // closed
+    await recordTransition(db, { fence: 1, state: exception(5, { escalationLevel: 2 }), payload: { note: 'x'.repeat(2000) }, events: [], notifications: [] });
+    for (let n = 6; n < 400; n++) await recordTransition(db, { fence: 1, state: exception(n, {}), payload: { note: 'x'.repeat(2000) }, events: [], notifications: [] });
   });
 
   const ids = async (filter: Partial<Parameters<typeof listExceptions>[1]>) =>
@@ -57,7 +58,7 @@ describe('queue listing over the ledger', () => {
       return explained.rows.map((r) => r.detail).join('; ');
     };
     for (const sort of ['created', 'deadline'] as const) {
-      expect(await plan({ overdue: true, sort })).toMatch(/USING (COVERING )?INDEX exceptions_due/);
+      expect(await plan({ overdue: true, sort })).toMatch(/USING (COVERING )?INDEX exceptions_overdue/);
       expect(await plan({ escalated: true, sort })).toMatch(/USING INDEX exceptions_escalated/);
     }
     expect(await ids({ escalated: true })).toEqual([5]);

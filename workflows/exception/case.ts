@@ -7,7 +7,9 @@ import {
   type BreachKind,
   type Route,
 } from '../../domain/rules/exception.js';
-import type { ExceptionEvent, ExceptionInput, ExceptionState, Notification } from './messages.js';
+import { eventDigest, noticeDigest } from '../../domain/rules/digest.js';
+import { RECENT_ESCALATIONS, type ExceptionEvent, type ExceptionState, type Notification } from '../../domain/rules/exception-model.js';
+import type { ExceptionInput } from './messages.js';
 
 const SYSTEM = 'system';
 
@@ -21,8 +23,8 @@ export class ExceptionCase {
   private notifications: Notification[] = [];
 
   constructor(input: ExceptionInput, now: number) {
-    const { intakeId: _intakeId, carried, ...facts } = input;
-    this.state = carried ?? {
+    const { intakeId: _intakeId, carried, payload: _payload, continueAsNewAfter: _every, pendingReroute: _reroute, ...facts } = input;
+    this.state = carried ? fromCarried(carried) : {
       ...facts,
       status: 'open',
       route: null,
@@ -32,18 +34,23 @@ export class ExceptionCase {
       claimedAt: null,
       escalationLevel: 0,
       escalations: [],
+      escalationCount: 0,
+      handEscalations: 0,
+      commentCount: 0,
       breaches: [],
       claimBy: now + durationMs(input.policy.claimWithin),
       resolveBy: now + durationMs(input.policy.resolveWithin),
       leaseUntil: null,
       snoozedUntil: null,
       snoozedAt: null,
-      comments: [],
       resolution: null,
       dismissal: null,
       createdAt: now,
       updatedAt: now,
       seq: 0,
+      eventDigest: '',
+      noticeDigest: '',
+      digestFrom: 0,
     };
   }
 
@@ -73,9 +80,14 @@ export class ExceptionCase {
     }
   }
 
-  claim(actor: Actor, now: number): void {
+  /** A claim by the claimant renews the lease; `recordRenewal` records it (histories before 'record-renewals' did not). */
+  claim(actor: Actor, now: number, recordRenewal = true): void {
     const s = this.state;
-    if (s.claimant === actor.id) return this.progress(now);
+    if (s.claimant === actor.id) {
+      this.progress(now);
+      if (recordRenewal) this.record(now, actor.id, 'claim-renewed', null, null, null, { leaseUntil: new Date(s.leaseUntil!).toISOString() });
+      return;
+    }
     s.status = 'claimed';
     s.claimant = actor.id;
     s.claimedAt = now;
@@ -116,8 +128,9 @@ export class ExceptionCase {
     this.record(now, actor.id, 'dismissed', from, 'dismissed', reason);
   }
 
+  /** The text lives in the ledger's timeline only: the workflow counts comments, it does not keep them. */
   comment(actor: Actor, text: string, now: number): void {
-    this.state.comments.push({ at: now, by: actor.id, text });
+    this.state.commentCount += 1;
     if (this.state.claimant === actor.id) this.progress(now);
     this.record(now, actor.id, 'commented', null, null, text);
   }
@@ -130,6 +143,7 @@ export class ExceptionCase {
   }
 
   escalateByHand(actor: Actor, reason: string, now: number): void {
+    this.state.handEscalations += 1;
     this.escalate(now, 'manual', reason, actor.id);
   }
 
@@ -239,6 +253,8 @@ export class ExceptionCase {
     const s = this.state;
     if (raise) s.escalationLevel += 1;
     s.escalations.push({ level: s.escalationLevel, at: now, target, reason, kind, dueAt });
+    if (s.escalations.length > RECENT_ESCALATIONS) s.escalations.splice(0, s.escalations.length - RECENT_ESCALATIONS);
+    s.escalationCount += 1;
     this.record(now, actor, 'escalated', String(s.escalationLevel - (raise ? 1 : 0)), String(s.escalationLevel), reason, { target, kind, dueAt: new Date(dueAt).toISOString() });
     if (target) this.notify(target, 'escalated', reason, now);
   }
@@ -282,12 +298,36 @@ export class ExceptionCase {
     const s = this.state;
     s.seq += 1;
     s.updatedAt = at;
-    this.events.push({ seq: s.seq, at, actor, action, from, to, reason, ...(detail ? { detail } : {}) });
+    const event: ExceptionEvent = { seq: s.seq, at, actor, action, from, to, reason, ...(detail ? { detail } : {}) };
+    s.eventDigest = eventDigest(s.eventDigest, event);
+    this.events.push(event);
   }
 
   private notify(person: string, kind: Notification['kind'], reason: string, at: number): void {
-    this.notifications.push({ seq: this.state.seq, person, kind, level: this.state.escalationLevel, reason, at });
+    const n: Notification = { seq: this.state.seq, person, kind, level: this.state.escalationLevel, reason, at };
+    this.state.noticeDigest = noticeDigest(this.state.noticeDigest, n);
+    this.notifications.push(n);
   }
+}
+
+/**
+ * A run continued from before 'fenced-ledger' carried the payload, every comment and every escalation;
+ * keep what the rules need, and digest only what is recorded from here on.
+ */
+function fromCarried(carried: ExceptionState): ExceptionState {
+  const old = carried as ExceptionState & { payload?: unknown; comments?: unknown[] };
+  const { payload: _payload, comments, ...rest } = old;
+  if (rest.digestFrom !== undefined) return rest;
+  return {
+    ...rest,
+    escalations: rest.escalations.slice(-RECENT_ESCALATIONS),
+    escalationCount: rest.escalationCount ?? rest.escalations.length,
+    handEscalations: rest.handEscalations ?? rest.escalations.filter((e) => e.kind === 'manual').length,
+    commentCount: rest.commentCount ?? comments?.length ?? 0,
+    eventDigest: '',
+    noticeDigest: '',
+    digestFrom: rest.seq,
+  };
 }
 
 const emptyRoute: Route = { owner: null, ownerSource: 'unowned', backup: null, escalation: [], managerOfOwner: null, matrixVersion: 0 };

@@ -1,112 +1,36 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ResponsibilityArea, Severity, SlaPolicy } from '../../domain/capability.js';
-import type { Actor, ExceptionStatus, QualityCheck, Route, SourceRef } from '../../domain/exception.js';
+import type { Actor } from '../../domain/rules/exception.js';
+import type { ExceptionFacts, ExceptionState, Receipt } from '../../domain/rules/exception-model.js';
 
+/**
+ * The exception's contract: messages, IDs and the workflow's input, imported by the API and the worker.
+ * The model types live in domain/rules/exception-model.ts.
+ */
 export { exceptionId } from '../../domain/rules/exception.js';
-
-/** What an exception is and the rules it runs under, fixed at surfacing: later template changes never alter it. */
-export interface ExceptionFacts {
-  id: string;
-  capability: string;
-  region: string;
-  type: string;
-  area: ResponsibilityArea;
-  severity: Severity;
-  title: string;
-  confidence: number | null;
-  sourceRefs: SourceRef[];
-  qualityChecks: QualityCheck[];
-  payload: Record<string, unknown>;
-  policy: SlaPolicy;
-  valueEvents: string[];
-  webhook: string | null;
-  raisedBy: string;
-}
+export type { ExceptionEvent, ExceptionFacts, ExceptionState, Notification, Receipt } from '../../domain/rules/exception-model.js';
 
 export interface ExceptionInput extends ExceptionFacts {
   /** The intake request that started the workflow; a duplicate intake carries another. */
   intakeId: string;
+  /** Only in the first run: written to the ledger with surfacing, never carried. */
+  payload?: Record<string, unknown>;
   /** Set when continuing as new. */
   carried?: ExceptionState;
+  /** A reroute that arrived while the previous run was finishing, applied first in this one. */
+  pendingReroute?: OwnershipChangedSignal | null;
+  /** Tests: continue as new after this many transitions (see CONTINUE_AS_NEW_AFTER). */
+  continueAsNewAfter?: number;
 }
 
-export interface Breach {
-  kind: 'claim' | 'resolve';
-  at: number;
-  /** The next escalation step to take. */
-  step: number;
-  repeats: number;
-}
-
-export interface Escalation {
-  level: number;
-  at: number;
-  target: string | null;
-  reason: string;
-  kind: string;
-  /** The deadline that fell due, for lateness measurements. */
-  dueAt: number;
-}
-
-export interface ExceptionState extends ExceptionFacts {
-  status: ExceptionStatus;
-  route: Route | null;
-  owner: string | null;
-  ownerSource: Route['ownerSource'] | 'reassigned';
-  claimant: string | null;
-  claimedAt: number | null;
-  escalationLevel: number;
-  escalations: Escalation[];
-  breaches: Breach[];
-  claimBy: number;
-  resolveBy: number;
-  leaseUntil: number | null;
-  snoozedUntil: number | null;
-  snoozedAt: number | null;
-  comments: Array<{ at: number; by: string; text: string }>;
-  resolution: { code: string; note: string | null; valueEvent: string | null; by: string; at: number } | null;
-  dismissal: { reason: string; by: string; at: number } | null;
-  createdAt: number;
-  updatedAt: number;
-  /** Rises with every recorded event; the ledger's idempotency key is (id, seq). */
-  seq: number;
-}
-
-export interface ExceptionEvent {
-  seq: number;
-  at: number;
-  actor: string;
-  action: string;
-  from: string | null;
-  to: string | null;
-  reason: string | null;
-  detail?: Record<string, unknown>;
-}
-
-export interface Notification {
-  seq: number;
-  person: string;
-  kind: 'assigned' | 'escalated' | 'reassigned';
-  level: number;
-  reason: string;
-  at: number;
-}
-
-export interface Outcome {
-  state: ExceptionState;
-  /** True for the intake that created the exception, false for a duplicate. */
-  created?: boolean;
-}
-
-export const intake = defineUpdate<Outcome, [{ intakeId: string }]>('intake');
-export const claimException = defineUpdate<Outcome, [{ actor: Actor }]>('claimException');
-export const releaseException = defineUpdate<Outcome, [{ actor: Actor; reason?: string }]>('releaseException');
-export const reassignException = defineUpdate<Outcome, [{ actor: Actor; to: string; toStatus: string | undefined; reason: string }]>('reassignException');
-export const resolveException = defineUpdate<Outcome, [{ actor: Actor; code: string; note?: string; valueEvent?: string }]>('resolveException');
-export const dismissException = defineUpdate<Outcome, [{ actor: Actor; reason: string }]>('dismissException');
-export const commentOnException = defineUpdate<Outcome, [{ actor: Actor; text: string }]>('commentOnException');
-export const escalateException = defineUpdate<Outcome, [{ actor: Actor; reason: string }]>('escalateException');
-export const snoozeException = defineUpdate<Outcome, [{ actor: Actor; until: number; reason?: string }]>('snoozeException');
+export const intake = defineUpdate<Receipt, [{ intakeId: string }]>('intake');
+export const claimException = defineUpdate<Receipt, [{ actor: Actor }]>('claimException');
+export const releaseException = defineUpdate<Receipt, [{ actor: Actor; reason?: string }]>('releaseException');
+export const reassignException = defineUpdate<Receipt, [{ actor: Actor; to: string; toStatus: string | undefined; reason: string }]>('reassignException');
+export const resolveException = defineUpdate<Receipt, [{ actor: Actor; code: string; note?: string; valueEvent?: string }]>('resolveException');
+export const dismissException = defineUpdate<Receipt, [{ actor: Actor; reason: string }]>('dismissException');
+export const commentOnException = defineUpdate<Receipt, [{ actor: Actor; text: string }]>('commentOnException');
+export const escalateException = defineUpdate<Receipt, [{ actor: Actor; reason: string }]>('escalateException');
+export const snoozeException = defineUpdate<Receipt, [{ actor: Actor; until: number; reason?: string }]>('snoozeException');
 export interface OwnershipChangedSignal {
   actor: string;
   reason: string;
@@ -115,4 +39,5 @@ export interface OwnershipChangedSignal {
 }
 
 export const ownershipChanged = defineSignal<[OwnershipChangedSignal]>('ownershipChanged');
+/** The workflow's bounded state: what `ledger:verify` and the confirmer compare the ledger with. */
 export const getException = defineQuery<ExceptionState>('getException');

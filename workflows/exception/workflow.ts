@@ -31,37 +31,55 @@ const { deliverWebhook } = wf.proxyActivities<Activities>({
  * written again, and one timer stands for as long as its wake-up time does.
  */
 const LEAN_HISTORY = 'lean-history';
+/**
+ * Asked only where a command changes, so the common path pays no marker: histories from before these
+ * schedule `deliverWebhook` from the workflow (now the ledger's outbox delivers), and record nothing
+ * when the claimant claims again (now the renewed lease is an event).
+ */
+const OUTBOX = 'outbox';
+const RECORD_RENEWALS = 'record-renewals';
 
 export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.ExceptionState> {
   const c = new ExceptionCase(input, Date.now());
   const deliveries: Promise<unknown>[] = [];
-  let reroute: msg.OwnershipChangedSignal | null = null;
+  let reroute: msg.OwnershipChangedSignal | null = input.pendingReroute ?? null;
   let recorded = c.state.seq;
+  let payload = input.payload;
+  let transitionsThisRun = 0;
   const lean = wf.patched(LEAN_HISTORY);
   const indexed = new SearchAttributeIndex(lean);
   const wake = new WakeTimer();
+  const receipt = (): msg.Receipt => ({ id: c.state.id, seq: c.state.seq, status: c.state.status });
+  const continueAsNewDue = () =>
+    wf.workflowInfo().continueAsNewSuggested || (input.continueAsNewAfter !== undefined && transitionsThisRun >= input.continueAsNewAfter);
 
-  /** Writes what changed to the ledger before the caller hears back: read-your-writes for listings. */
+  /**
+   * Writes what changed to the ledger before the caller hears back (read-your-writes for listings).
+   * The fence is this workflow task's start time: a retried or later task always starts later, so
+   * the ledger can tell a superseded attempt's write from a current one (ledger/projection.ts).
+   */
   async function flush(): Promise<void> {
     const { events, notifications } = c.drain();
     if (events.length === 0) return;
     const state = c.state;
-    await recordTransition({ state, events, notifications });
+    await recordTransition({ fence: Date.now(), state, events, notifications, ...(payload ? { payload } : {}) });
+    payload = undefined;
     recorded = Math.max(recorded, state.seq);
+    transitionsThisRun += 1;
     indexed.update(state);
-    if (state.webhook && notifications.length) {
+    if (state.webhook && notifications.length && !wf.patched(OUTBOX)) {
       deliveries.push(deliverWebhook({ url: state.webhook, exceptionId: state.id, notifications }).catch(() => undefined));
     }
   }
 
-  /** Each transition: the validator refuses without touching history; the handler applies and records. */
-  function on<A extends [unknown]>(def: UpdateDefinition<msg.Outcome, A>, apply: (now: number, ...args: A) => void, validate: (...args: A) => void) {
+  /** Each transition: the validator refuses without touching history; the handler applies, records and answers a receipt. */
+  function on<A extends [unknown]>(def: UpdateDefinition<msg.Receipt, A>, apply: (now: number, ...args: A) => void, validate: (...args: A) => void) {
     wf.setHandler(
       def,
       async (...args: A) => {
         apply(Date.now(), ...args);
         await flush();
-        return { state: c.state };
+        return receipt();
       },
       { validator: validate },
     );
@@ -70,9 +88,9 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
   wf.setHandler(msg.getException, () => c.state);
   wf.setHandler(msg.intake, async ({ intakeId }) => {
     await wf.condition(() => c.surfaced && recorded >= 1);
-    return { state: c.state, created: intakeId === input.intakeId };
+    return { ...receipt(), created: intakeId === input.intakeId };
   });
-  on(msg.claimException, (now, a) => c.claim(a.actor, now), (a) => refuse(rules.claim(c.state, a.actor)));
+  on(msg.claimException, (now, a) => c.claim(a.actor, now, c.state.claimant === a.actor.id && wf.patched(RECORD_RENEWALS)), (a) => refuse(rules.claim(c.state, a.actor)));
   on(msg.releaseException, (now, a) => c.release(a.actor, a.reason ?? null, now), (a) => refuse(rules.release(c.state, a.actor)));
   on(msg.reassignException, (now, a) => c.reassign(a.actor, a.to, a.reason, now), (a) => refuse(rules.reassign(c.state, a.actor, a.to, a.toStatus)));
   on(
@@ -81,8 +99,8 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
     (a) => refuse(rules.resolve(c.state, a.actor, a.valueEvent, c.state.valueEvents)),
   );
   on(msg.dismissException, (now, a) => c.dismiss(a.actor, a.reason, now), (a) => refuse(rules.dismiss(c.state, a.actor)));
-  on(msg.commentOnException, (now, a) => c.comment(a.actor, a.text, now), () => refuse(rules.open(c.state)));
-  on(msg.escalateException, (now, a) => c.escalateByHand(a.actor, a.reason, now), () => refuse(rules.open(c.state)));
+  on(msg.commentOnException, (now, a) => c.comment(a.actor, a.text, now), () => refuse(rules.comment(c.state)));
+  on(msg.escalateException, (now, a) => c.escalateByHand(a.actor, a.reason, now), () => refuse(rules.escalateByHand(c.state)));
   on(msg.snoozeException, (now, a) => c.snooze(a.actor, a.until, a.reason ?? null, now), (a) => refuse(rules.snooze(c.state, a.actor, a.until, Date.now())));
   wf.setHandler(msg.ownershipChanged, (signal) => {
     reroute = signal;
@@ -97,7 +115,7 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
 
   while (!isClosed(c.state.status)) {
     const seen = c.state.seq;
-    const moved = () => c.state.seq !== seen || reroute !== null || wf.workflowInfo().continueAsNewSuggested;
+    const moved = () => c.state.seq !== seen || reroute !== null || continueAsNewDue();
     if (lean) {
       wake.set(c.nextWakeAt(true));
       await wf.condition(() => moved() || wake.due);
@@ -114,10 +132,14 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
     }
     c.tick(Date.now());
     await flush();
-    if (wf.workflowInfo().continueAsNewSuggested && !isClosed(c.state.status)) {
+    if (continueAsNewDue() && !isClosed(c.state.status)) {
       await wf.condition(wf.allHandlersFinished);
       await flush();
-      await wf.continueAsNew<typeof exceptionWorkflow>({ ...input, carried: c.state });
+      await Promise.all(deliveries);
+      if (isClosed(c.state.status)) break;
+      // The next run carries the bounded state and any reroute that arrived meanwhile; never the payload.
+      const { payload: _payload, carried: _carried, pendingReroute: _pending, ...facts } = input;
+      await wf.continueAsNew<typeof exceptionWorkflow>({ ...facts, carried: c.state, pendingReroute: reroute });
     }
   }
   await wf.condition(wf.allHandlersFinished);

@@ -1,0 +1,215 @@
+import type { Transaction } from 'kysely';
+import type { ExceptionEvent, ExceptionState, Notification } from '../domain/rules/exception-model.js';
+import { overdueAt } from '../domain/rules/overdue.js';
+import type { LedgerDb } from './db.js';
+import type { LedgerSchema } from './schema.js';
+
+/**
+ * How the exception workflow's transitions reach the ledger without ever disagreeing with history
+ * (decision 0008). Each write carries a fence: the start time of the workflow task that made it.
+ *
+ * - A write whose fence is older than the stored one comes from an attempt that a later workflow task
+ *   has already superseded (a local activity still running after its task failed or timed out): it is
+ *   refused.
+ * - A write with a newer fence supersedes every earlier attempt's tail: the rows it would rewrite and
+ *   anything after them (events, inbox, undelivered outbox) are deleted first. A failed attempt's writes
+ *   are therefore replaced by the retry's, however the retry orders the updates.
+ * - A failed attempt that no later task overwrites is found by the confirmer (worker/confirmer.ts),
+ *   which asks the workflow and repairs the tail. Until a transition is confirmed, nothing about it
+ *   leaves the building: the outbox delivers confirmed transitions only.
+ */
+export interface TransitionWrite {
+  fence: number;
+  state: ExceptionState;
+  /** Only with the first write (surfacing): the workflow does not carry the payload after that. */
+  payload?: Record<string, unknown>;
+  events: ExceptionEvent[];
+  notifications: Notification[];
+}
+
+export interface ProjectionOptions {
+  /** Test-only: turn the fence off to show what it prevents (test/ledger/fence.test.ts). */
+  fenced?: boolean;
+  now?: () => number;
+}
+
+export type WriteOutcome = 'written' | 'stale';
+
+export async function recordTransition(db: LedgerDb, w: TransitionWrite, options: ProjectionOptions = {}): Promise<WriteOutcome> {
+  const fenced = options.fenced ?? true;
+  const now = (options.now ?? Date.now)();
+  const { state } = w;
+  return db.transaction().execute(async (tx) => {
+    const current = await tx.selectFrom('exceptions').select(['fence', 'seq']).where('id', '=', state.id).executeTakeFirst();
+    if (fenced && current && w.fence < current.fence) return 'stale';
+    const first = w.events[0]?.seq ?? state.seq + 1;
+    if (fenced && current && w.fence > current.fence) await dropTail(tx, state.id, first - 1, w.fence);
+    const row = stateRow(state, w.fence, now);
+    if (!current) {
+      await tx.insertInto('exceptions').values({ ...row, payload: JSON.stringify(w.payload ?? {}), confirmed_seq: 0 }).execute();
+    } else if (fenced ? w.fence > current.fence || state.seq >= current.seq : state.seq >= current.seq) {
+      await tx
+        .updateTable('exceptions')
+        .set({ ...row, ...(w.payload ? { payload: JSON.stringify(w.payload) } : {}) })
+        .where('id', '=', state.id)
+        .execute();
+    }
+    await writeEvents(tx, state.id, w.events, w.fence, fenced);
+    await writeInbox(tx, state.id, w.notifications, w.fence, fenced);
+    if (state.webhook) await writeOutbox(tx, state, w.notifications, w.fence, now);
+    return 'written';
+  });
+}
+
+function stateRow(state: ExceptionState, fence: number, now: number) {
+  return {
+    id: state.id,
+    capability: state.capability,
+    region: state.region,
+    type: state.type,
+    area: state.area,
+    severity: state.severity,
+    title: state.title,
+    status: state.status,
+    owner: state.owner,
+    claimant: state.claimant,
+    escalation_level: state.escalationLevel,
+    confidence: state.confidence,
+    claim_by: state.claimBy,
+    resolve_by: state.resolveBy,
+    overdue_at: overdueAt(state),
+    lease_until: state.leaseUntil,
+    snoozed_until: state.snoozedUntil,
+    created_at: state.createdAt,
+    updated_at: state.updatedAt,
+    closed_at: state.resolution?.at ?? state.dismissal?.at ?? null,
+    resolution_code: state.resolution?.code ?? null,
+    value_event: state.resolution?.valueEvent ?? null,
+    seq: state.seq,
+    state: JSON.stringify(state),
+    fence,
+    written_at: now,
+  };
+}
+
+/** Removes rows after `keepThrough` that an attempt older than `fence` wrote (or, with no fence, any). */
+async function dropTail(tx: Transaction<LedgerSchema>, id: string, keepThrough: number, fence: number | null): Promise<void> {
+  let events = tx.deleteFrom('exception_events').where('exception_id', '=', id).where('seq', '>', keepThrough);
+  let inbox = tx.deleteFrom('inbox').where('exception_id', '=', id).where('seq', '>', keepThrough);
+  let outbox = tx.deleteFrom('outbox').where('exception_id', '=', id).where('seq', '>', keepThrough).where('delivered_at', 'is', null);
+  if (fence !== null) {
+    events = events.where('fence', '<', fence);
+    inbox = inbox.where('fence', '<', fence);
+    outbox = outbox.where('fence', '<', fence);
+  }
+  await events.execute();
+  await inbox.execute();
+  await outbox.execute();
+}
+
+async function writeEvents(tx: Transaction<LedgerSchema>, id: string, events: ExceptionEvent[], fence: number, fenced: boolean): Promise<void> {
+  if (!events.length) return;
+  const rows = events.map((e) => ({
+    exception_id: id,
+    seq: e.seq,
+    at: e.at,
+    actor: e.actor,
+    action: e.action,
+    from_value: e.from,
+    to_value: e.to,
+    reason: e.reason,
+    detail: JSON.stringify(e.detail ?? {}),
+    fence,
+  }));
+  await tx
+    .insertInto('exception_events')
+    .values(rows)
+    .onConflict((oc) => {
+      const update = oc.columns(['exception_id', 'seq']).doUpdateSet((eb) => ({
+        at: eb.ref('excluded.at'),
+        actor: eb.ref('excluded.actor'),
+        action: eb.ref('excluded.action'),
+        from_value: eb.ref('excluded.from_value'),
+        to_value: eb.ref('excluded.to_value'),
+        reason: eb.ref('excluded.reason'),
+        detail: eb.ref('excluded.detail'),
+        fence: eb.ref('excluded.fence'),
+      }));
+      return fenced ? update.where('exception_events.fence', '<=', fence) : update;
+    })
+    .execute();
+}
+
+async function writeInbox(tx: Transaction<LedgerSchema>, id: string, notifications: Notification[], fence: number, fenced: boolean): Promise<void> {
+  if (!notifications.length) return;
+  await tx
+    .insertInto('inbox')
+    .values(notifications.map((n) => ({ person: n.person, exception_id: id, seq: n.seq, kind: n.kind, level: n.level, reason: n.reason, at: n.at, fence })))
+    .onConflict((oc) =>
+      fenced
+        ? oc.columns(['exception_id', 'seq', 'person', 'kind']).doUpdateSet((eb) => ({ level: eb.ref('excluded.level'), reason: eb.ref('excluded.reason'), at: eb.ref('excluded.at'), fence: eb.ref('excluded.fence') }))
+        : oc.columns(['exception_id', 'seq', 'person', 'kind']).doNothing(),
+    )
+    .execute();
+}
+
+async function writeOutbox(tx: Transaction<LedgerSchema>, state: ExceptionState, notifications: Notification[], fence: number, now: number): Promise<void> {
+  if (!notifications.length || !state.webhook) return;
+  await tx
+    .insertInto('outbox')
+    .values(
+      notifications.map((n) => ({
+        exception_id: state.id,
+        seq: n.seq,
+        person: n.person,
+        kind: n.kind,
+        channel: 'webhook',
+        target: state.webhook!,
+        body: JSON.stringify({ ...n, at: new Date(n.at).toISOString(), idempotencyKey: `${state.id}#${n.seq}#${n.person}` }),
+        fence,
+        created_at: now,
+        next_attempt_at: now,
+      })),
+    )
+    .onConflict((oc) =>
+      oc.columns(['exception_id', 'seq', 'person', 'kind']).doUpdateSet((eb) => ({ body: eb.ref('excluded.body'), target: eb.ref('excluded.target'), fence: eb.ref('excluded.fence') })).where('outbox.delivered_at', 'is', null),
+    )
+    .execute();
+}
+
+/** An update returned this seq, so history holds every transition up to it. */
+export async function confirmThrough(db: LedgerDb, id: string, seq: number): Promise<void> {
+  await db
+    .updateTable('exceptions')
+    .set((eb) => ({ confirmed_seq: eb.fn<number>('min', [eb.ref('seq'), eb.fn<number>('max', [eb.ref('confirmed_seq'), eb.val(seq)])]) }))
+    .where('id', '=', id)
+    .where('confirmed_seq', '<', seq)
+    .execute();
+}
+
+export interface Observed {
+  fence: number;
+  seq: number;
+}
+
+/**
+ * The workflow (asked after its task settled) holds `truth`; the ledger row observed as `observed` ran
+ * ahead of it: a failed attempt wrote a tail that no later task replaced. Drops that tail and restores the
+ * row, but only if nothing was written since it was observed. The fence moves just past the failed
+ * attempt's, so a late write from that attempt is refused while any later task (which started after
+ * the failed attempt) is not.
+ */
+export async function repairFromWorkflow(db: LedgerDb, id: string, observed: Observed, truth: ExceptionState, now = Date.now()): Promise<boolean> {
+  return db.transaction().execute(async (tx) => {
+    const current = await tx.selectFrom('exceptions').select(['fence', 'seq']).where('id', '=', id).executeTakeFirst();
+    if (!current || current.fence !== observed.fence || current.seq !== observed.seq) return false;
+    await dropTail(tx, id, truth.seq, null);
+    const fence = observed.fence + 1;
+    await tx.updateTable('exceptions').set({ ...stateRow(truth, fence, now), confirmed_seq: truth.seq }).where('id', '=', id).execute();
+    return true;
+  });
+}
+
+export async function readProjectionHead(db: LedgerDb, id: string) {
+  return db.selectFrom('exceptions').select(['fence', 'seq', 'confirmed_seq', 'state', 'written_at']).where('id', '=', id).executeTakeFirst();
+}

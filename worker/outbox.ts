@@ -1,0 +1,138 @@
+import { createHmac } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import type { LedgerDb } from '../ledger/db.js';
+
+export interface OutboxOptions {
+  ledger: LedgerDb;
+  logger: Logger;
+  /** Signs bodies (HMAC-SHA256 over `timestamp.body`) so receivers can check they came from us. */
+  webhookSecret: string;
+  /** Sends one signed POST; answers the HTTP status. Must honour the signal. */
+  post: (url: string, init: { headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<number>;
+  /** Deliveries in flight at once: a hanging receiver can hold no more than these. */
+  concurrency?: number;
+  pollEveryMs?: number;
+  maxAttempts?: number;
+  timeoutMs?: number;
+}
+
+const BACKOFF_CAP_MS = 5 * 60_000;
+
+/**
+ * Delivers notifications from the ledger's outbox, at least once, each with its idempotency key.
+ * Rows are written in the same transaction as their transition, and sent only once that transition is
+ * confirmed in history, so a continue-as-new, a worker kill -9 or a closed exception loses none and a
+ * superseded workflow task's notification is never sent. A row is leased while in flight, so several
+ * workers share the outbox without sending a row twice at once.
+ */
+export function startOutbox(options: OutboxOptions) {
+  const concurrency = options.concurrency ?? 8;
+  const maxAttempts = options.maxAttempts ?? 12;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const stopping = new AbortController();
+  const inFlight = new Set<Promise<void>>();
+  let polling: Promise<void> = Promise.resolve();
+
+  async function claimBatch(limit: number) {
+    const now = Date.now();
+    return options.ledger.transaction().execute(async (tx) => {
+      const rows = await tx
+        .selectFrom('outbox')
+        .innerJoin('exceptions', 'exceptions.id', 'outbox.exception_id')
+        .select(['outbox.id', 'outbox.exception_id', 'outbox.seq', 'outbox.person', 'outbox.target', 'outbox.body', 'outbox.attempts'])
+        .where(sql<boolean>`delivered_at is null and failed_at is null`)
+        .where('outbox.next_attempt_at', '<=', now)
+        .where('outbox.locked_until', '<=', now)
+        .where(sql<boolean>`outbox.seq <= exceptions.confirmed_seq`)
+        .orderBy('outbox.next_attempt_at')
+        .limit(limit)
+        .execute();
+      if (rows.length) {
+        await tx.updateTable('outbox').set({ locked_until: now + timeoutMs * 2 }).where('id', 'in', rows.map((r) => r.id)).execute();
+      }
+      return rows;
+    });
+  }
+
+  async function deliver(row: Awaited<ReturnType<typeof claimBatch>>[number]): Promise<void> {
+    const body = JSON.stringify({ exceptionId: row.exception_id, notifications: [JSON.parse(row.body) as unknown] });
+    const timestamp = Math.floor(Date.now() / 1000).toString();
+    const signature = createHmac('sha256', options.webhookSecret).update(`${timestamp}.${body}`).digest('hex');
+    const signal = AbortSignal.any([stopping.signal, AbortSignal.timeout(timeoutMs)]);
+    const attempts = row.attempts + 1;
+    let error: string | null = null;
+    let retry = true;
+    try {
+      const status = await options.post(row.target, {
+        headers: {
+          'content-type': 'application/json',
+          'x-exception-desk-timestamp': timestamp,
+          'x-exception-desk-signature': `sha256=${signature}`,
+          'idempotency-key': `${row.exception_id}#${row.seq}#${row.person}`,
+        },
+        body,
+        signal,
+      });
+      if (status >= 200 && status < 300) {
+        await options.ledger.updateTable('outbox').set({ delivered_at: Date.now(), attempts, last_error: null }).where('id', '=', row.id).execute();
+        return;
+      }
+      error = `answered ${status}`;
+      // A 4xx other than 408/429 will not get better by retrying; nor will a redirect we never follow.
+      retry = !(status >= 300 && status < 500 && status !== 408 && status !== 429);
+    } catch (err) {
+      if (stopping.signal.aborted) {
+        await options.ledger.updateTable('outbox').set({ locked_until: 0 }).where('id', '=', row.id).execute();
+        return;
+      }
+      error = (err as Error).message.slice(0, 500);
+      retry = (err as { retryable?: boolean }).retryable !== false;
+    }
+    const failed = !retry || attempts >= maxAttempts;
+    const backoff = Math.min(1000 * 2 ** (attempts - 1), BACKOFF_CAP_MS);
+    await options.ledger
+      .updateTable('outbox')
+      .set({ attempts, last_error: error, locked_until: 0, next_attempt_at: Date.now() + backoff, ...(failed ? { failed_at: Date.now() } : {}) })
+      .where('id', '=', row.id)
+      .execute();
+    if (failed) options.logger.warn({ exceptionId: row.exception_id, seq: row.seq, attempts, error }, 'webhook delivery given up');
+  }
+
+  async function poll(): Promise<void> {
+    const free = concurrency - inFlight.size;
+    if (free <= 0 || stopping.signal.aborted) return;
+    for (const row of await claimBatch(free)) {
+      const p: Promise<void> = deliver(row)
+        .catch((err: unknown) => options.logger.warn({ err }, 'outbox delivery bookkeeping failed'))
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+  }
+
+  const timer = setInterval(() => {
+    polling = polling.then(poll).catch((err: unknown) => options.logger.warn({ err }, 'outbox poll failed'));
+  }, options.pollEveryMs ?? 250);
+  timer.unref();
+
+  return {
+    backlog: async () => {
+      const row = await options.ledger.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).where(sql<boolean>`delivered_at is null and failed_at is null`).executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+    /** Stops polling and aborts deliveries in flight (their rows are sent again later). */
+    async stop(): Promise<void> {
+      clearInterval(timer);
+      stopping.abort();
+      await polling.catch(() => undefined);
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}
+
+/** The plain sender: one POST, no redirects followed. platform/webhook-target.ts adds the address checks. */
+export async function plainPost(url: string, init: { headers: Record<string, string>; body: string; signal: AbortSignal }): Promise<number> {
+  const response = await fetch(url, { method: 'POST', headers: init.headers, body: init.body, signal: init.signal, redirect: 'manual' });
+  await response.body?.cancel().catch(() => undefined);
+  return response.status;
+}
