@@ -17,6 +17,8 @@ export interface ActivityDeps {
   webhookSecret: string;
   now?: () => Date;
   fetch?: typeof fetch;
+  /** Test-only: the ledger fence off (test/ledger/fence.test.ts). */
+  unfencedLedger?: boolean;
 }
 
 /** Built by a factory so tests can hand in typed fakes. Every write is keyed on the workflow ID, so retries are no-ops. */

@@ -14,9 +14,9 @@ const resolveTsExtensions = (config: object) => ({
   },
 });
 
-/** Bundles the workflow code once, e.g. for tests that start many workers. */
-export async function bundleWorkflows(): Promise<{ code: string }> {
-  return bundleWorkflowCode({ workflowsPath, webpackConfigHook: resolveTsExtensions as never, logger: undefined });
+/** Bundles the workflow code once, e.g. for tests that start many workers (a fault test adds its interceptor). */
+export async function bundleWorkflows(workflowInterceptorModules: string[] = []): Promise<{ code: string }> {
+  return bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, webpackConfigHook: resolveTsExtensions as never, logger: undefined });
 }
 
 export interface WorkerOptions {

@@ -1,0 +1,134 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { eventDigest, noticeDigest } from '../domain/rules/digest.js';
+import type { ExceptionState } from '../domain/rules/exception-model.js';
+import { isClosed } from '../domain/rules/exception.js';
+import { overdueAt } from '../domain/rules/overdue.js';
+import type { LedgerDb } from '../ledger/db.js';
+import { getException } from '../workflows/exception/messages.js';
+
+export interface Difference {
+  id: string;
+  kind: 'workflow-missing' | 'workflow-ended' | 'state' | 'timeline' | 'inbox' | 'ledger-missing' | 'unreadable';
+  detail: string;
+}
+
+export interface VerifyOptions {
+  ledger: LedgerDb;
+  client: Client;
+  /** Checks at once. */
+  concurrency?: number;
+  /** An exception that differs is looked at again after this long before it is reported (writes in flight). */
+  recheckAfterMs?: number;
+  /** Skip the visibility scan for workflows the ledger lacks (it needs a visibility store that answers). */
+  skipVisibility?: boolean;
+}
+
+export interface VerifyReport {
+  checked: number;
+  differences: Difference[];
+}
+
+/**
+ * `ledger:verify`: for every exception, compare the ledger's state row, timeline and inbox with the
+ * workflow (asked by query while it runs, read from its result once closed). The workflow keeps digests
+ * of what it recorded, so the timeline and inbox are compared whole without the workflow holding them.
+ * Then every exception workflow Temporal knows must have a ledger row.
+ */
+export async function verifyLedger(options: VerifyOptions): Promise<VerifyReport> {
+  const ids = (await options.ledger.selectFrom('exceptions').select('id').orderBy('id').execute()).map((r) => r.id);
+  const found = new Map<string, Difference[]>();
+  await inParallel(ids, options.concurrency ?? 8, async (id) => {
+    const diffs = await verifyOne(options, id);
+    if (diffs.length) found.set(id, diffs);
+  });
+  if (found.size && (options.recheckAfterMs ?? 2000) > 0) {
+    await new Promise((r) => setTimeout(r, options.recheckAfterMs ?? 2000));
+    await inParallel([...found.keys()], options.concurrency ?? 8, async (id) => {
+      const diffs = await verifyOne(options, id);
+      if (diffs.length) found.set(id, diffs);
+      else found.delete(id);
+    });
+  }
+  const differences = [...found.values()].flat();
+  if (!options.skipVisibility) differences.push(...(await workflowsWithoutRows(options, new Set(ids))));
+  return { checked: ids.length, differences };
+}
+
+export async function verifyOne(options: Pick<VerifyOptions, 'ledger' | 'client'>, id: string): Promise<Difference[]> {
+  const row = await options.ledger.selectFrom('exceptions').select(['state', 'seq', 'status', 'overdue_at', 'confirmed_seq']).where('id', '=', id).executeTakeFirst();
+  if (!row) return [];
+  let ledgerState: ExceptionState;
+  try {
+    ledgerState = JSON.parse(row.state) as ExceptionState;
+  } catch {
+    return [{ id, kind: 'unreadable', detail: 'the state row is not JSON' }];
+  }
+  const truth = await workflowState(options.client, id, row.status);
+  if ('difference' in truth) return [truth.difference];
+  const wf = truth.state;
+  const diffs: Difference[] = [];
+  const a = canonical(ledgerState);
+  const b = canonical(wf);
+  if (a !== b || row.seq !== wf.seq || row.status !== wf.status || row.overdue_at !== overdueAt(wf)) {
+    diffs.push({ id, kind: 'state', detail: `ledger seq ${row.seq} ${row.status} claimant ${ledgerState.claimant} owner ${ledgerState.owner}; workflow seq ${wf.seq} ${wf.status} claimant ${wf.claimant} owner ${wf.owner}${a === b ? '' : ' (state differs)'}` });
+  }
+  if (row.confirmed_seq > row.seq) diffs.push({ id, kind: 'state', detail: `confirmed through ${row.confirmed_seq} beyond seq ${row.seq}` });
+
+  const events = await options.ledger.selectFrom('exception_events').select(['seq', 'at', 'actor', 'action', 'from_value', 'to_value', 'reason']).where('exception_id', '=', id).orderBy('seq').execute();
+  const seqs = events.map((e) => e.seq);
+  const contiguous = seqs.length === wf.seq && seqs.every((s, i) => s === i + 1);
+  if (!contiguous) diffs.push({ id, kind: 'timeline', detail: `ledger has ${seqs.length} events (last ${seqs.at(-1) ?? 0}); history has ${wf.seq}` });
+  if (typeof wf.digestFrom === 'number') {
+    let digest = '';
+    for (const e of events) if (e.seq > wf.digestFrom) digest = eventDigest(digest, { seq: e.seq, at: e.at, actor: e.actor, action: e.action, from: e.from_value, to: e.to_value, reason: e.reason });
+    if (digest !== wf.eventDigest) diffs.push({ id, kind: 'timeline', detail: 'the events differ from what history recorded (digest)' });
+    const inbox = await options.ledger.selectFrom('inbox').select(['seq', 'person', 'kind', 'level']).where('exception_id', '=', id).orderBy('seq').orderBy('id').execute();
+    let notices = '';
+    for (const n of inbox) if (n.seq > wf.digestFrom) notices = noticeDigest(notices, { seq: n.seq, person: n.person, kind: n.kind as 'assigned', level: n.level });
+    if (notices !== wf.noticeDigest) diffs.push({ id, kind: 'inbox', detail: `the inbox (${inbox.length} entries) differs from the notifications history recorded (digest)` });
+  }
+  return diffs;
+}
+
+async function workflowState(client: Client, id: string, ledgerStatus: string): Promise<{ state: ExceptionState } | { difference: Difference }> {
+  const handle = client.workflow.getHandle(id);
+  try {
+    const description = await handle.describe();
+    const status = description.status.name;
+    if (status === 'RUNNING') return { state: await handle.query(getException) };
+    if (status === 'COMPLETED') return { state: (await handle.result()) as ExceptionState };
+    return { difference: { id, kind: 'workflow-ended', detail: `the workflow is ${status.toLowerCase()} while the ledger shows it ${ledgerStatus}` } };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) {
+      return { difference: { id, kind: 'workflow-missing', detail: `no workflow, while the ledger shows it ${ledgerStatus}${isClosed(ledgerStatus as 'open') ? ' (closed: retention may have removed it)' : ''}` } };
+    }
+    throw err;
+  }
+}
+
+async function workflowsWithoutRows(options: VerifyOptions, known: Set<string>): Promise<Difference[]> {
+  const diffs: Difference[] = [];
+  const settled = Date.now() - 10_000;
+  for await (const wf of options.client.workflow.list({ query: `WorkflowType = 'exceptionWorkflow'` })) {
+    if (known.has(wf.workflowId) || wf.startTime.getTime() > settled) continue;
+    if (wf.status.name !== 'RUNNING' && wf.status.name !== 'COMPLETED') continue;
+    known.add(wf.workflowId);
+    diffs.push({ id: wf.workflowId, kind: 'ledger-missing', detail: `a ${wf.status.name.toLowerCase()} workflow with no ledger row` });
+  }
+  return diffs;
+}
+
+/** JSON with sorted keys, so two copies of one state compare equal however they were built. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : 1))) : v,
+  );
+}
+
+async function inParallel<T>(items: T[], concurrency: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    for (let i = next++; i < items.length; i = next++) await run(items[i]!);
+  }));
+}
