@@ -1,0 +1,28 @@
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
+
+/**
+ * DATA_DIR holds the ledger, Temporal's history and the signing secret: only its owner reads them.
+ * Creates `dir` (and its missing parents) 0700; an existing folder is left as it is. Returns true when
+ * the folder already existed and others may enter it, for the caller to warn about.
+ */
+export function makePrivateDir(dir: string): boolean {
+  const created = mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (created) return false;
+  return (statSync(dir).mode & 0o077) !== 0;
+}
+
+/** chmod 0600 each file that exists (e.g. SQLite's -wal and -shm, or a file an older version made 0644). */
+export function makePrivate(...files: string[]): void {
+  for (const file of files) {
+    try {
+      chmodSync(file, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+}
+
+/** A SQLite database and the files SQLite keeps beside it. */
+export function sqliteFiles(file: string): string[] {
+  return [file, `${file}-wal`, `${file}-shm`, `${file}-journal`];
+}
