@@ -11,13 +11,17 @@ export function makePrivateDir(dir: string): boolean {
   return (statSync(dir).mode & 0o077) !== 0;
 }
 
-/** chmod 0600 each file that exists (e.g. SQLite's -wal and -shm, or a file an older version made 0644). */
+/**
+ * chmod 0600 each file that exists and others may read (e.g. SQLite's -wal and -shm, or a file an older
+ * version made 0644). A file another user owns is left to them: only its owner may chmod it.
+ */
 export function makePrivate(...files: string[]): void {
   for (const file of files) {
     try {
-      chmodSync(file, 0o600);
+      if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'EPERM') throw err;
     }
   }
 }
