@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
@@ -18,7 +18,7 @@ import { peopleRoutes } from './routes/people.js';
 import { systemRoutes } from './routes/system.js';
 
 export interface AppDeps extends ReadinessDeps {
-  config: Pick<Config, 'BODY_LIMIT' | 'CONTINUE_AS_NEW_AFTER' | 'GAP_MAX_CELLS_PER_PERSON' | 'GAP_MAX_OPEN_PER_OWNER'>;
+  config: Pick<Config, 'BODY_LIMIT' | 'CONTINUE_AS_NEW_AFTER' | 'GAP_MAX_CELLS_PER_PERSON' | 'GAP_MAX_OPEN_PER_OWNER' | 'PUBLIC_URL'>;
   logger: Logger;
   verifier: TokenVerifier;
   version: string;
@@ -31,11 +31,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
-  app.use(
-    helmet({
-      contentSecurityPolicy: { directives: { 'script-src': ["'self'", importMapHash], 'img-src': ["'self'", 'data:'] } },
-    }),
-  );
+  app.use(securityHeaders(deps.config.PUBLIC_URL));
   app.use(
     pinoHttp({
       logger: deps.logger,
@@ -74,4 +70,18 @@ export function createApp(deps: AppDeps): Express {
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;
+}
+
+/**
+ * helmet's headers, with the HTTPS-only ones (HSTS, CSP upgrade-insecure-requests) only where HTTPS is
+ * how people arrive: the request came over TLS (or through a trusted proxy saying X-Forwarded-Proto
+ * https), or PUBLIC_URL is https. Sent over plain HTTP on a LAN hostname they would make the browser
+ * upgrade every request to an https:// that nothing answers, and the console would not load.
+ */
+function securityHeaders(publicUrl: string | undefined): RequestHandler {
+  const directives = { 'script-src': ["'self'", importMapHash], 'img-src': ["'self'", 'data:'] };
+  const overHttps = helmet({ contentSecurityPolicy: { directives } });
+  const overHttp = helmet({ contentSecurityPolicy: { directives: { ...directives, 'upgrade-insecure-requests': null } }, strictTransportSecurity: false });
+  const alwaysHttps = publicUrl?.startsWith('https:') ?? false;
+  return (req, res, next) => (alwaysHttps || req.secure ? overHttps : overHttp)(req, res, next);
 }

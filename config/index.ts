@@ -12,6 +12,8 @@ const blankAsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ?
 export const Config = z.object({
   PORT: port(3000, 0),
   HOST: z.string().min(1).default('127.0.0.1'),
+  /** The address people reach the console at; an https one turns on HSTS for every response. */
+  PUBLIC_URL: z.preprocess(blankAsUnset, z.url({ protocol: /^https?$/ }).optional()),
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 1mb or 512kb').default('1mb'),

@@ -7,7 +7,7 @@ export function localSecret(dataDir: string, name: string, create = true): strin
   const file = path.join(dataDir, name);
   if (!existsSync(file)) {
     if (!create) throw new Error(`No secret at ${file}; start exception-desk once or set it in the environment.`);
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     try {
       writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
     } catch (err) {

@@ -1,7 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { makePrivate, makePrivateDir, sqliteFiles } from '../platform/private-files.js';
 import { migrations } from './migrations.js';
 import type { LedgerSchema } from './schema.js';
 
@@ -34,12 +35,20 @@ export function ledgerFile(dataDir: string): string {
 
 /**
  * Opens the SQLite ledger. WAL lets the API read while the worker writes (also across processes);
- * busy_timeout absorbs the short write locks two processes take.
+ * busy_timeout absorbs the short write locks two processes take. Its files are 0600: created so (an
+ * empty file is an empty database), tightened if an older version left them 0644, and -wal and -shm,
+ * which SQLite creates with the database file's mode, checked again once WAL is on.
  */
 export function openLedger(options: LedgerOptions): LedgerDb {
-  if (options.file !== ':memory:') mkdirSync(path.dirname(options.file), { recursive: true });
+  const onDisk = options.file !== ':memory:';
+  if (onDisk) {
+    makePrivateDir(path.dirname(options.file));
+    closeSync(openSync(options.file, 'a', 0o600));
+    makePrivate(...sqliteFiles(options.file));
+  }
   const database = new Database(options.file);
   database.pragma('journal_mode = WAL');
+  if (onDisk) makePrivate(...sqliteFiles(options.file));
   database.pragma('synchronous = FULL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');

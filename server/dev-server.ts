@@ -1,9 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { stopLeftover, type Leftover } from '../platform/leftover.js';
+import { makePrivate, makePrivateDir, sqliteFiles } from '../platform/private-files.js';
+import { spawnWatched } from '../platform/watchdog.js';
 import { allSearchAttributes } from '../workflows/search-attributes.js';
 import { TEMPORAL_CLI_VERSION, type TemporalCli } from './temporal-cli.js';
 
@@ -21,6 +24,8 @@ export interface DevServerOptions {
   readyTimeoutMs: number;
   /** Where the server's own output goes; it stays out of our logs unless it crashes. */
   logFile?: string;
+  /** Where the server's pid is kept while it runs, for the next start to find a leftover. */
+  pidFile?: string;
 }
 
 export interface DevServer {
@@ -57,7 +62,11 @@ export function devServerArgs(options: DevServerOptions): string[] {
 
 /** Starts `temporal server start-dev`, waits until it answers, and registers our search attributes. */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
-  if (options.dbFile) mkdirSync(path.dirname(options.dbFile), { recursive: true });
+  if (options.dbFile) {
+    makePrivateDir(path.dirname(options.dbFile));
+    // Files an older version left 0644; SQLite gives -wal and -shm the mode of the database file.
+    makePrivate(...sqliteFiles(options.dbFile));
+  }
   const server =
     options.cli.kind === 'binary' ? spawnBinary(options.cli.path, options) : await startWithSdkDownload(options);
   try {
@@ -74,12 +83,27 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   return server;
 }
 
+/**
+ * A server that finds our pid file naming a Temporal dev server on our own SQLite file, still running
+ * (its launcher was killed before the watchdog could act, or by an older version), stops it first.
+ */
+export function stopLeftoverDevServer(pidFile: string, dbFile: string): Promise<Leftover | undefined> {
+  return stopLeftover(pidFile, (argv) => isDevServerOn(argv, dbFile));
+}
+
+export function isDevServerOn(argv: string[], dbFile: string): boolean {
+  const db = argv.indexOf('--db-filename');
+  return path.basename(argv[0] ?? '').startsWith('temporal') && argv[1] === 'server' && argv[2] === 'start-dev' && db > 0 && argv[db + 1] === dbFile;
+}
+
 function spawnBinary(binary: string, options: DevServerOptions): DevServer {
-  // Its own process group: Ctrl-C reaches us, and we stop the server after the worker has drained.
-  const child: ChildProcess = spawn(binary, devServerArgs(options), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // Under a watchdog: the server stops when we die, even by kill -9 (crash-only start). In its own
+  // process group, so Ctrl-C reaches us and we stop the server after the worker has drained.
+  const child: ChildProcess = spawnWatched(binary, devServerArgs(options), { pidFile: options.pidFile });
   const killOnExit = () => child.kill('SIGTERM');
   process.once('exit', killOnExit);
-  const logFile = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
+  const logFile = options.logFile ? createWriteStream(options.logFile, { flags: 'a', mode: 0o600 }) : undefined;
+  if (options.logFile) makePrivate(options.logFile);
   let tail = '';
   const keep = (chunk: Buffer) => {
     logFile?.write(chunk);
@@ -108,7 +132,14 @@ function spawnBinary(binary: string, options: DevServerOptions): DevServer {
       if (child.exitCode !== null || child.signalCode !== null) return;
       stopping = true;
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      // The watchdog's group: the watchdog and the server.
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }, 10_000);
       await exited;
       clearTimeout(timer);
     },

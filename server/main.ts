@@ -5,11 +5,12 @@ import { startApi } from '../api/server.js';
 import { loadSigningSecret } from '../api/auth.js';
 import { ledgerFile, ledgerLocation, migrateLedger, openLedger } from '../ledger/db.js';
 import { startWorker } from '../worker/run.js';
-import { registerSearchAttributes, startDevServer, type DevServer } from './dev-server.js';
+import { registerSearchAttributes, startDevServer, stopLeftoverDevServer, type DevServer } from './dev-server.js';
 import { exitWithError, StartupError } from '../platform/fatal.js';
 import { seedDemo } from './demo.js';
 import { createLogger, installTemporalRuntime } from '../platform/logger.js';
 import { isPortFree } from '../platform/ports.js';
+import { makePrivateDir } from '../platform/private-files.js';
 import { resolveTemporalCli } from './temporal-cli.js';
 import { loadTemplates } from './templates.js';
 import { connectClient, temporalTarget } from '../platform/temporal-connection.js';
@@ -21,7 +22,9 @@ async function main() {
   const logger = createLogger(config);
   installTemporalRuntime(logger);
   const target = temporalTarget(config);
-  const freshDataDir = !existsSync(path.join(config.DATA_DIR, 'temporal.sqlite')) && !existsSync(ledgerFile(config.DATA_DIR));
+  const dbFile = path.join(config.DATA_DIR, 'temporal.sqlite');
+  const freshDataDir = !existsSync(dbFile) && !existsSync(ledgerFile(config.DATA_DIR));
+  if (makePrivateDir(config.DATA_DIR)) logger.warn(`DATA_DIR ${config.DATA_DIR} is open to other users; its files are kept 0600, but consider chmod 700 on it`);
 
   let devServer: DevServer | undefined;
   if (target.external) {
@@ -32,6 +35,10 @@ async function main() {
     );
     await connection.close();
   } else {
+    // Crash-only: a server our last run left behind on this DATA_DIR is stopped, not refused.
+    const pidFile = path.join(config.DATA_DIR, 'temporal.pid');
+    const leftover = await stopLeftoverDevServer(pidFile, dbFile);
+    if (leftover) logger.warn({ serverPid: leftover.pid, stoppedBy: leftover.stoppedBy }, 'stopped a Temporal dev server an earlier run left on this DATA_DIR');
     for (const [name, port] of [['TEMPORAL_PORT', config.TEMPORAL_PORT], ['TEMPORAL_UI_PORT', config.TEMPORAL_UI_PORT]] as const) {
       if (!(await isPortFree(port))) throw new StartupError(`${name} ${port} is already in use (another exception-desk or Temporal running?). Stop it or set ${name}.`);
     }
@@ -41,10 +48,11 @@ async function main() {
       cli,
       port: config.TEMPORAL_PORT,
       uiPort: config.TEMPORAL_UI_PORT,
-      dbFile: path.join(config.DATA_DIR, 'temporal.sqlite'),
+      dbFile,
       namespace: target.namespace,
       readyTimeoutMs: config.TEMPORAL_READY_TIMEOUT_MS,
       logFile: path.join(config.DATA_DIR, 'temporal-server.log'),
+      pidFile,
     });
   }
 
