@@ -18,7 +18,7 @@ import { peopleRoutes } from './routes/people.js';
 import { systemRoutes } from './routes/system.js';
 
 export interface AppDeps extends ReadinessDeps {
-  config: Pick<Config, 'BODY_LIMIT' | 'CONTINUE_AS_NEW_AFTER' | 'GAP_MAX_CELLS_PER_PERSON' | 'GAP_MAX_OPEN_PER_OWNER' | 'PUBLIC_URL'>;
+  config: Pick<Config, 'BODY_LIMIT' | 'CONTINUE_AS_NEW_AFTER' | 'GAP_MAX_CELLS_PER_PERSON' | 'GAP_MAX_OPEN_PER_OWNER' | 'PUBLIC_URL' | 'WEBHOOK_ALLOWED_HOSTS'>;
   logger: Logger;
   verifier: TokenVerifier;
   version: string;
@@ -51,7 +51,7 @@ export function createApp(deps: AppDeps): Express {
   identityRoutes(routes, deps);
   const temporal = { client: deps.client, taskQueue: deps.taskQueue, continueAsNewAfter: deps.config.CONTINUE_AS_NEW_AFTER };
   peopleRoutes(routes, temporal);
-  capabilityRoutes(routes, { ...temporal, ledger: deps.ledger });
+  capabilityRoutes(routes, { ...temporal, ledger: deps.ledger, webhookAllowedHosts: deps.config.WEBHOOK_ALLOWED_HOSTS });
   exceptionRoutes(routes, { ...temporal, ledger: deps.ledger });
   if (deps.demoUsers && deps.verifier.mode === 'hs256') demoRoutes(routes, { ...temporal, demo: deps.demoUsers });
   auditRoutes(routes, {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseAllowedHosts } from '../platform/webhook-allowlist.js';
 
 const port = (fallback: number, min = 1) => z.coerce.number().int().min(min).max(65535).default(fallback);
 const flag = z
@@ -46,6 +47,21 @@ export const Config = z.object({
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).default(1000),
 
   WEBHOOK_SECRET: z.preprocess(blankAsUnset, z.string().min(32, 'must be at least 32 characters').optional()),
+  /**
+   * Hosts (`host` or `host:port`, comma-separated) a webhook may reach although they are internal:
+   * loopback, private, link-local. Empty: webhooks go to public addresses only.
+   */
+  WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      try {
+        return parseAllowedHosts(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
 
   DEMO: z.preprocess(blankAsUnset, flag.optional()),
   /** The console's demo-user picker. Unset: on for `npm start` with the embedded Temporal on a loopback HOST, off otherwise. */

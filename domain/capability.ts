@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import YAML, { LineCounter } from 'yaml';
-import { Duration, durationMs } from './duration.js';
+import { Duration, durationAtMost, durationMs, SLA_LIMITS } from './duration.js';
 
 const KEBAB = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const kebab = (what: string) => z.string().regex(KEBAB, `${what} must be kebab-case, e.g. price-variance`);
@@ -85,26 +85,31 @@ export function parseEscalationTarget(target: string): ParsedEscalationTarget {
   return { kind: 'escalation', index: Number(target.slice('escalation['.length, -1)) };
 }
 
-export const EscalationStep = z.strictObject({ after: Duration, notify: EscalationTarget });
+export const EscalationStep = z.strictObject({ after: durationAtMost(SLA_LIMITS.escalationDelay), notify: EscalationTarget });
 export type EscalationStep = z.infer<typeof EscalationStep>;
+
+const isDuration = (d: string) => Duration.safeParse(d).success;
 
 /**
  * When the claim or the resolve SLA of an exception lapses, escalation step i fires at lapse + after_i.
  * After the last step, `repeat` notifies the last step's target again every `every`, `times` times.
  * claimLease is how long a claim holds before it must be renewed or returns to the queue.
+ * Every span is bounded (SLA_LIMITS), so no deadline computed from a policy can leave the range of a Date.
  */
 export const SlaPolicy = z
   .strictObject({
-    claimWithin: Duration,
-    resolveWithin: Duration,
-    claimLease: Duration,
+    claimWithin: durationAtMost(SLA_LIMITS.window),
+    resolveWithin: durationAtMost(SLA_LIMITS.window),
+    claimLease: durationAtMost(SLA_LIMITS.claimLease),
     escalation: z.array(EscalationStep).min(1),
-    repeat: z.strictObject({ every: Duration, times: z.int().min(1).max(100) }).optional(),
+    repeat: z
+      .strictObject({ every: durationAtMost(SLA_LIMITS.repeatEvery), times: z.int().min(1).max(SLA_LIMITS.repeatTimes) })
+      .optional(),
   })
   .superRefine((policy, ctx) => {
     policy.escalation.forEach((step, i) => {
       const previous = policy.escalation[i - 1];
-      if (previous && durationMs(step.after) < durationMs(previous.after)) {
+      if (previous && isDuration(step.after) && isDuration(previous.after) && durationMs(step.after) < durationMs(previous.after)) {
         ctx.addIssue({
           code: 'custom',
           path: ['escalation', i, 'after'],

@@ -4,14 +4,16 @@ import { CapabilityTemplate, ResponsibilityArea } from '../../domain/capability.
 import { CellAssignment } from '../../domain/ownership.js';
 import { inScope, type Principal } from '../../domain/principal.js';
 import { Region } from '../../domain/rollout.js';
-import { listCapabilities, listRollouts } from '../../ledger/catalog.js';
+import { getRollout, listCapabilities, listRollouts } from '../../ledger/catalog.js';
 import type { LedgerDb } from '../../ledger/db.js';
+import type { AllowedHosts } from '../../platform/webhook-target.js';
 import { listChanges } from '../../ledger/ownership.js';
 import { AppError } from '../errors.js';
 import { decodeCursor, encodeCursor, PageQuery, pageOf } from '../pagination.js';
 import { Reply, type ApiRoutes } from '../route.js';
 import { assertScope, capabilityInScope } from '../scope.js';
 import { putRollout, putTemplate, requireCapability, requireRollout } from '../services/catalog.js';
+import { channelGuard, keepMaskedWebhook, overlayFor, templateFor } from '../services/channel.js';
 import { assignOwnership, readMatrix } from '../services/ownership.js';
 import type { TemporalDeps } from '../services/temporal.js';
 
@@ -42,8 +44,8 @@ function versionFromIfMatch(header: string | undefined): number | undefined {
   return Number(match[1]);
 }
 
-export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledger: LedgerDb }) {
-  const { ledger } = deps;
+export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledger: LedgerDb; webhookAllowedHosts: AllowedHosts }) {
+  const { ledger, webhookAllowedHosts } = deps;
 
   routes.route({
     method: 'put',
@@ -70,8 +72,9 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
         format: typeof body === 'string' ? 'yaml' : 'object',
         actor: principal.sub,
         origin: 'api',
+        channelGuard: channelGuard(principal, params.capabilityId, webhookAllowedHosts),
       });
-      return new Reply(outcome === 'created' ? 201 : 200, capability.template);
+      return new Reply(outcome === 'created' ? 201 : 200, templateFor(principal, capability.template));
     },
   });
 
@@ -115,7 +118,7 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
       if (!capabilityInScope(principal, params.capabilityId)) throw new AppError('FORBIDDEN', `Your token's scope does not cover ${params.capabilityId}.`);
       const capability = await requireCapability(ledger, params.capabilityId);
       const regions = (await listRollouts(ledger, params.capabilityId)).map((r) => r.region);
-      return { template: capability.template, regions, updatedAt: capability.updatedAt, updatedBy: capability.updatedBy };
+      return { template: templateFor(principal, capability.template), regions, updatedAt: capability.updatedAt, updatedBy: capability.updatedBy };
     },
   });
 
@@ -123,7 +126,11 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
     method: 'put',
     path: '/api/v1/capabilities/{capabilityId}/regions/{region}',
     summary: 'Roll a capability out to a region, overriding adaptable keys only',
-    description: 'Any key the template does not declare adaptable → 422 naming it.',
+    description:
+      'Any key the template does not declare adaptable → 422 naming it. Only an admin or a manager of the whole capability ' +
+      'changes notifications.channel (else 403); a webhook must be http(s), without credentials, and public unless ' +
+      'WEBHOOK_ALLOWED_HOSTS lists its host (422 at notifications.channel.webhook). Non-admins see webhook URLs masked; ' +
+      'sending the masked URL back keeps the stored one.',
     tags: ['capabilities'],
     roles: ['manager', 'admin'],
     params: z.strictObject({ capabilityId: CapabilityId, region: Region }),
@@ -136,9 +143,21 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
     },
     handler: async ({ params, body, principal }) => {
       assertScope(principal, params.capabilityId, params.region);
-      const overlay = typeof body === 'string' ? parseYamlOverlay(body) : body;
-      const { rollout, outcome, changed } = await putRollout(ledger, { capabilityId: params.capabilityId, region: params.region, overlay, actor: principal.sub });
-      return new Reply(outcome === 'created' ? 201 : 200, { region: rollout.region, overlay: rollout.overlay, changed, effective: rollout.effective });
+      const stored = (await getRollout(ledger, params.capabilityId, params.region))?.overlay;
+      const overlay = keepMaskedWebhook(typeof body === 'string' ? parseYamlOverlay(body) : body, stored);
+      const { rollout, outcome, changed } = await putRollout(ledger, {
+        capabilityId: params.capabilityId,
+        region: params.region,
+        overlay,
+        actor: principal.sub,
+        channelGuard: channelGuard(principal, params.capabilityId, webhookAllowedHosts),
+      });
+      return new Reply(outcome === 'created' ? 201 : 200, {
+        region: rollout.region,
+        overlay: overlayFor(principal, rollout.overlay),
+        changed,
+        effective: templateFor(principal, rollout.effective),
+      });
     },
   });
 
@@ -154,7 +173,7 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
       assertScope(principal, params.capabilityId, params.region);
       await requireCapability(ledger, params.capabilityId);
       const rollout = await requireRollout(ledger, params.capabilityId, params.region);
-      return { region: rollout.region, overlay: rollout.overlay, effective: rollout.effective, updatedAt: rollout.updatedAt, updatedBy: rollout.updatedBy };
+      return { region: rollout.region, overlay: overlayFor(principal, rollout.overlay), effective: templateFor(principal, rollout.effective), updatedAt: rollout.updatedAt, updatedBy: rollout.updatedBy };
     },
   });
 

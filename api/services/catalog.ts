@@ -13,6 +13,7 @@ import {
 } from '../../ledger/catalog.js';
 import type { LedgerDb } from '../../ledger/db.js';
 import { AppError } from '../errors.js';
+import type { ChannelGuard } from './channel.js';
 
 export interface PutTemplateResult {
   capability: StoredCapability;
@@ -25,7 +26,7 @@ export interface PutTemplateResult {
  */
 export async function putTemplate(
   ledger: LedgerDb,
-  input: { id: string; source: unknown; format: 'yaml' | 'json' | 'object'; actor: string; origin: string },
+  input: { id: string; source: unknown; format: 'yaml' | 'json' | 'object'; actor: string; origin: string; channelGuard?: ChannelGuard },
 ): Promise<PutTemplateResult> {
   const parsed = parseTemplate(input.source, input.format);
   if (!parsed.ok) {
@@ -40,6 +41,7 @@ export async function putTemplate(
     });
   }
   const existing = await getCapability(ledger, input.id);
+  input.channelGuard?.(existing?.template.notifications.channel ?? 'none', template.notifications.channel);
   if (existing) {
     const same = JSON.stringify(existing.template) === JSON.stringify(template);
     if (same) return { capability: existing, outcome: 'unchanged' };
@@ -105,7 +107,7 @@ export async function requireRollout(ledger: LedgerDb, capabilityId: string, reg
 
 export async function putRollout(
   ledger: LedgerDb,
-  input: { capabilityId: string; region: string; overlay: unknown; actor: string },
+  input: { capabilityId: string; region: string; overlay: unknown; actor: string; channelGuard?: ChannelGuard },
 ): Promise<{ rollout: StoredRollout; outcome: 'created' | 'updated'; changed: string[] }> {
   const capability = await requireCapability(ledger, input.capabilityId);
   const result = applyOverlay(capability.template, input.overlay);
@@ -116,6 +118,7 @@ export async function putRollout(
     });
   }
   const existing = await getRollout(ledger, input.capabilityId, input.region);
+  input.channelGuard?.((existing?.effective ?? capability.template).notifications.channel, result.effective.notifications.channel);
   const rollout: StoredRollout = {
     capabilityId: input.capabilityId,
     region: input.region,

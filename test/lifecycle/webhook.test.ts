@@ -25,7 +25,8 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  stack = await startStack({ env: { WEBHOOK_SECRET: SECRET } });
+  // The receiver is on loopback, which webhooks may reach only when the allowlist says so.
+  stack = await startStack({ env: { WEBHOOK_SECRET: SECRET, WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' } });
   const w = await buildWorld(stack, { id: 'po-hook' });
   const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/exceptions`;
   const rollout = await http(`${stack.url}/api/v1/capabilities/po-hook/regions/NA`, { method: 'PUT', token: w.admin, body: { notifications: { channel: { webhook: url } } } });

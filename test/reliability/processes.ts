@@ -95,7 +95,7 @@ function envOf(d: Deployment): Record<string, string> {
     DATA_DIR: d.dataDir,
     AUTH_JWT_SECRET: TEST_SECRET,
     LOG_LEVEL: 'warn',
-    ...(d.webhookSecret ? { WEBHOOK_SECRET: d.webhookSecret } : {}),
+    ...(d.webhookSecret ? { WEBHOOK_SECRET: d.webhookSecret, WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' } : {}),
   };
 }
 

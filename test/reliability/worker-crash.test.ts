@@ -30,7 +30,7 @@ beforeAll(async () => {
   receiver = await startReceiver();
   const webhookSecret = 'webhook-secret-for-the-crash-test-0123456789';
   // The API runs here; the worker is a separate OS process on the same namespace, queue and ledger file.
-  stack = await startStack({ worker: false, env: { WEBHOOK_SECRET: webhookSecret } });
+  stack = await startStack({ worker: false, env: { WEBHOOK_SECRET: webhookSecret, WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' } });
   deployment = {
     temporalAddress: inject('temporalAddress'),
     namespace: stack.config.TEMPORAL_NAMESPACE,
