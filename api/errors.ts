@@ -4,10 +4,12 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { TemporalCallTimeout } from '../platform/temporal-connection.js';
 
 export const errorStatus = {
   BAD_REQUEST: 400,
@@ -82,6 +84,8 @@ export function fromTemporal(err: unknown): unknown {
   if (err instanceof AppError) return err;
   if (err instanceof WorkflowNotFoundError) return new AppError('NOT_FOUND', 'No such item.');
   if (err instanceof WorkflowExecutionAlreadyStartedError) return new AppError('CONFLICT', 'It already exists.');
+  if (err instanceof TemporalCallTimeout) return deadlineProblem(err);
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return new AppError('UNAVAILABLE', 'The workflow engine did not answer in time; retry shortly.');
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     // The server's own rejection of an update no worker handled: nothing changed, so a retry may succeed.
     if (err.cause.type === 'UnprocessedUpdate') return new AppError('UNAVAILABLE', 'The workflow engine did not take this change; retry shortly.');
@@ -107,6 +111,23 @@ export function fromTemporal(err: unknown): unknown {
       return new AppError('UNAVAILABLE', 'The workflow engine could not take this change just now; retry shortly.');
   }
   return err;
+}
+
+/**
+ * A call past its deadline: almost always an update or query that no worker took, because nobody
+ * polls the task queue the workflow was started on (e.g. an API and its workers configured with
+ * different TEMPORAL_TASK_QUEUE values). The answer names both, so an operator can tell which.
+ */
+function deadlineProblem(err: TemporalCallTimeout): AppError {
+  const seconds = `${Math.round(err.timeoutMs / 100) / 10} s`;
+  const workflow = err.workflowId ?? 'The workflow';
+  const queue = err.taskQueue ?? '(unknown)';
+  return new AppError(
+    'UNAVAILABLE',
+    `${workflow} did not answer within ${seconds}: no worker took the ${err.operation} from task queue ${queue}. ` +
+      `Check that a worker polls ${queue} (TEMPORAL_TASK_QUEUE), then retry; an update not yet taken may still apply when one does.`,
+    { workflowId: err.workflowId ?? null, taskQueue: err.taskQueue ?? null },
+  );
 }
 
 /** The gRPC status code of a Temporal client error, wherever it sits in the cause chain. */

@@ -23,7 +23,7 @@ export interface RunningApi {
 /** `demoUsers` turns on the console's demo-user picker; it never applies when tokens come from OIDC. */
 export async function startApi(options: { config: Config; target: TemporalTarget; ledger: LedgerDb; logger: Logger; demoUsers?: boolean }): Promise<RunningApi> {
   const { config, target, ledger, logger } = options;
-  const { connection, client } = await connectClient(target);
+  const { connection, client } = await connectClient(target, { callTimeoutMs: config.TEMPORAL_CALL_TIMEOUT });
   const verifier = createTokenVerifier(config);
   const app = createApp({
     config,

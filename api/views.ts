@@ -50,7 +50,8 @@ export interface ExceptionDetailExtras {
 }
 
 export function exceptionView(s: ExceptionState, now = Date.now(), detail?: ExceptionDetailExtras): ExceptionView {
-  const escalations = Array.isArray(s.escalations) ? s.escalations : [];
+  // Only entries that are objects: one null in a hand-edited row must not fail a whole listing.
+  const escalations = Array.isArray(s.escalations) ? s.escalations.filter((e) => typeof e === 'object' && e !== null) : [];
   return {
     id: s.id,
     capability: s.capability,

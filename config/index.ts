@@ -26,6 +26,16 @@ export const Config = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('exception-desk'),
   TEMPORAL_CLI_PATH: z.preprocess(blankAsUnset, z.string().optional()),
   TEMPORAL_READY_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  /** The deadline of every call the API makes to Temporal, in ms: an update no worker takes answers 503, not never. */
+  TEMPORAL_CALL_TIMEOUT: z.preprocess(
+    blankAsUnset,
+    z
+      .string()
+      .regex(/^\d+(ms|s)$/, 'expected a duration such as 10s or 2500ms')
+      .transform((v) => (v.endsWith('ms') ? Number(v.slice(0, -2)) : Number(v.slice(0, -1)) * 1000))
+      .pipe(z.number().min(100, 'must be at least 100ms').max(600_000, 'must be at most 600s'))
+      .default(10_000),
+  ),
 
   LEDGER_URL: z.preprocess(
     blankAsUnset,

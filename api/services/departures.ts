@@ -1,4 +1,4 @@
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { isGrpcDeadlineError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { departureWorkflowId, getDepartureProgress, type DepartureResult } from '../../workflows/departure/messages.js';
 import { departureWorkflow } from '../../workflows/departure/workflow.js';
 import { AppError, fromTemporal } from '../errors.js';
@@ -31,10 +31,14 @@ export async function readDeparture(deps: TemporalDeps, person: string, waitMs =
   const sweepId = departureWorkflowId(person);
   const handle = deps.client.workflow.getHandle<typeof departureWorkflow>(sweepId);
   try {
-    const finished = await Promise.race([
-      handle.result().then((result) => ({ done: true as const, result })),
-      new Promise<null>((resolve) => setTimeout(() => resolve(null), waitMs).unref()),
-    ]);
+    // Its own deadline, longer than the client's default for a call: the wait is the point.
+    const finished = waitMs <= 0 ? null : await deps.client.withDeadline(Date.now() + waitMs, () => handle.result()).then(
+      (result) => ({ done: true as const, result }),
+      (err: unknown) => {
+        if (isGrpcDeadlineError(err)) return null;
+        throw err;
+      },
+    );
     if (finished) return { sweepId, ...finished };
     return { sweepId, done: false, result: await handle.query(getDepartureProgress) };
   } catch (err) {
