@@ -74,7 +74,13 @@ export async function enforceScope<I>(scope: RouteScope<I>, input: I, principal:
     case 'person': {
       const outside = (await scope.touches(input)).filter((t) => !inScope(principal, t.capability, t.region));
       if (outside.length === 0) return;
-      const named = [...new Set(outside.map((t) => `${t.capability}:${t.region}${t.what ? ` (${t.what})` : ''}`))];
+      const byPlace = new Map<string, Set<string>>();
+      for (const t of outside) {
+        const place = byPlace.get(`${t.capability}:${t.region}`) ?? new Set<string>();
+        if (t.what) place.add(t.what);
+        byPlace.set(`${t.capability}:${t.region}`, place);
+      }
+      const named = [...byPlace].map(([place, what]) => (what.size ? `${place} (${[...what].join(', ')})` : place));
       throw new AppError('FORBIDDEN', `This would touch ${named.join('; ')}, outside your token's scope (${describeScope(principal)}).`, {
         outOfScope: outside,
       });
