@@ -3,6 +3,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
+import { ActorDirectory } from './actors.js';
 import type { TokenVerifier } from './auth.js';
 import { consoleRouter, importMapHash } from './console.js';
 import { errorHandler, notFoundHandler } from './errors.js';
@@ -46,11 +47,11 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: deps.config.BODY_LIMIT, type: ['application/json', 'application/*+json'], strict: true }));
   app.use(express.text({ limit: deps.config.BODY_LIMIT, type: ['application/yaml', 'application/x-yaml', 'text/yaml'] }));
 
-  const routes = new ApiRoutes(createRegistry(), deps.verifier);
+  const routes = new ApiRoutes(createRegistry(), deps.verifier, new ActorDirectory(deps.ledger));
   systemRoutes(routes, deps);
   identityRoutes(routes, deps);
   const temporal = { client: deps.client, taskQueue: deps.taskQueue, continueAsNewAfter: deps.config.CONTINUE_AS_NEW_AFTER };
-  peopleRoutes(routes, temporal);
+  peopleRoutes(routes, { ...temporal, ledger: deps.ledger });
   capabilityRoutes(routes, { ...temporal, ledger: deps.ledger, webhookAllowedHosts: deps.config.WEBHOOK_ALLOWED_HOSTS });
   exceptionRoutes(routes, { ...temporal, ledger: deps.ledger });
   if (deps.demoUsers && deps.verifier.mode === 'hs256') demoRoutes(routes, { ...temporal, demo: deps.demoUsers });

@@ -34,6 +34,7 @@ export function createTokenVerifier(config: Config): TokenVerifier {
           issuer: config.AUTH_OIDC_ISSUER,
           audience: config.AUTH_AUDIENCE,
           algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'],
+          requiredClaims: ['exp'],
         }).catch(rethrowAsUnauthorized);
         return principalFrom(payload);
       },
@@ -46,6 +47,8 @@ export function createTokenVerifier(config: Config): TokenVerifier {
       const { payload } = await jwtVerify(token, secret, {
         algorithms: ['HS256'],
         audience: config.AUTH_AUDIENCE,
+        // A token without an expiry would work forever, even after its holder left.
+        requiredClaims: ['exp'],
       }).catch(rethrowAsUnauthorized);
       return principalFrom(payload);
     },
@@ -80,7 +83,12 @@ function rethrowAsUnauthorized(err: unknown): never {
   throw err;
 }
 
-/** Roles come from `roles` (unknown ones ignored); `scope` is an array of capability:region pairs or an OAuth scope string. */
+/**
+ * Roles come from `roles` (unknown ones ignored); `scope` is an array of capability:region pairs or an
+ * OAuth scope string. Scope fails closed: an entry that looks like a pair (has a colon) but does not
+ * parse is refused, rather than dropped, which would leave the token unrestricted. OAuth scopes
+ * without a colon (`openid profile`) are ignored.
+ */
 export function principalFrom(payload: JWTPayload): Principal {
   if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new AppError('UNAUTHORIZED', 'The token has no subject (sub).');
   const rawRoles = Array.isArray(payload.roles) ? payload.roles : typeof payload.roles === 'string' ? payload.roles.split(/[\s,]+/) : [];
@@ -88,10 +96,15 @@ export function principalFrom(payload: JWTPayload): Principal {
   let scope: string[] | undefined;
   if (Array.isArray(payload.scope)) {
     const parsed = ScopeEntry.array().safeParse(payload.scope);
-    if (!parsed.success) throw new AppError('UNAUTHORIZED', 'The token scope must list capability:region pairs.');
+    if (!parsed.success) {
+      const bad = payload.scope.find((s) => !ScopeEntry.safeParse(s).success);
+      throw new AppError('UNAUTHORIZED', `The token scope must list capability:region pairs; ${JSON.stringify(String(bad).slice(0, 100))} is not one.`);
+    }
     scope = parsed.data;
   } else if (typeof payload.scope === 'string') {
-    const pairs = payload.scope.split(/\s+/).filter((s) => ScopeEntry.safeParse(s).success);
+    const pairs = payload.scope.split(/\s+/).filter((s) => s.includes(':'));
+    const bad = pairs.find((s) => !ScopeEntry.safeParse(s).success);
+    if (bad !== undefined) throw new AppError('UNAUTHORIZED', `The token scope entry ${JSON.stringify(bad.slice(0, 100))} is not a capability:region pair (lower-case capability).`);
     scope = pairs.length > 0 ? pairs : undefined;
   }
   const name = typeof payload.name === 'string' ? payload.name : undefined;

@@ -3,8 +3,10 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { z } from 'zod';
 import type { Principal, Role } from '../domain/principal.js';
 import { MAX_NESTING, nestingDepth } from '../ledger/bounded-json.js';
+import type { ActorDirectory } from './actors.js';
 import { authenticate, requireRole, type TokenVerifier } from './auth.js';
 import { AppError, fieldErrors } from './errors.js';
+import { enforceScope, type RouteScope, type ScopeKind } from './scope.js';
 
 type Method = 'get' | 'post' | 'put' | 'delete' | 'patch';
 type AnyObject = z.ZodType<Record<string, unknown>>;
@@ -13,6 +15,14 @@ export interface ResponseSpec {
   description: string;
   schema?: z.ZodType;
   contentType?: string;
+}
+
+/** What a route's scope declaration sees: the parsed request and the caller. */
+export interface ScopeInput<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> {
+  params: z.infer<P>;
+  query: z.infer<Q>;
+  body: z.infer<B>;
+  principal: Principal;
 }
 
 export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> {
@@ -24,6 +34,11 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   tags?: string[];
   /** Omit for public routes; otherwise the caller needs a valid token and one of these roles. */
   roles?: Role[];
+  /**
+   * Required: how the token's scope applies (api/scope.ts). Resource, capability and person are
+   * enforced here before the handler runs; a listing filters itself.
+   */
+  scope: RouteScope<ScopeInput<P, Q, B>>;
   params?: P;
   query?: Q;
   body?: B;
@@ -44,6 +59,7 @@ export interface DeclaredRoute {
   method: Method;
   path: string;
   roles?: Role[];
+  scope: ScopeKind;
   params?: AnyObject;
   query?: AnyObject;
   body?: z.ZodType;
@@ -71,8 +87,18 @@ export function parsePart<T extends z.ZodType>(schema: T, value: unknown, where:
 const problemResponses = {
   400: 'Malformed request (problem+json, with field paths)',
   401: 'Missing or invalid token',
-  403: 'Role or scope denied',
+  403: 'Role, scope or directory status denied (departed, on leave for a write, or not in the directory)',
 } as const;
+
+const scopeDoc = (scope: RouteScope<never>): string =>
+  ({
+    resource: "Scope: the resource's capability and region must be in the token's scope.",
+    items: `Scope: each item is checked as its own resource (${scope.kind === 'items' ? scope.note : ''}).`,
+    capability: 'Scope: about the capability as a whole; a token scoped to some regions only is refused.',
+    person: "Scope: allowed only when every cell and open exception of the person's that the action touches is in scope.",
+    listing: `Scope: filtered to the token's scope${scope.kind === 'listing' ? ` (${scope.filters})` : ''}.`,
+    none: `Scope: none${scope.kind === 'none' ? ` (${scope.why})` : ''}.`,
+  })[scope.kind];
 
 function expressPath(openApiPath: string): string {
   return openApiPath.replace(/:/g, '\\:').replace(/\{(\w+)\}/g, ':$1');
@@ -89,16 +115,24 @@ export class ApiRoutes {
   constructor(
     readonly registry: OpenAPIRegistry,
     private readonly verifier: TokenVerifier,
+    /** Directory status of callers: departed people and writes by people on leave are refused. */
+    readonly actors: ActorDirectory,
   ) {}
 
   route<P extends AnyObject = z.ZodObject<Record<string, never>>, Q extends AnyObject = z.ZodObject<Record<string, never>>, B extends z.ZodType = z.ZodUndefined>(
     spec: RouteSpec<P, Q, B>,
   ): void {
+    if (!spec.roles && spec.scope.kind !== 'none') throw new Error(`${spec.method} ${spec.path}: a public route has no token, so its scope must be none`);
     this.document(spec);
-    this.declared.push({ method: spec.method, path: spec.path, roles: spec.roles, params: spec.params, query: spec.query, body: spec.body, bodyTypes: spec.bodyTypes ?? ['application/json'] });
+    this.declared.push({ method: spec.method, path: spec.path, roles: spec.roles, scope: spec.scope.kind, params: spec.params, query: spec.query, body: spec.body, bodyTypes: spec.bodyTypes ?? ['application/json'] });
     const successStatus = Number(Object.keys(spec.responses).find((s) => s.startsWith('2')) ?? 200);
     const bodyTypes = spec.bodyTypes ?? ['application/json'];
-    const guards = spec.roles ? [authenticate(this.verifier), requireRole(...spec.roles)] : [];
+    const access = spec.method === 'get' ? 'read' : 'write';
+    const roles = spec.roles;
+    const activeActor = (req: Request, _res: Response, next: NextFunction) => {
+      this.actors.check(req.principal!, access, roles ?? []).then(() => next(), next);
+    };
+    const guards = roles ? [authenticate(this.verifier), requireRole(...roles), activeActor] : [];
     const handle = async (req: Request, res: Response, next: NextFunction) => {
       try {
         const params = parsePart(spec.params ?? z.strictObject({}), req.params, 'params');
@@ -114,6 +148,7 @@ export class ApiRoutes {
           }
           body = parsePart(spec.body, matches === null ? undefined : req.body, 'body');
         }
+        if (req.principal) await enforceScope(spec.scope, { params, query, body, principal: req.principal } as never, req.principal);
         const result = await spec.handler({ params, query, body, principal: req.principal!, req, res } as never);
         if (res.headersSent) return;
         if (result instanceof Reply) {
@@ -147,7 +182,7 @@ export class ApiRoutes {
       summary: spec.summary,
       tags: spec.tags,
       ...(spec.roles ? { security: [{ bearerAuth: [] }] } : {}),
-      description: [spec.description, spec.roles && `Roles: ${spec.roles.join(', ')} (admin always allowed).`].filter(Boolean).join('\n\n') || undefined,
+      description: [spec.description, spec.roles && `Roles: ${spec.roles.join(', ')} (admin always allowed).`, spec.roles && scopeDoc(spec.scope as RouteScope<never>)].filter(Boolean).join('\n\n') || undefined,
       request: {
         ...(spec.params ? { params: spec.params as never } : {}),
         ...(spec.query ? { query: spec.query as never } : {}),

@@ -163,9 +163,21 @@ export async function quarantine(db: LedgerDb, entry: { actor: string; capabilit
   return id;
 }
 
-export async function listQuarantine(db: LedgerDb, f: { capability?: string; sourceKey?: string; beforeId?: number; limit: number }) {
+/** `scope` (capability:region pairs) keeps rows it covers; a row refused before its capability and region were read has neither and shows only without a scope. */
+export async function listQuarantine(db: LedgerDb, f: { capability?: string; sourceKey?: string; beforeId?: number; limit: number; scope?: string[] }) {
   let q = db.selectFrom('quarantine').selectAll().orderBy('id', 'desc').limit(f.limit + 1);
   if (f.capability) q = q.where('capability', '=', f.capability);
+  if (f.scope) {
+    const pairs = f.scope.map((entry) => entry.split(':') as [string, string]);
+    q = q.where('capability', 'is not', null).where('region', 'is not', null);
+    q = q.where((eb) =>
+      eb.or(
+        pairs.map(([cap, region]) =>
+          eb.and([...(cap === '*' ? [] : [eb('capability', '=', cap)]), ...(region === '*' ? [] : [eb('region', '=', region)])]),
+        ),
+      ),
+    );
+  }
   if (f.sourceKey) q = q.where('source_key', '=', f.sourceKey);
   if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId);
   const rows = await q.execute();

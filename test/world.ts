@@ -65,6 +65,16 @@ export async function buildWorld(stack: Stack, options: { policy?: object; id?: 
   };
 }
 
+/** Operators the directory knows: a subject outside it may act only as an integration (docs/security.md). */
+export async function enrolOperators(stack: Stack, admin: string, prefix: string, count: number): Promise<string[]> {
+  const ids = Array.from({ length: count }, (_, i) => `${prefix}${i}`);
+  for (const id of ids) {
+    const res = await http(`${stack.url}/api/v1/people/${id}`, { method: 'PUT', token: admin, body: { name: id, email: `${id}@example.com`, roles: ['operator'] } });
+    expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
+  }
+  return Promise.all(ids.map((id) => stack.token(id, 'operator')));
+}
+
 let counter = 0;
 /** A valid price-variance intake for po-test in NA. */
 export function priceVariance(capability = 'po-test', overrides: Record<string, unknown> = {}) {

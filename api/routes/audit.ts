@@ -37,6 +37,7 @@ export function auditRoutes(routes: ApiRoutes, deps: { ledger: LedgerDb; thresho
     description: 'JSON, or CSV with Accept: text/csv. Person-level findings (overloaded, too many cells) have no capability or region.',
     tags: ['audit'],
     roles: ['manager', 'admin'],
+    scope: { kind: 'listing', filters: 'findings in scope; person-level findings (which span regions) only without a scope restriction' },
     query: z.strictObject({ capability: z.string().max(64).optional(), region: Region.optional(), kind: z.enum(GapKind).optional() }),
     responses: {
       200: { description: 'Findings', schema: z.object({ items: z.array(Finding), counts: z.record(z.string(), z.number()) }) },
@@ -46,7 +47,7 @@ export function auditRoutes(routes: ApiRoutes, deps: { ledger: LedgerDb; thresho
       const items = all.filter(
         (f) =>
           (!query.kind || f.kind === query.kind) &&
-          (f.capability === null || ((!query.capability || f.capability === query.capability) && (!query.region || f.region === query.region) && inScope(principal, f.capability, f.region ?? '*'))),
+          (f.capability === null ? !principal.scope : ((!query.capability || f.capability === query.capability) && (!query.region || f.region === query.region) && inScope(principal, f.capability, f.region ?? '*'))),
       );
       if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
         res.type('text/csv').setHeader('content-disposition', 'attachment; filename="ownership-gaps.csv"');

@@ -54,6 +54,7 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
     description: 'Versions only rise. 400 for malformed YAML/JSON, 422 naming each invalid path.',
     tags: ['capabilities'],
     roles: ['manager', 'admin'],
+    scope: { kind: 'capability', of: ({ params }) => params.capabilityId },
     params: z.strictObject({ capabilityId: CapabilityId }),
     body: z.union([z.string(), z.record(z.string(), z.unknown())], { error: 'expected a template object or YAML text' }),
     bodyDoc: TemplateDoc,
@@ -65,7 +66,6 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
       422: { description: 'Invalid template, with every path' },
     },
     handler: async ({ params, body, principal }) => {
-      if (!capabilityInScope(principal, params.capabilityId)) throw new AppError('FORBIDDEN', `Your token's scope does not cover ${params.capabilityId}.`);
       const { capability, outcome } = await putTemplate(ledger, {
         id: params.capabilityId,
         source: body,
@@ -84,6 +84,7 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
     summary: 'Capabilities in your scope, with their regions',
     tags: ['capabilities'],
     roles: [...anyRole],
+    scope: { kind: 'listing', filters: 'capabilities the scope reaches, each with only the regions it covers' },
     responses: {
       200: {
         description: 'Capabilities',
@@ -98,7 +99,7 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
           id: c.id,
           name: c.name,
           version: c.version,
-          regions: rollouts.filter((r) => r.capabilityId === c.id).map((r) => r.region),
+          regions: rollouts.filter((r) => r.capabilityId === c.id && inScope(principal, c.id, r.region)).map((r) => r.region),
           updatedAt: c.updatedAt,
           updatedBy: c.updatedBy,
         }));
@@ -110,14 +111,16 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
     method: 'get',
     path: '/api/v1/capabilities/{capabilityId}',
     summary: 'A capability template and its regions',
+    description: "The core template is shared by every region it is rolled out to; `regions` lists only those in the token's scope (403 when the scope reaches none of the capability).",
     tags: ['capabilities'],
     roles: [...anyRole],
+    scope: { kind: 'listing', filters: 'the regions in scope; 403 when the scope reaches no region of the capability' },
     params: z.strictObject({ capabilityId: CapabilityId }),
     responses: { 200: { description: 'The template', schema: z.object({ template: TemplateDoc, regions: z.array(z.string()) }) }, 404: { description: 'Unknown capability' } },
     handler: async ({ params, principal }) => {
       if (!capabilityInScope(principal, params.capabilityId)) throw new AppError('FORBIDDEN', `Your token's scope does not cover ${params.capabilityId}.`);
       const capability = await requireCapability(ledger, params.capabilityId);
-      const regions = (await listRollouts(ledger, params.capabilityId)).map((r) => r.region);
+      const regions = (await listRollouts(ledger, params.capabilityId)).map((r) => r.region).filter((region) => inScope(principal, params.capabilityId, region));
       return { template: templateFor(principal, capability.template), regions, updatedAt: capability.updatedAt, updatedBy: capability.updatedBy };
     },
   });
@@ -133,6 +136,7 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
       'sending the masked URL back keeps the stored one.',
     tags: ['capabilities'],
     roles: ['manager', 'admin'],
+    scope: { kind: 'resource', of: ({ params }) => ({ capability: params.capabilityId, region: params.region }) },
     params: z.strictObject({ capabilityId: CapabilityId, region: Region }),
     body: z.union([z.string(), z.record(z.string(), z.unknown())], { error: 'expected an overlay object or YAML text' }),
     bodyTypes: yamlOrJson,
@@ -142,7 +146,6 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
       422: { description: 'A key that is not adaptable, or a bad value' },
     },
     handler: async ({ params, body, principal }) => {
-      assertScope(principal, params.capabilityId, params.region);
       const stored = (await getRollout(ledger, params.capabilityId, params.region))?.overlay;
       const overlay = keepMaskedWebhook(typeof body === 'string' ? parseYamlOverlay(body) : body, stored);
       const { rollout, outcome, changed } = await putRollout(ledger, {
@@ -167,10 +170,10 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
     summary: "A region's effective template: core plus its overlay",
     tags: ['capabilities'],
     roles: [...anyRole],
+    scope: { kind: 'resource', of: ({ params }) => ({ capability: params.capabilityId, region: params.region }) },
     params: z.strictObject({ capabilityId: CapabilityId, region: Region }),
     responses: { 200: { description: 'The effective template', schema: z.object({ region: z.string(), overlay: z.record(z.string(), z.unknown()), effective: TemplateDoc }) } },
     handler: async ({ params, principal }) => {
-      assertScope(principal, params.capabilityId, params.region);
       await requireCapability(ledger, params.capabilityId);
       const rollout = await requireRollout(ledger, params.capabilityId, params.region);
       return { region: rollout.region, overlay: overlayFor(principal, rollout.overlay), effective: templateFor(principal, rollout.effective), updatedAt: rollout.updatedAt, updatedBy: rollout.updatedBy };
@@ -184,6 +187,7 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
     description: 'Every rolled-out region lists all four areas; an unassigned cell has owner null. The ETag is the version.',
     tags: ['ownership'],
     roles: [...anyRole],
+    scope: { kind: 'listing', filters: 'only the regions in scope' },
     params: z.strictObject({ capabilityId: CapabilityId }),
     query: z.strictObject({ region: Region.optional() }),
     responses: { 200: { description: 'The matrix', schema: Matrix } },
@@ -214,6 +218,7 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
       'Send If-Match: "<version>" or expectedVersion to refuse a stale write (409).',
     tags: ['ownership'],
     roles: ['manager', 'admin'],
+    scope: { kind: 'resource', of: ({ params }) => ({ capability: params.capabilityId, region: params.region }) },
     params: z.strictObject({ capabilityId: CapabilityId, region: Region, area: ResponsibilityArea }),
     body: CellAssignment,
     responses: {
@@ -222,7 +227,6 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
       422: { description: 'Unknown or inactive person, backup equal to owner, region not rolled out' },
     },
     handler: async ({ params, body, principal, req, res }) => {
-      assertScope(principal, params.capabilityId, params.region);
       await requireCapability(ledger, params.capabilityId);
       await requireRollout(ledger, params.capabilityId, params.region);
       const ifMatch = versionFromIfMatch(req.get('if-match'));
@@ -239,6 +243,7 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
     summary: 'Who changed which cell, when and why, newest first',
     tags: ['ownership'],
     roles: [...anyRole],
+    scope: { kind: 'listing', filters: 'changes to cells in scope; 403 when the filter names a region out of scope' },
     params: z.strictObject({ capabilityId: CapabilityId }),
     query: z.strictObject({ region: Region.optional(), area: ResponsibilityArea.optional(), ...PageQuery }),
     responses: { 200: { description: 'A page of changes', schema: pageOf(Change) } },

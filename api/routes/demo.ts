@@ -53,6 +53,7 @@ export function demoRoutes(routes: ApiRoutes, deps: TemporalDeps & { demo: DemoU
     summary: 'Active people the console offers as demo users',
     description: development,
     tags: ['demo'],
+    scope: { kind: 'none', why: 'public, development only' },
     responses: { 200: { description: 'Demo users, by id', schema: z.object({ items: z.array(DemoUser) }) }, 403: notLoopback },
     handler: async ({ req }) => {
       requireLoopbackHost(req);
@@ -71,6 +72,7 @@ export function demoRoutes(routes: ApiRoutes, deps: TemporalDeps & { demo: DemoU
     summary: 'A token for a demo user, with their directory roles, valid 8 hours',
     description: development,
     tags: ['demo'],
+    scope: { kind: 'none', why: 'public, development only' },
     body: z.strictObject({ person: PersonId }),
     responses: {
       201: { description: 'The token', schema: z.object({ token: z.string(), user: DemoUser }) },

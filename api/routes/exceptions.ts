@@ -5,11 +5,12 @@ import { ExceptionIntake, ResolutionCode, type ExceptionStatus } from '../../dom
 import { PersonId } from '../../domain/people.js';
 import type { Role } from '../../domain/principal.js';
 import { Region } from '../../domain/rollout.js';
-import { inboxOf, listExceptions, listQuarantine, timeline } from '../../ledger/exceptions.js';
+import { listExceptions, listQuarantine, timeline } from '../../ledger/exceptions.js';
 import * as msg from '../../workflows/exception/messages.js';
 import { AppError } from '../errors.js';
 import { decodeCursor, encodeCursor, PageQuery, pageOf } from '../pagination.js';
 import { Reply, type ApiRoutes } from '../route.js';
+import { exceptionTarget, intakeTarget, scopedInbox } from '../scope.js';
 import { actorOf, exceptionDetailView, raiseException, requireException, transition, type ExceptionDeps } from '../services/exceptions.js';
 import { exceptionView, ExceptionView, iso } from '../views.js';
 
@@ -40,6 +41,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
       "type's input contract in the region's effective template; a violation is 422 listing every field, and the intake is kept in the quarantine.",
     tags: ['exceptions'],
     roles: ['integration', 'operator', 'admin'],
+    scope: { kind: 'resource', of: ({ body }) => intakeTarget(body) },
     body: z.unknown(),
     bodyDoc: ExceptionIntake,
     checksNesting: true,
@@ -60,6 +62,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
     summary: `Raise up to ${BATCH_LIMIT} exceptions; one result per item, in order`,
     tags: ['exceptions'],
     roles: ['integration', 'operator', 'admin'],
+    scope: { kind: 'items', note: 'an item outside the scope gets 403 in its result' },
     body: z.strictObject({ items: z.array(z.unknown()).min(1).max(BATCH_LIMIT) }),
     bodyDoc: z.object({ items: z.array(ExceptionIntake).max(BATCH_LIMIT) }),
     responses: { 200: { description: 'Per-item results', schema: z.object({ results: z.array(BatchResult), created: z.number(), duplicates: z.number(), refused: z.number() }) } },
@@ -93,6 +96,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
     summary: 'The queue: filter, sort by creation or deadline, cursor pagination',
     tags: ['exceptions'],
     roles: anyRole,
+    scope: { kind: 'listing', filters: 'exceptions whose capability:region the scope covers' },
     query: z.strictObject({
       status: z.string().regex(/^(open|claimed|resolved|dismissed)(,(open|claimed|resolved|dismissed))*$/, 'comma-separated statuses').optional(),
       owner: PersonId.optional(),
@@ -128,6 +132,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
     summary: 'One exception: trust fields first, then payload, deadlines, owner and claimant',
     tags: ['exceptions'],
     roles: anyRole,
+    scope: { kind: 'resource', of: ({ params }) => exceptionTarget(ledger, params.id) },
     params: IdParams,
     responses: { 200: { description: 'The exception', schema: ExceptionView }, 404: { description: 'Unknown id' } },
     handler: async ({ params, principal }) => exceptionDetailView(deps, principal, params.id),
@@ -139,6 +144,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
     summary: 'The audit trail of one exception, oldest first',
     tags: ['exceptions'],
     roles: anyRole,
+    scope: { kind: 'resource', of: ({ params }) => exceptionTarget(ledger, params.id) },
     params: IdParams,
     query: z.strictObject({
       afterSeq: z.coerce.number().int().min(0).optional().meta({ description: 'Continue after this seq (the previous page\'s nextAfterSeq)' }),
@@ -178,6 +184,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
       summary,
       tags: ['transitions'],
       roles,
+      scope: { kind: 'resource', of: ({ params }) => exceptionTarget(ledger, params.id) },
       params: IdParams,
       body,
       responses: {
@@ -228,6 +235,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
     summary: 'Assignments and escalations that reached you, newest first, with why',
     tags: ['exceptions'],
     roles: anyRole,
+    scope: { kind: 'listing', filters: 'entries about exceptions the scope covers' },
     query: z.strictObject({ ...PageQuery }),
     responses: {
       200: {
@@ -237,7 +245,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
     },
     handler: async ({ query, principal }) => {
       const after = decodeCursor(query.cursor, z.object({ id: z.number().int() }));
-      const { rows, more } = await inboxOf(ledger, principal.sub, after?.id, query.limit);
+      const { rows, more } = await scopedInbox(ledger, principal, after?.id, query.limit);
       return {
         items: rows.map((r) => ({ exceptionId: r.exception_id, kind: r.kind, level: r.level, reason: r.reason, at: new Date(r.at).toISOString(), title: r.title, status: r.status, severity: r.severity, owner: r.owner, claimant: r.claimant })),
         nextCursor: more ? encodeCursor({ id: rows.at(-1)!.id }) : null,
@@ -251,6 +259,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
     summary: 'Intakes refused at the door, with their reasons: nothing rejected is lost',
     tags: ['exceptions'],
     roles: ['integration', 'operator', 'manager', 'admin'],
+    scope: { kind: 'listing', filters: 'intakes whose capability:region the scope covers; one refused before either could be read shows only to an unscoped token' },
     query: z.strictObject({ capability: z.string().max(64).optional(), sourceKey: z.string().max(200).optional(), ...PageQuery }),
     responses: {
       200: {
@@ -258,9 +267,9 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
         schema: pageOf(z.object({ id: z.number(), receivedAt: z.string(), actor: z.string(), capability: z.string().nullable(), region: z.string().nullable(), type: z.string().nullable(), sourceKey: z.string().nullable(), reasons: z.unknown(), body: z.unknown() })),
       },
     },
-    handler: async ({ query }) => {
+    handler: async ({ query, principal }) => {
       const after = decodeCursor(query.cursor, z.object({ id: z.number().int() }));
-      const { rows, more } = await listQuarantine(ledger, { capability: query.capability, sourceKey: query.sourceKey, beforeId: after?.id, limit: query.limit });
+      const { rows, more } = await listQuarantine(ledger, { capability: query.capability, sourceKey: query.sourceKey, beforeId: after?.id, limit: query.limit, scope: principal.scope });
       return {
         items: rows.map((r) => ({ id: r.id, receivedAt: new Date(r.received_at).toISOString(), actor: r.actor, capability: r.capability, region: r.region, type: r.type, sourceKey: r.source_key, reasons: JSON.parse(r.reasons) as unknown, body: JSON.parse(r.body) as unknown })),
         nextCursor: more ? encodeCursor({ id: rows.at(-1)!.id }) : null,

@@ -25,6 +25,7 @@ export function identityRoutes(routes: ApiRoutes, deps: { ledger: LedgerDb }) {
     summary: 'Who the token says you are: person id, roles and scope',
     tags: ['identity'],
     roles: ['operator', 'owner', 'manager', 'admin', 'integration'],
+    scope: { kind: 'none', why: 'your own token, scope included' },
     responses: { 200: { description: 'The caller', schema: Principal.meta({ id: 'Principal' }) } },
     handler: async ({ principal }) => principal,
   });
@@ -33,8 +34,10 @@ export function identityRoutes(routes: ApiRoutes, deps: { ledger: LedgerDb }) {
     method: 'get',
     path: '/api/v1/audit-log',
     summary: 'The audit trail of every state change, newest first',
+    description: 'The log spans every capability, region and person, so it needs a token whose scope is not restricted.',
     tags: ['audit'],
     roles: ['manager', 'admin'],
+    scope: { kind: 'capability', of: () => '*' },
     query: z.strictObject({
       subjectType: z.string().max(100).optional(),
       subjectId: z.string().max(300).optional(),

@@ -20,6 +20,7 @@ export function systemRoutes(routes: ApiRoutes, deps: ReadinessDeps & { version:
     path: '/healthz',
     summary: 'Liveness: the process is up',
     tags: ['system'],
+    scope: { kind: 'none', why: 'public' },
     responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok'), version: z.string() }) } },
     handler: async () => ({ status: 'ok', version: deps.version }),
   });
@@ -30,6 +31,7 @@ export function systemRoutes(routes: ApiRoutes, deps: ReadinessDeps & { version:
     summary: 'Readiness: Temporal reachable, a worker polling, the ledger reachable',
     description: 'With deep=true it also runs a workflow through the worker to the ledger and back.',
     tags: ['system'],
+    scope: { kind: 'none', why: 'public' },
     query: z.strictObject({ deep: z.enum(['true', 'false']).optional() }),
     responses: {
       200: { description: 'Ready', schema: Readiness },

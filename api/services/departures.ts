@@ -1,7 +1,10 @@
 import { isGrpcDeadlineError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { departureWorkflowId, getDepartureProgress, type DepartureResult } from '../../workflows/departure/messages.js';
 import { departureWorkflow } from '../../workflows/departure/workflow.js';
+import type { LedgerDb } from '../../ledger/db.js';
 import { AppError, fromTemporal } from '../errors.js';
+import type { ScopeTarget } from '../scope.js';
+import { footprintOf } from './people.js';
 import type { TemporalDeps } from './temporal.js';
 
 const WAIT_FOR_RESULT_MS = 30_000;
@@ -46,4 +49,24 @@ export async function readDeparture(deps: TemporalDeps, person: string, waitMs =
     if (mapped instanceof AppError && mapped.code === 'NOT_FOUND') throw new AppError('NOT_FOUND', `No departure sweep for ${person}.`);
     throw mapped;
   }
+}
+
+/** What a person's sweep reached (its matrix changes, gaps and moved exceptions) plus what they hold now. */
+export async function sweepFootprint(deps: TemporalDeps, ledger: LedgerDb, person: string): Promise<ScopeTarget[]> {
+  const targets = await footprintOf(ledger, person);
+  let sweep: DepartureResult;
+  try {
+    sweep = (await readDeparture(deps, person)).result;
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'NOT_FOUND') return targets;
+    throw err;
+  }
+  for (const c of sweep.matrixChanges) targets.push({ capability: c.capability, region: c.region, what: `its change to ${c.area}` });
+  for (const g of sweep.gaps) targets.push({ capability: g.capability, region: g.region, what: `a gap in ${g.area}` });
+  const ids = sweep.moves.map((m) => m.exceptionId);
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await ledger.selectFrom('exceptions').select(['capability', 'region']).where('id', 'in', ids.slice(i, i + 500)).execute();
+    for (const r of rows) targets.push({ capability: r.capability, region: r.region, what: 'an exception it moved' });
+  }
+  return targets;
 }

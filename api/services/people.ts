@@ -1,4 +1,5 @@
 import type { Person, PersonInput } from '../../domain/people.js';
+import type { LedgerDb } from '../../ledger/db.js';
 import {
   getPeople,
   getPerson,
@@ -9,6 +10,7 @@ import {
 } from '../../workflows/people/messages.js';
 import { peopleDirectoryWorkflow } from '../../workflows/people/workflow.js';
 import { fromTemporal } from '../errors.js';
+import type { ScopeTarget } from '../scope.js';
 import { queryOr, withStart, type TemporalDeps } from './temporal.js';
 
 export async function savePerson(deps: TemporalDeps, id: string, person: PersonInput, actor: string, reason?: string): Promise<UpsertPersonResult> {
@@ -28,3 +30,30 @@ export const findPerson = (deps: TemporalDeps, id: string): Promise<Person | nul
 export const allPeople = (deps: TemporalDeps): Promise<Person[]> => queryOr(() => directory(deps).query(listPeople), []);
 export const somePeople = (deps: TemporalDeps, ids: string[]): Promise<Record<string, Person>> =>
   ids.length === 0 ? Promise.resolve({}) : queryOr(() => directory(deps).query(getPeople, ids), {});
+
+/**
+ * Everything a change to a person reaches: cells they own, back up or escalate to, cells owned by
+ * their direct reports (they are the manager-of-owner step there) and their open exceptions.
+ */
+export async function footprintOf(ledger: LedgerDb, person: string): Promise<ScopeTarget[]> {
+  const targets: ScopeTarget[] = [];
+  const reports = new Set((await ledger.selectFrom('people').select('id').where('manager_id', '=', person).execute()).map((r) => r.id));
+  for (const cell of await ledger.selectFrom('ownership_cells').select(['capability', 'region', 'area', 'owner', 'backup', 'escalation']).execute()) {
+    const roles = [
+      cell.owner === person && 'owner',
+      cell.backup === person && 'backup',
+      (JSON.parse(cell.escalation) as string[]).includes(person) && 'escalation',
+      cell.owner !== null && reports.has(cell.owner) && "owner's manager",
+    ].filter(Boolean);
+    if (roles.length) targets.push({ capability: cell.capability, region: cell.region, what: `${roles.join(', ')} of ${cell.area}` });
+  }
+  const open = await ledger
+    .selectFrom('exceptions')
+    .select(['capability', 'region', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('status', 'not in', ['resolved', 'dismissed'])
+    .where((eb) => eb.or([eb('owner', '=', person), eb('claimant', '=', person)]))
+    .groupBy(['capability', 'region'])
+    .execute();
+  for (const row of open) targets.push({ capability: row.capability, region: row.region, what: `${row.n} open exception${Number(row.n) === 1 ? '' : 's'}` });
+  return targets;
+}

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem, http } from '../http.js';
 import { startStack, type Stack } from '../stack.js';
-import { buildWorld, path, priceVariance } from '../world.js';
+import { buildWorld, enrolOperators, path, priceVariance } from '../world.js';
 
 let stack: Stack;
 let w: Awaited<ReturnType<typeof buildWorld>>;
@@ -68,7 +68,7 @@ describe('the exception lifecycle', () => {
 
   it('gives 20 concurrent claims exactly one winner and 19 × 409 naming the claimant', async () => {
     const { body } = await raise(priceVariance());
-    const tokens = await Promise.all(Array.from({ length: 20 }, (_, i) => stack.token(`op${i}`, 'operator')));
+    const tokens = await enrolOperators(stack, w.admin, 'op', 20);
     const claims = await Promise.all(tokens.map((token) => act(body.id, 'claim', token)));
     const odd = claims.filter((c) => c.status !== 200 && c.status !== 409);
     expect(odd.map((c) => c.body), 'every claim is won or refused').toEqual([]);

@@ -75,10 +75,11 @@ describe('people directory', () => {
   });
 
   it('records each change in the audit log with the actor from the token, not the body', async () => {
-    const manager = await stack.token('maria', 'manager');
+    // grace is a manager in the directory; a subject outside it acts only as an integration.
+    const manager = await stack.token('grace', 'manager');
     await put('amara', { ...person('Amara O', 'grace'), reason: 'joined the run team' }, manager);
     const log = await http(`${stack.url}/api/v1/audit-log?subjectType=person&subjectId=amara`, { token: manager });
-    expect(log.body.items[0]).toMatchObject({ actor: 'maria', action: 'person.created', reason: 'joined the run team' });
+    expect(log.body.items[0]).toMatchObject({ actor: 'grace', action: 'person.created', reason: 'joined the run team' });
   });
 
   it('lists people with filters and cursor pagination', async () => {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http, type HttpResult } from '../http.js';
 import { startStack, type Stack } from '../stack.js';
-import { buildWorld, path, priceVariance } from '../world.js';
+import { buildWorld, enrolOperators, path, priceVariance } from '../world.js';
 import { checkProperty, report, scaled } from './soak.js';
 
 let stack: Stack;
@@ -25,7 +25,7 @@ const timelineOf = async (id: string) =>
 describe('races on one exception', () => {
   it('gives 50 concurrent claims exactly one winner', async () => {
     const id = await raise();
-    const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => stack.token(`racer${i}`, 'operator')));
+    const tokens = await enrolOperators(stack, w.admin, 'racer', 50);
     const claims = await Promise.all(tokens.map((token) => act(id, 'claim', token)));
     expect(claims.filter((c) => c.status !== 200 && c.status !== 409).map((c) => c.body)).toEqual([]);
     const winners = claims.filter((c) => c.status === 200);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { http } from '../http.js';
 import { startStack, type Stack } from '../stack.js';
-import { buildWorld, eventually, path, priceVariance } from '../world.js';
+import { buildWorld, enrolOperators, eventually, path, priceVariance } from '../world.js';
 import { ledgerAnomalies, statusCounts } from './ledger-checks.js';
 import { startApiProcess, startWorkerProcess, tempDir, type Deployment, type Proc } from './processes.js';
 import { inParallel, report, retried, retryBusy, scaled } from './soak.js';
@@ -52,7 +52,7 @@ const raise = async (i: number) => {
 describe('two API processes and two worker processes on one Temporal server and one ledger file', () => {
   it('gives a claim race spread across both APIs one winner', async () => {
     const races = scaled(3, 20);
-    const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => stack.token(`scale-op${i}`, 'operator')));
+    const tokens = await enrolOperators(stack, w.admin, 'scale-op', 50);
     for (let race = 0; race < races; race++) {
       const id = await raise(race);
       const claims = await Promise.all(tokens.map((token, i) => retryBusy(() => http(`${apiFor(i)}/api/v1/exceptions/${path(id)}/claim`, { token, body: {} }))));

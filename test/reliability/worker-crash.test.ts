@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { http } from '../http.js';
 import { startStack, type Stack } from '../stack.js';
-import { buildWorld, eventually, path, priceVariance } from '../world.js';
+import { buildWorld, enrolOperators, eventually, path, priceVariance } from '../world.js';
 import { ledgerAnomalies, statusCounts } from './ledger-checks.js';
 import { startWorkerProcess, tempDir, type Deployment, type Proc } from './processes.js';
 import { startReceiver } from './receiver.js';
@@ -76,7 +76,7 @@ describe('a worker killed with kill -9 mid-lifecycle', () => {
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       return res.body.id as string;
     });
-    const operators = await Promise.all(Array.from({ length: 10 }, (_, i) => stack.token(`crash-op${i}`, 'operator')));
+    const operators = await enrolOperators(stack, w.admin, 'crash-op', 10);
 
     // Operators work through the queue at their own pace; some claims wait out escalations first.
     let done = 0;
