@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { deliverSignedPost, deliveryVerdict, WebhookDeliveryError, type AllowedHosts } from '../platform/webhook-target.js';
 import type { LedgerDb } from '../ledger/db.js';
 import type { Notification } from '../domain/rules/exception-model.js';
 import { readRoute } from '../ledger/exceptions.js';
@@ -9,13 +10,12 @@ export interface ExceptionActivityDeps {
   ledger: LedgerDb;
   /** Signs webhook bodies (HMAC-SHA256) so receivers can check they came from us. */
   webhookSecret: string;
-  fetch?: typeof fetch;
+  webhookAllowedHosts?: AllowedHosts;
   /** Test-only: the ledger fence off, to show what it prevents. Never set in production. */
   unfencedLedger?: boolean;
 }
 
 export function createExceptionActivities(deps: ExceptionActivityDeps) {
-  const send = deps.fetch ?? fetch;
   return {
     async resolveRoute(input: { capability: string; region: string; area: string; currentOwner: string | null }) {
       return readRoute(deps.ledger, input.capability, input.region, input.area, input.currentOwner);
@@ -28,8 +28,8 @@ export function createExceptionActivities(deps: ExceptionActivityDeps) {
 
     /**
      * Histories from before the outbox ('outbox' patch) schedule this from the workflow; new ones
-     * deliver from the ledger's outbox (worker/outbox.ts). At least once: each notification carries an idempotency key (exception id + event seq + person),
-     * so a receiver can drop the repeats our retries may send.
+     * deliver from the ledger's outbox (worker/outbox.ts). At least once: each notification carries an
+     * idempotency key (exception id + event seq + person), so a receiver can drop the repeats our retries may send.
      */
     async deliverWebhook(input: { url: string; exceptionId: string; notifications: Notification[] }) {
       const body = JSON.stringify({
@@ -39,22 +39,29 @@ export function createExceptionActivities(deps: ExceptionActivityDeps) {
       const timestamp = Math.floor(Date.now() / 1000).toString();
       const signature = createHmac('sha256', deps.webhookSecret).update(`${timestamp}.${body}`).digest('hex');
       const first = input.notifications[0]!;
-      const response = await send(input.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-exception-desk-timestamp': timestamp,
-          'x-exception-desk-signature': `sha256=${signature}`,
-          'idempotency-key': `${input.exceptionId}#${first.seq}`,
-        },
-        body,
-        signal: AbortSignal.timeout(10_000),
-      });
-      // A 4xx other than 408/429 will not get better by retrying.
-      if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
-        throw ApplicationFailure.nonRetryable(`webhook refused with ${response.status}`, 'WebhookRefused');
+      let status: number;
+      try {
+        ({ status } = await deliverSignedPost({
+          url: input.url,
+          headers: {
+            'content-type': 'application/json',
+            'x-exception-desk-timestamp': timestamp,
+            'x-exception-desk-signature': `sha256=${signature}`,
+            'idempotency-key': `${input.exceptionId}#${first.seq}`,
+          },
+          body,
+          // The activity's cancellation (a worker shutting down) stops the delivery at once.
+          signal: Context.current().cancellationSignal,
+          allowedHosts: deps.webhookAllowedHosts ?? [],
+          timeoutMs: 10_000,
+        }));
+      } catch (err) {
+        if (err instanceof WebhookDeliveryError && !err.retryable) throw ApplicationFailure.nonRetryable(err.message, 'WebhookRefused');
+        throw err;
       }
-      if (!response.ok) throw new Error(`webhook answered ${response.status}`);
+      const verdict = deliveryVerdict(status);
+      if (verdict === 'refused') throw ApplicationFailure.nonRetryable(`webhook refused with ${status}`, 'WebhookRefused');
+      if (verdict === 'retry') throw new Error(`webhook answered ${status}`);
     },
   };
 }

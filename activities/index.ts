@@ -1,5 +1,6 @@
 import os from 'node:os';
 import type { Client } from '@temporalio/client';
+import type { AllowedHosts } from '../platform/webhook-target.js';
 import { sql } from 'kysely';
 import type { OwnershipChange } from '../domain/ownership.js';
 import type { Person } from '../domain/people.js';
@@ -16,7 +17,7 @@ export interface ActivityDeps {
   client: Client;
   webhookSecret: string;
   now?: () => Date;
-  fetch?: typeof fetch;
+  webhookAllowedHosts?: AllowedHosts;
   /** Test-only: the ledger fence off (test/ledger/fence.test.ts). */
   unfencedLedger?: boolean;
 }

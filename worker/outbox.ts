@@ -129,10 +129,3 @@ export function startOutbox(options: OutboxOptions) {
     },
   };
 }
-
-/** The plain sender: one POST, no redirects followed. platform/webhook-target.ts adds the address checks. */
-export async function plainPost(url: string, init: { headers: Record<string, string>; body: string; signal: AbortSignal }): Promise<number> {
-  const response = await fetch(url, { method: 'POST', headers: init.headers, body: init.body, signal: init.signal, redirect: 'manual' });
-  await response.body?.cancel().catch(() => undefined);
-  return response.status;
-}

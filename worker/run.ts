@@ -7,7 +7,8 @@ import { localSecret } from '../config/secrets.js';
 import type { LedgerDb } from '../ledger/db.js';
 import { connectWorker, type TemporalTarget } from '../platform/temporal-connection.js';
 import { startConfirmer, type Confirmer } from './confirmer.js';
-import { plainPost, startOutbox } from './outbox.js';
+import { deliverSignedPost } from '../platform/webhook-target.js';
+import { startOutbox } from './outbox.js';
 import { createWorker } from './worker.js';
 
 export interface RunningWorker {
@@ -19,7 +20,7 @@ export interface RunningWorker {
 }
 
 export async function startWorker(options: {
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'WEBHOOK_SECRET' | 'DATA_DIR' | 'WORKER_MAX_CACHED_WORKFLOWS'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'WEBHOOK_SECRET' | 'DATA_DIR' | 'WORKER_MAX_CACHED_WORKFLOWS' | 'WEBHOOK_ALLOWED_HOSTS'>;
   target: TemporalTarget;
   ledger: LedgerDb;
   logger: Logger;
@@ -35,7 +36,7 @@ export async function startWorker(options: {
     connection,
     namespace: options.target.namespace,
     taskQueue: options.config.TEMPORAL_TASK_QUEUE,
-    deps: { ledger: options.ledger, client, webhookSecret },
+    deps: { ledger: options.ledger, client, webhookSecret, webhookAllowedHosts: options.config.WEBHOOK_ALLOWED_HOSTS },
     workflowBundle: options.workflowBundle,
     maxCachedWorkflows: options.maxCachedWorkflows ?? options.config.WORKER_MAX_CACHED_WORKFLOWS,
     shutdownForceTime: options.shutdownForceTime,
@@ -43,7 +44,13 @@ export async function startWorker(options: {
   });
   // Beside the worker: confirming the ledger against history, and delivering the outbox.
   const confirmer = startConfirmer({ ledger: options.ledger, client, logger: options.logger });
-  const outbox = startOutbox({ ledger: options.ledger, logger: options.logger, webhookSecret, post: plainPost });
+  const outbox = startOutbox({
+    ledger: options.ledger,
+    logger: options.logger,
+    webhookSecret,
+    // Checked against WEBHOOK_ALLOWED_HOSTS on the connection itself; redirects never followed.
+    post: async (url, init) => (await deliverSignedPost({ url, ...init, allowedHosts: options.config.WEBHOOK_ALLOWED_HOSTS, timeoutMs: 10_000 })).status,
+  });
   const done = worker
     .run()
     .finally(() => Promise.all([confirmer.stop(), outbox.stop()]))
