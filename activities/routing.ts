@@ -156,7 +156,7 @@ export function createRoutingActivities(deps: RoutingDeps) {
       await signal(input.ids, { actor: input.actor, reason: input.reason, releaseClaimsOf: input.person });
     },
 
-    /** Which of these exceptions the ledger still shows with the person. */
+    /** Which of these exceptions the ledger still shows with the person (sweeps from before 'bounded-sweep-wait'; newer ones use sweepProgress). */
     async workStillWith(input: { ids: string[]; person: string }): Promise<string[]> {
       if (input.ids.length === 0) return [];
       const rows = await ledger
