@@ -3,7 +3,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { deliverSignedPost, deliveryVerdict, WebhookDeliveryError, type AllowedHosts } from '../platform/webhook-target.js';
 import type { LedgerDb } from '../ledger/db.js';
 import type { Notification } from '../domain/rules/exception-model.js';
-import { readRoute } from '../ledger/exceptions.js';
+import { readRoute } from '../ledger/route.js';
 import { recordTransition, type TransitionWrite } from '../ledger/projection.js';
 
 export interface ExceptionActivityDeps {

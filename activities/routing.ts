@@ -1,11 +1,12 @@
-import { Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { appendAudit } from '../ledger/audit.js';
+import { chainDepths } from '../ledger/gaps.js';
 import type { LedgerDb } from '../ledger/db.js';
 import type { PeopleSnapshot } from '../domain/ownership.js';
 import { ownershipChanged } from '../workflows/exception/messages.js';
 import { applyDeparture, ownershipWorkflowId, type DepartureOutcome } from '../workflows/ownership/messages.js';
-import { peopleDirectoryWorkflowId, upsertPerson } from '../workflows/people/messages.js';
+import { peopleDirectoryWorkflowId, setPersonStatus } from '../workflows/people/messages.js';
 
 export interface RoutingDeps {
   ledger: LedgerDb;
@@ -13,6 +14,12 @@ export interface RoutingDeps {
 }
 
 const SIGNAL_CONCURRENCY = 16;
+
+/** What departFromMatrix adds to the matrix's outcome, for the gap rule. Histories from before it lack it. */
+export interface DepartureContext {
+  statuses?: Record<string, string>;
+  chainDepths?: Record<string, number>;
+}
 
 async function forEachLimited<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -89,20 +96,21 @@ export function createRoutingActivities(deps: RoutingDeps) {
       return ids.length;
     },
 
+    /** A narrow update on the directory: only the status moves, never a rebuild from the (lagging) ledger copy. */
     async markPersonStatus(input: { person: string; status: 'departed' | 'on-leave' | 'active'; actor: string; reason: string }) {
-      const current = await ledger.selectFrom('people').selectAll().where('id', '=', input.person).executeTakeFirst();
-      if (!current) throw new Error(`person ${input.person} is not in the ledger yet`);
-      if (current.status === input.status) return;
-      await cancellable(() => client.workflow.getHandle(peopleDirectoryWorkflowId).executeUpdate(upsertPerson, {
-        args: [
-          {
-            id: input.person,
-            person: { name: current.name, email: current.email, managerId: current.manager_id, status: input.status, roles: JSON.parse(current.roles) },
-            actor: input.actor,
-            reason: input.reason,
-          },
-        ],
-      }));
+      try {
+        await cancellable(() =>
+          client.workflow.getHandle(peopleDirectoryWorkflowId).executeUpdate(setPersonStatus, {
+            args: [{ id: input.person, status: input.status, actor: input.actor, reason: input.reason }],
+          }),
+        );
+      } catch (err) {
+        // The directory refuses an unknown person for good; retrying cannot help.
+        if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.nonRetryable) {
+          throw ApplicationFailure.nonRetryable(err.cause.message, err.cause.type ?? 'Invalid');
+        }
+        throw err;
+      }
     },
 
     async capabilitiesInMatrix(): Promise<string[]> {
@@ -110,7 +118,11 @@ export function createRoutingActivities(deps: RoutingDeps) {
       return rows.map((r) => r.capability).sort();
     },
 
-    async departFromMatrix(input: { capability: string; person: string; actor: string; reason: string }): Promise<DepartureOutcome> {
+    /**
+     * Applies the departure to one capability's matrix. With the changes come what the gap rule needs to
+     * judge the cells after them: the status of everyone they name, and how deep each region's SLA policies reach.
+     */
+    async departFromMatrix(input: { capability: string; person: string; actor: string; reason: string }): Promise<DepartureOutcome & DepartureContext> {
       const cells = await ledger.selectFrom('ownership_cells').select(['backup']).where('capability', '=', input.capability).where('owner', '=', input.person).execute();
       const backups = [...new Set(cells.map((c) => c.backup).filter((b): b is string => Boolean(b)))];
       const people: PeopleSnapshot = {};
@@ -119,11 +131,14 @@ export function createRoutingActivities(deps: RoutingDeps) {
           people[p.id] = { status: p.status as 'active' };
         }
       }
-      return cancellable(() =>
+      const outcome = await cancellable(() =>
         client.workflow.getHandle(ownershipWorkflowId(input.capability)).executeUpdate(applyDeparture, {
           args: [{ person: input.person, actor: input.actor, reason: input.reason, people }],
         }),
       );
+      const named = [...new Set(outcome.changes.flatMap((c) => [c.after.owner, c.after.backup, ...c.after.escalation]).filter((id): id is string => Boolean(id)))];
+      const statuses = named.length ? await ledger.selectFrom('people').select(['id', 'status']).where('id', 'in', named).execute() : [];
+      return { ...outcome, statuses: Object.fromEntries(statuses.map((p) => [p.id, p.status])), chainDepths: await chainDepths(ledger, input.capability) };
     },
 
     async openWorkOf(person: string): Promise<Array<{ id: string; owner: string | null; claimant: string | null }>> {
@@ -141,7 +156,7 @@ export function createRoutingActivities(deps: RoutingDeps) {
       await signal(input.ids, { actor: input.actor, reason: input.reason, releaseClaimsOf: input.person });
     },
 
-    /** Which of these exceptions the ledger still shows with the person. */
+    /** Which of these exceptions the ledger still shows with the person (sweeps from before 'bounded-sweep-wait'; newer ones use sweepProgress). */
     async workStillWith(input: { ids: string[]; person: string }): Promise<string[]> {
       if (input.ids.length === 0) return [];
       const rows = await ledger
@@ -152,6 +167,42 @@ export function createRoutingActivities(deps: RoutingDeps) {
         .where((eb) => eb.or([eb('owner', '=', input.person), eb('claimant', '=', input.person)]))
         .execute();
       return rows.map((r) => r.id);
+    },
+
+    /**
+     * Where a departure sweep stands: which of the exceptions it waits on are still open with the person,
+     * and whether the person is back. With `checkWorkflows`, an exception whose workflow is gone or closed
+     * is no longer waited on: the ledger names the person, but nothing will ever move it.
+     */
+    async sweepProgress(input: { ids: string[]; person: string; checkWorkflows: boolean }): Promise<{ pending: string[]; gone: string[]; personStatus: string | null }> {
+      const person = await ledger.selectFrom('people').select('status').where('id', '=', input.person).executeTakeFirst();
+      const pending = input.ids.length
+        ? (
+            await ledger
+              .selectFrom('exceptions')
+              .select('id')
+              .where('id', 'in', input.ids)
+              .where('status', 'in', openStatuses)
+              .where((eb) => eb.or([eb('owner', '=', input.person), eb('claimant', '=', input.person)]))
+              .orderBy('id')
+              .execute()
+          ).map((r) => r.id)
+        : [];
+      const gone: string[] = [];
+      if (input.checkWorkflows) {
+        await forEachLimited(pending, SIGNAL_CONCURRENCY, async (id) => {
+          const running = await client.workflow
+            .getHandle(id)
+            .describe()
+            .then((d) => d.status.name === 'RUNNING')
+            .catch((err: Error) => {
+              if (err.name === 'WorkflowNotFoundError') return false;
+              throw err;
+            });
+          if (!running) gone.push(id);
+        });
+      }
+      return { pending: pending.filter((id) => !gone.includes(id)), gone: gone.sort(), personStatus: person?.status ?? null };
     },
 
     /** Reads where each exception went and records each move in the audit log (keyed, so a retry writes nothing twice). */

@@ -49,6 +49,8 @@ export const Config = z.object({
 
   /** Continue entity workflows as new after this many changes per run, besides the server's suggestion (tests). */
   CONTINUE_AS_NEW_AFTER: z.preprocess(blankAsUnset, z.coerce.number().int().positive().optional()),
+  /** The departure sweep's longest wait between checks on the work it moved (default 1 minute); tests set 0, no wait. */
+  DEPARTURE_WAIT_MAX_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).optional()),
 
   GAP_MAX_CELLS_PER_PERSON: z.coerce.number().int().min(1).default(6),
   GAP_MAX_OPEN_PER_OWNER: z.coerce.number().int().min(1).default(25),

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { CapabilityTemplate } from '../domain/capability.js';
 import type { LedgerDb } from './db.js';
 
@@ -87,32 +88,49 @@ export async function listRollouts(db: LedgerDb, capabilityId?: string): Promise
   return (await query.execute()).map(toRollout);
 }
 
-/** Saves a template and the recomputed effective template of each of its regions, atomically. */
+/**
+ * Runs `work` as one write transaction, taken at its start (BEGIN IMMEDIATE): what it reads stays true
+ * until it commits, in this process or any other on the same file, so a check and the write it guards
+ * (and their audit entry) land together or not at all.
+ */
+export async function writeTransaction<T>(db: LedgerDb, work: (tx: LedgerDb) => Promise<T>): Promise<T> {
+  return db.connection().execute(async (tx) => {
+    await sql`begin immediate`.execute(tx);
+    try {
+      const result = await work(tx);
+      await sql`commit`.execute(tx);
+      return result;
+    } catch (err) {
+      await sql`rollback`.execute(tx);
+      throw err;
+    }
+  });
+}
+
+/** Saves a template and the recomputed effective template of each of its regions; run it in writeTransaction. */
 export async function saveCapability(
-  db: LedgerDb,
+  tx: LedgerDb,
   capability: StoredCapability,
   rollouts: Array<Pick<StoredRollout, 'region' | 'effective'>>,
 ): Promise<void> {
-  await db.transaction().execute(async (tx) => {
-    const row = {
-      id: capability.id,
-      name: capability.name,
-      version: capability.version,
-      template: JSON.stringify(capability.template),
-      source: capability.source,
-      updated_at: capability.updatedAt,
-      updated_by: capability.updatedBy,
-    };
-    await tx.insertInto('capabilities').values(row).onConflict((oc) => oc.column('id').doUpdateSet(row)).execute();
-    for (const rollout of rollouts) {
-      await tx
-        .updateTable('capability_regions')
-        .set({ effective: JSON.stringify(rollout.effective) })
-        .where('capability_id', '=', capability.id)
-        .where('region', '=', rollout.region)
-        .execute();
-    }
-  });
+  const row = {
+    id: capability.id,
+    name: capability.name,
+    version: capability.version,
+    template: JSON.stringify(capability.template),
+    source: capability.source,
+    updated_at: capability.updatedAt,
+    updated_by: capability.updatedBy,
+  };
+  await tx.insertInto('capabilities').values(row).onConflict((oc) => oc.column('id').doUpdateSet(row)).execute();
+  for (const rollout of rollouts) {
+    await tx
+      .updateTable('capability_regions')
+      .set({ effective: JSON.stringify(rollout.effective) })
+      .where('capability_id', '=', capability.id)
+      .where('region', '=', rollout.region)
+      .execute();
+  }
 }
 
 export async function saveRollout(db: LedgerDb, rollout: StoredRollout): Promise<void> {

@@ -1,5 +1,4 @@
 import { sql } from 'kysely';
-import type { Route } from '../domain/exception.js';
 import type { ExceptionState } from '../domain/rules/exception-model.js';
 import { boundedJson } from './bounded-json.js';
 import type { LedgerDb } from './db.js';
@@ -182,36 +181,4 @@ export async function listQuarantine(db: LedgerDb, f: { capability?: string; sou
   if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId);
   const rows = await q.execute();
   return { rows: rows.slice(0, f.limit), more: rows.length > f.limit };
-}
-
-/**
- * Who an exception goes to now: the cell's owner if active, else its backup if active, else nobody
- * (unowned). Chains keep only people who can still act.
- */
-export async function readRoute(db: LedgerDb, capability: string, region: string, area: string, currentOwner: string | null): Promise<{ route: Route; currentOwnerActive: boolean }> {
-  const cell = await db.selectFrom('ownership_cells').selectAll().where('capability', '=', capability).where('region', '=', region).where('area', '=', area).executeTakeFirst();
-  const escalation = cell ? (JSON.parse(cell.escalation) as string[]) : [];
-  const ids = [...new Set([cell?.owner, cell?.backup, currentOwner, ...escalation].filter((x): x is string => Boolean(x)))];
-  const people = ids.length ? await db.selectFrom('people').select(['id', 'status', 'manager_id']).where('id', 'in', ids).execute() : [];
-  const byId = new Map(people.map((p) => [p.id, p]));
-  const active = (id: string | null | undefined) => Boolean(id && byId.get(id)?.status === 'active');
-  const owner = active(cell?.owner) ? cell!.owner : active(cell?.backup) ? cell!.backup : null;
-  const ownerSource: Route['ownerSource'] = owner === null ? 'unowned' : owner === cell?.owner ? 'owner' : 'backup';
-  const managerSource = cell?.owner ?? currentOwner;
-  let managerOfOwner: string | null = (managerSource && byId.get(managerSource)?.manager_id) || null;
-  if (managerOfOwner) {
-    const manager = await db.selectFrom('people').select(['status']).where('id', '=', managerOfOwner).executeTakeFirst();
-    if (manager?.status !== 'active') managerOfOwner = null;
-  }
-  return {
-    route: {
-      owner,
-      ownerSource,
-      backup: active(cell?.backup) && cell?.backup !== owner ? cell!.backup : null,
-      escalation: escalation.filter((id) => active(id)),
-      managerOfOwner,
-      matrixVersion: cell?.version ?? 0,
-    },
-    currentOwnerActive: active(currentOwner),
-  };
 }

@@ -35,6 +35,12 @@ export async function gapInputs(db: LedgerDb, thresholds: GapInputs['thresholds'
   };
 }
 
+/** Per rolled-out region of a capability, the highest escalation[i] its effective SLA policies name. */
+export async function chainDepths(db: LedgerDb, capability: string): Promise<Record<string, number>> {
+  const rows = await db.selectFrom('capability_regions').select(['region', 'effective']).where('capability_id', '=', capability).execute();
+  return Object.fromEntries(rows.map((r) => [r.region, maxChainIndex(JSON.parse(r.effective) as CapabilityTemplate)]));
+}
+
 /** The highest escalation[i] any severity's policy reaches; -1 when none names the chain. */
 function maxChainIndex(template: CapabilityTemplate): number {
   let max = -1;

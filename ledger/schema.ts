@@ -100,12 +100,12 @@ export interface ExceptionsTable {
   seq: number;
   /** The workflow's state without payload: bounded (domain/rules/exception-model.ts). */
   state: string;
-  payload: string;
-  /** Start time of the workflow task that wrote this row: see ledger/exceptions.ts. */
-  fence: number;
+  payload: Generated<string>;
+  /** Start time of the workflow task that wrote this row: see ledger/projection.ts. */
+  fence: Generated<number>;
   /** Every transition up to this seq is known to be in history. */
-  confirmed_seq: number;
-  written_at: number;
+  confirmed_seq: Generated<number>;
+  written_at: Generated<number>;
 }
 
 /** Append-only timeline; (exception_id, seq) makes retried writes no-ops. */

@@ -36,11 +36,11 @@ const Change = z
   .object({ version: z.number().int(), at: z.string(), actor: z.string(), region: z.string(), area: z.string(), before: Cell, after: Cell, reason: z.string() })
   .meta({ id: 'OwnershipChange' });
 
-/** If-Match: "7" (or W/"7") names the matrix version a write expects. */
+/** If-Match: "7" (or W/"7") names the version (of the matrix, or of the template) a write expects. */
 function versionFromIfMatch(header: string | undefined): number | undefined {
   if (!header) return undefined;
   const match = /^(?:W\/)?"?(\d+)"?$/.exec(header.trim());
-  if (!match) throw new AppError('BAD_REQUEST', 'If-Match must carry the matrix version, e.g. "7".', { errors: [{ path: 'headers.if-match', message: 'expected a version' }] });
+  if (!match) throw new AppError('BAD_REQUEST', 'If-Match must carry the version, e.g. "7".', { errors: [{ path: 'headers.if-match', message: 'expected a version' }] });
   return Number(match[1]);
 }
 
@@ -51,7 +51,7 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
     method: 'put',
     path: '/api/v1/capabilities/{capabilityId}',
     summary: 'Create or update a capability template (JSON, or YAML with Content-Type: application/yaml)',
-    description: 'Versions only rise. 400 for malformed YAML/JSON, 422 naming each invalid path.',
+    description: 'Versions only rise. Send If-Match: "<version>" to refuse a write over a version you have not seen (409). 400 for malformed YAML/JSON, 422 naming each invalid path.',
     tags: ['capabilities'],
     roles: ['manager', 'admin'],
     scope: { kind: 'capability', of: ({ params }) => params.capabilityId },
@@ -62,10 +62,10 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
     responses: {
       200: { description: 'Updated or unchanged', schema: TemplateDoc },
       201: { description: 'Created', schema: TemplateDoc },
-      409: { description: 'A changed template that does not raise the version' },
+      409: { description: 'A changed template that does not raise the version, or a stale If-Match' },
       422: { description: 'Invalid template, with every path' },
     },
-    handler: async ({ params, body, principal }) => {
+    handler: async ({ params, body, principal, req }) => {
       const { capability, outcome } = await putTemplate(ledger, {
         id: params.capabilityId,
         source: body,
@@ -73,6 +73,7 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
         actor: principal.sub,
         origin: 'api',
         channelGuard: channelGuard(principal, params.capabilityId, webhookAllowedHosts),
+        expectedVersion: versionFromIfMatch(req.get('if-match')),
       });
       return new Reply(outcome === 'created' ? 201 : 200, templateFor(principal, capability.template));
     },

@@ -10,6 +10,7 @@ import {
   saveRollout,
   type StoredCapability,
   type StoredRollout,
+  writeTransaction,
 } from '../../ledger/catalog.js';
 import type { LedgerDb } from '../../ledger/db.js';
 import { AppError } from '../errors.js';
@@ -23,10 +24,13 @@ export interface PutTemplateResult {
 /**
  * Stores a capability template. Versions only rise; an equal version must be the same template.
  * Every rolled-out region must still accept its overlay under the new core, or nothing is saved.
+ * `expectedVersion` (If-Match) names the version the writer last read; a changed template over any
+ * other is refused with 409. The checks, the save and the audit entry are one ledger transaction, so
+ * two writers of the same version cannot both succeed, and no template is saved without its audit entry.
  */
 export async function putTemplate(
   ledger: LedgerDb,
-  input: { id: string; source: unknown; format: 'yaml' | 'json' | 'object'; actor: string; origin: string; channelGuard?: ChannelGuard },
+  input: { id: string; source: unknown; format: 'yaml' | 'json' | 'object'; actor: string; origin: string; channelGuard?: ChannelGuard; expectedVersion?: number },
 ): Promise<PutTemplateResult> {
   const parsed = parseTemplate(input.source, input.format);
   if (!parsed.ok) {
@@ -40,52 +44,59 @@ export async function putTemplate(
       errors: [{ path: 'id', message: `must be ${input.id}` }],
     });
   }
-  const existing = await getCapability(ledger, input.id);
-  input.channelGuard?.(existing?.template.notifications.channel ?? 'none', template.notifications.channel);
-  if (existing) {
-    const same = JSON.stringify(existing.template) === JSON.stringify(template);
-    if (same) return { capability: existing, outcome: 'unchanged' };
-    if (template.version <= existing.version) {
+  return writeTransaction(ledger, async (tx) => {
+    const existing = await getCapability(tx, input.id);
+    input.channelGuard?.(existing?.template.notifications.channel ?? 'none', template.notifications.channel);
+    // The same template again is a retry (perhaps of a write whose answer was lost): nothing to refuse or write.
+    if (existing && JSON.stringify(existing.template) === JSON.stringify(template)) return { capability: existing, outcome: 'unchanged' as const };
+    const current = existing?.version ?? 0;
+    if (input.expectedVersion !== undefined && input.expectedVersion !== current) {
+      throw new AppError('CONFLICT', `${input.id} is at version ${current}, not ${input.expectedVersion}; reload it and try again.`, {
+        currentVersion: current,
+        errors: [{ path: 'headers.if-match', message: `the stored version is ${current}` }],
+      });
+    }
+    if (existing && template.version <= existing.version) {
       throw new AppError('CONFLICT', `Version ${existing.version} of ${input.id} is stored; a changed template needs a higher version.`, {
         currentVersion: existing.version,
         errors: [{ path: 'version', message: `must be greater than ${existing.version}` }],
       });
     }
-  }
-  const rollouts = await listRollouts(ledger, input.id);
-  const recomputed: Array<Pick<StoredRollout, 'region' | 'effective'>> = [];
-  const broken: Array<{ path: string; message: string }> = [];
-  for (const rollout of rollouts) {
-    const result = applyOverlay(template, rollout.overlay);
-    if (result.ok) recomputed.push({ region: rollout.region, effective: result.effective });
-    else broken.push(...result.errors.map((e) => ({ path: `regions.${rollout.region}.${e.path}`, message: e.message })));
-  }
-  if (broken.length) {
-    throw new AppError('UNPROCESSABLE', 'The new template would invalidate the overlays of regions already rolled out.', { errors: broken });
-  }
-  const capability: StoredCapability = {
-    id: template.id,
-    name: template.name,
-    version: template.version,
-    template,
-    source: input.origin,
-    updatedAt: new Date().toISOString(),
-    updatedBy: input.actor,
-  };
-  await saveCapability(ledger, capability, recomputed);
-  await appendAudit(ledger, [
-    {
-      idempotencyKey: `capability:${template.id}#v${template.version}`,
-      at: capability.updatedAt,
-      actor: input.actor,
-      action: existing ? 'capability.updated' : 'capability.created',
-      subjectType: 'capability',
-      subjectId: template.id,
-      reason: null,
-      detail: { version: template.version, previousVersion: existing?.version ?? null, source: input.origin },
-    },
-  ]);
-  return { capability, outcome: existing ? 'updated' : 'created' };
+    const rollouts = await listRollouts(tx, input.id);
+    const recomputed: Array<Pick<StoredRollout, 'region' | 'effective'>> = [];
+    const broken: Array<{ path: string; message: string }> = [];
+    for (const rollout of rollouts) {
+      const result = applyOverlay(template, rollout.overlay);
+      if (result.ok) recomputed.push({ region: rollout.region, effective: result.effective });
+      else broken.push(...result.errors.map((e) => ({ path: `regions.${rollout.region}.${e.path}`, message: e.message })));
+    }
+    if (broken.length) {
+      throw new AppError('UNPROCESSABLE', 'The new template would invalidate the overlays of regions already rolled out.', { errors: broken });
+    }
+    const capability: StoredCapability = {
+      id: template.id,
+      name: template.name,
+      version: template.version,
+      template,
+      source: input.origin,
+      updatedAt: new Date().toISOString(),
+      updatedBy: input.actor,
+    };
+    await saveCapability(tx, capability, recomputed);
+    await appendAudit(tx, [
+      {
+        idempotencyKey: `capability:${template.id}#v${template.version}`,
+        at: capability.updatedAt,
+        actor: input.actor,
+        action: existing ? 'capability.updated' : 'capability.created',
+        subjectType: 'capability',
+        subjectId: template.id,
+        reason: null,
+        detail: { version: template.version, previousVersion: existing?.version ?? null, source: input.origin },
+      },
+    ]);
+    return { capability, outcome: existing ? ('updated' as const) : ('created' as const) };
+  });
 }
 
 export async function requireCapability(ledger: LedgerDb, id: string): Promise<StoredCapability> {
@@ -105,41 +116,43 @@ export async function requireRollout(ledger: LedgerDb, capabilityId: string, reg
   });
 }
 
+/** Stores a region's overlay over the template as it stands in the same transaction, with its audit entry. */
 export async function putRollout(
   ledger: LedgerDb,
   input: { capabilityId: string; region: string; overlay: unknown; actor: string; channelGuard?: ChannelGuard },
 ): Promise<{ rollout: StoredRollout; outcome: 'created' | 'updated'; changed: string[] }> {
-  const capability = await requireCapability(ledger, input.capabilityId);
-  const result = applyOverlay(capability.template, input.overlay);
-  if (!result.ok) {
-    throw new AppError('UNPROCESSABLE', `The overlay changes keys that ${input.capabilityId} does not let a region adapt, or gives them bad values.`, {
-      errors: result.errors,
-      adaptable: capability.template.adaptable,
-    });
-  }
-  const existing = await getRollout(ledger, input.capabilityId, input.region);
-  input.channelGuard?.((existing?.effective ?? capability.template).notifications.channel, result.effective.notifications.channel);
-  const rollout: StoredRollout = {
-    capabilityId: input.capabilityId,
-    region: input.region,
-    overlay: (input.overlay ?? {}) as Record<string, unknown>,
-    effective: result.effective,
-    updatedAt: new Date().toISOString(),
-    updatedBy: input.actor,
-  };
-  await saveRollout(ledger, rollout);
-  await appendAudit(ledger, [
-    {
-      idempotencyKey: `rollout:${input.capabilityId}:${input.region}:${randomUUID()}`,
-      at: rollout.updatedAt,
-      actor: input.actor,
-      action: existing ? 'rollout.updated' : 'rollout.created',
-      subjectType: 'capability-region',
-      subjectId: `${input.capabilityId}/${input.region}`,
-      reason: null,
-      detail: { overlay: rollout.overlay, changed: result.changed, templateVersion: capability.version },
-    },
-  ]);
-  return { rollout, outcome: existing ? 'updated' : 'created', changed: result.changed };
+  return writeTransaction(ledger, async (tx) => {
+    const capability = await requireCapability(tx, input.capabilityId);
+    const result = applyOverlay(capability.template, input.overlay);
+    if (!result.ok) {
+      throw new AppError('UNPROCESSABLE', `The overlay changes keys that ${input.capabilityId} does not let a region adapt, or gives them bad values.`, {
+        errors: result.errors,
+        adaptable: capability.template.adaptable,
+      });
+    }
+    const existing = await getRollout(tx, input.capabilityId, input.region);
+    input.channelGuard?.((existing?.effective ?? capability.template).notifications.channel, result.effective.notifications.channel);
+    const rollout: StoredRollout = {
+      capabilityId: input.capabilityId,
+      region: input.region,
+      overlay: (input.overlay ?? {}) as Record<string, unknown>,
+      effective: result.effective,
+      updatedAt: new Date().toISOString(),
+      updatedBy: input.actor,
+    };
+    await saveRollout(tx, rollout);
+    await appendAudit(tx, [
+      {
+        idempotencyKey: `rollout:${input.capabilityId}:${input.region}:${randomUUID()}`,
+        at: rollout.updatedAt,
+        actor: input.actor,
+        action: existing ? 'rollout.updated' : 'rollout.created',
+        subjectType: 'capability-region',
+        subjectId: `${input.capabilityId}/${input.region}`,
+        reason: null,
+        detail: { overlay: rollout.overlay, changed: result.changed, templateVersion: capability.version },
+      },
+    ]);
+    return { rollout, outcome: existing ? ('updated' as const) : ('created' as const), changed: result.changed };
+  });
 }
-

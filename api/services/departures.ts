@@ -19,7 +19,7 @@ export async function startDeparture(
     await deps.client.workflow.start(departureWorkflow, {
       workflowId: sweepId,
       taskQueue: deps.taskQueue,
-      args: [{ person: input.person, actor: input.actor, reason: input.reason, effectiveAt: input.effectiveAt ?? new Date().toISOString() }],
+      args: [{ person: input.person, actor: input.actor, reason: input.reason, effectiveAt: input.effectiveAt ?? new Date().toISOString(), waitMaxMs: deps.departureWaitMaxMs }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
     });

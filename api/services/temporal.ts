@@ -5,6 +5,8 @@ export interface TemporalDeps {
   taskQueue: string;
   /** Handed to entity workflows when they start; see CONTINUE_AS_NEW_AFTER. */
   continueAsNewAfter?: number;
+  /** Handed to departure sweeps; see DEPARTURE_WAIT_MAX_MS. */
+  departureWaitMaxMs?: number;
 }
 
 /** Update-with-start: the entity workflow is created by its first write, and exists exactly once. */

@@ -1,7 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { PeopleDirectory } from './directory.js';
-import { getPeople, getPerson, listPeople, upsertPerson, type PeopleDirectoryInput } from './messages.js';
+import { getPeople, getPerson, listPeople, setPersonStatus, upsertPerson, type PeopleDirectoryInput } from './messages.js';
 
 const { recordPersonChange, rerouteForPerson } = wf.proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -31,6 +31,20 @@ export async function peopleDirectoryWorkflow(input: PeopleDirectoryInput = {}):
       return { person, created, version };
     },
     { validator: (request) => directory.validateUpsert(request) },
+  );
+  // New with this handler, so no history before it holds one: it always moves the person's work.
+  wf.setHandler(
+    setPersonStatus,
+    async (request) => {
+      const { person, before, changed } = directory.setStatus(request, new Date().toISOString());
+      const version = directory.version;
+      if (!changed) return { person, changed, version };
+      changesThisRun += 1;
+      await recordPersonChange({ person, before, version, actor: request.actor, reason: request.reason, workflowId: wf.workflowInfo().workflowId });
+      await rerouteForPerson({ person: person.id, status: person.status, actor: request.actor, reason: request.reason });
+      return { person, changed, version };
+    },
+    { validator: (request) => directory.validateStatus(request) },
   );
 
   await wf.condition(
