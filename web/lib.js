@@ -52,13 +52,19 @@ export function duration(ms) {
 
 export const age = (iso, now = Date.now()) => duration(now - Date.parse(iso));
 
-/** The clock that matters now: claim-by while open, resolve-by while claimed. */
+/**
+ * The clock that matters now: claim-by while open, resolve-by while claimed. Whether it is late is the
+ * server's answer (`overdue`, domain/rules/overdue.ts), never worked out here, so the queue's highlight,
+ * its "Overdue only" filter and the API agree.
+ */
 export function slaCountdown(exception, now = Date.now()) {
   if (exception.status !== 'open' && exception.status !== 'claimed') return { text: '—', late: false };
   if (exception.deadlines.snoozedUntil) return { text: `snoozed until ${new Date(exception.deadlines.snoozedUntil).toLocaleString()}`, late: false };
   const [label, deadline] = exception.status === 'open' ? ['claim', exception.deadlines.claimBy] : ['resolve', exception.deadlines.resolveBy];
+  const late = Boolean(exception.overdue);
+  if (!deadline) return { text: `${label} by: unknown`, late };
   const left = Date.parse(deadline) - now;
-  return left >= 0 ? { text: `${label} in ${duration(left)}`, late: false } : { text: `${label} ${duration(left)} overdue`, late: true };
+  return { text: left >= 0 ? `${label} in ${duration(left)}` : `${label} ${duration(left)} overdue`, late };
 }
 
 export const AREAS = ['business-rules', 'model-retraining', 'exception-queue', 'adoption-training'];

@@ -240,14 +240,14 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
     responses: {
       200: {
         description: 'Inbox entries',
-        schema: pageOf(z.object({ exceptionId: z.string(), kind: z.string(), level: z.number(), reason: z.string(), at: z.string(), title: z.string(), status: z.string(), severity: z.string(), owner: z.string().nullable(), claimant: z.string().nullable() })),
+        schema: pageOf(z.object({ exceptionId: z.string(), kind: z.string(), level: z.number(), reason: z.string(), at: z.string().nullable(), title: z.string(), status: z.string(), severity: z.string(), owner: z.string().nullable(), claimant: z.string().nullable() })),
       },
     },
     handler: async ({ query, principal }) => {
       const after = decodeCursor(query.cursor, z.object({ id: z.number().int() }));
       const { rows, more } = await scopedInbox(ledger, principal, after?.id, query.limit);
       return {
-        items: rows.map((r) => ({ exceptionId: r.exception_id, kind: r.kind, level: r.level, reason: r.reason, at: new Date(r.at).toISOString(), title: r.title, status: r.status, severity: r.severity, owner: r.owner, claimant: r.claimant })),
+        items: rows.map((r) => ({ exceptionId: r.exception_id, kind: r.kind, level: r.level, reason: r.reason, at: iso(r.at), title: r.title, status: r.status, severity: r.severity, owner: r.owner, claimant: r.claimant })),
         nextCursor: more ? encodeCursor({ id: rows.at(-1)!.id }) : null,
       };
     },
@@ -271,11 +271,20 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
       const after = decodeCursor(query.cursor, z.object({ id: z.number().int() }));
       const { rows, more } = await listQuarantine(ledger, { capability: query.capability, sourceKey: query.sourceKey, beforeId: after?.id, limit: query.limit, scope: principal.scope });
       return {
-        items: rows.map((r) => ({ id: r.id, receivedAt: new Date(r.received_at).toISOString(), actor: r.actor, capability: r.capability, region: r.region, type: r.type, sourceKey: r.source_key, reasons: JSON.parse(r.reasons) as unknown, body: JSON.parse(r.body) as unknown })),
+        items: rows.map((r) => ({ id: r.id, receivedAt: new Date(r.received_at).toISOString(), actor: r.actor, capability: r.capability, region: r.region, type: r.type, sourceKey: r.source_key, reasons: safeJson(r.reasons), body: safeJson(r.body) })),
         nextCursor: more ? encodeCursor({ id: rows.at(-1)!.id }) : null,
       };
     },
   });
+}
+
+/** A stored JSON text, or the text itself when it is not JSON: a view never fails on one row. */
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }
 
 function safeObject(text: string): Record<string, unknown> {

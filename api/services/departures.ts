@@ -43,6 +43,8 @@ export async function readDeparture(deps: TemporalDeps, person: string, waitMs =
       },
     );
     if (finished) return { sweepId, ...finished };
+    // A sweep that has finished answers with its result, not its last progress report.
+    if ((await handle.describe()).status.name === 'COMPLETED') return { sweepId, done: true, result: await handle.result() };
     return { sweepId, done: false, result: await handle.query(getDepartureProgress) };
   } catch (err) {
     const mapped = fromTemporal(err);

@@ -4,6 +4,7 @@ import { http } from '../http.js';
 import { startStack, type Stack } from '../stack.js';
 import { buildWorld, priceVariance } from '../world.js';
 import { inParallel, report, retried, retryBusy, scaled } from './soak.js';
+import { ledgerDisagreements } from './ledger-checks.js';
 
 let stack: Stack;
 let w: Awaited<ReturnType<typeof buildWorld>>;
@@ -11,7 +12,14 @@ beforeAll(async () => {
   stack = await startStack();
   w = await buildWorld(stack);
 });
-afterAll(async () => stack?.close());
+afterAll(async () => {
+  // After every scenario, the ledger must match the workflows (ledger:verify).
+  if (stack) {
+    await stack.worker?.confirmer.settle();
+    expect(await ledgerDisagreements(stack.ledger, stack.api.client)).toEqual([]);
+  }
+  await stack?.close();
+}, 300_000);
 
 describe('a storm of duplicate intakes', () => {
   it('raises exactly one exception per sourceKey', async () => {

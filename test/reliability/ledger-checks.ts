@@ -1,4 +1,6 @@
+import { Client, Connection } from '@temporalio/client';
 import { sql } from 'kysely';
+import { verifyLedger } from '../../worker/ledger-verify.js';
 import type { LedgerDb } from '../../ledger/db.js';
 
 /**
@@ -30,4 +32,23 @@ export async function ledgerAnomalies(ledger: LedgerDb): Promise<string[]> {
 export async function statusCounts(ledger: LedgerDb): Promise<Record<string, number>> {
   const rows = await ledger.selectFrom('exceptions').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+/**
+ * `ledger:verify` as the reliability suite runs it after every fault: every exception's state,
+ * timeline and inbox against its workflow. Differences are returned as lines, so a failure names them.
+ */
+export async function ledgerDisagreements(ledger: LedgerDb, client: Client): Promise<string[]> {
+  const report = await verifyLedger({ ledger, client, recheckAfterMs: 3000, skipVisibility: true });
+  return report.differences.map((d) => `${d.kind} ${d.id}: ${d.detail}`);
+}
+
+/** The same against a Temporal address, for suites whose API and worker run as other processes. */
+export async function ledgerDisagreementsAt(ledger: LedgerDb, address: string, namespace: string): Promise<string[]> {
+  const connection = await Connection.connect({ address });
+  try {
+    return await ledgerDisagreements(ledger, new Client({ connection, namespace }));
+  } finally {
+    await connection.close();
+  }
 }

@@ -4,6 +4,7 @@ import { http, type HttpResult } from '../http.js';
 import { startStack, type Stack } from '../stack.js';
 import { buildWorld, enrolOperators, path, priceVariance } from '../world.js';
 import { checkProperty, report, scaled } from './soak.js';
+import { ledgerDisagreements } from './ledger-checks.js';
 
 let stack: Stack;
 let w: Awaited<ReturnType<typeof buildWorld>>;
@@ -11,7 +12,14 @@ beforeAll(async () => {
   stack = await startStack();
   w = await buildWorld(stack);
 });
-afterAll(async () => stack?.close());
+afterAll(async () => {
+  // After every scenario, the ledger must match the workflows (ledger:verify).
+  if (stack) {
+    await stack.worker?.confirmer.settle();
+    expect(await ledgerDisagreements(stack.ledger, stack.api.client)).toEqual([]);
+  }
+  await stack?.close();
+}, 300_000);
 
 const raise = async () => {
   const res = await http(`${stack.url}/api/v1/exceptions`, { token: w.integration, body: priceVariance() });

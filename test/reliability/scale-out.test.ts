@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { http } from '../http.js';
 import { startStack, type Stack } from '../stack.js';
 import { buildWorld, enrolOperators, eventually, path, priceVariance } from '../world.js';
-import { ledgerAnomalies, statusCounts } from './ledger-checks.js';
+import { ledgerAnomalies, ledgerDisagreements, statusCounts } from './ledger-checks.js';
 import { startApiProcess, startWorkerProcess, tempDir, type Deployment, type Proc } from './processes.js';
 import { inParallel, report, retried, retryBusy, scaled } from './soak.js';
 
@@ -82,6 +82,7 @@ describe('two API processes and two worker processes on one Temporal server and 
     // The claim-race exceptions of the first test stay claimed.
     expect(counts).toEqual({ resolved: all.length, claimed: raced });
     expect(await ledgerAnomalies(stack.ledger)).toEqual([]);
+    expect(await ledgerDisagreements(stack.ledger, stack.api.client)).toEqual([]);
     report('scale-out.worker-killed', { exceptions: all.length, raisedAfterKill: after.length, lost: all.length - (counts.resolved ?? 0), secondsAfterKill: (Date.now() - killedAt) / 1000, retriedBusy: retried.count });
   }, scaled(300_000, 1_800_000));
 });

@@ -5,7 +5,7 @@ import { ledgerFile, openLedger, type LedgerDb } from '../../ledger/db.js';
 import { http } from '../http.js';
 import { TEST_SECRET, type Stack } from '../stack.js';
 import { buildWorld, eventually, priceVariance } from '../world.js';
-import { ledgerAnomalies, statusCounts } from './ledger-checks.js';
+import { ledgerAnomalies, ledgerDisagreementsAt, statusCounts } from './ledger-checks.js';
 import { startApiProcess, startOwnTemporal, startWorkerProcess, tempDir, type Deployment, type OwnTemporal, type Proc } from './processes.js';
 import { inParallel, report, retried, retryBusy, scaled } from './soak.js';
 
@@ -94,6 +94,7 @@ describe('the Temporal dev server stopped with open exceptions and pending SLA t
       expect(await eventually(runningExceptionWorkflows, (n) => n === open, 30_000)).toBe(open);
       expect(await statusCounts(ledger)).toEqual({ open });
       expect(await ledgerAnomalies(ledger)).toEqual([]);
+      expect(await ledgerDisagreementsAt(ledger, temporal.address, 'default')).toEqual([]);
       const workerSurvived = worker.child.exitCode === null && worker.child.signalCode === null;
       report(`server-restart.${signal}`, { raised: count, open, escalatedBeforeStop, escalatedAfterRestart: escalated, lost: open - (await statusCounts(ledger)).open!, workerSurvived, retriedBusy: retried.count, seconds: (Date.now() - started) / 1000 });
     }, scaled(600_000, 1_800_000));
@@ -120,6 +121,7 @@ describe('the Temporal dev server stopped with open exceptions and pending SLA t
     }
     expect(await statusCounts(ledger)).toEqual({ open: open - sample.length, resolved: sample.length });
     expect(await ledgerAnomalies(ledger)).toEqual([]);
+    expect(await ledgerDisagreementsAt(ledger, temporal.address, 'default')).toEqual([]);
     report('server-restart.api', { listedAfterApiRestart: listed, actedOn: sample.length, lost: open - listed });
   }, scaled(300_000, 1_800_000));
 });

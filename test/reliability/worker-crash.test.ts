@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { http } from '../http.js';
 import { startStack, type Stack } from '../stack.js';
 import { buildWorld, enrolOperators, eventually, path, priceVariance } from '../world.js';
-import { ledgerAnomalies, statusCounts } from './ledger-checks.js';
+import { ledgerAnomalies, ledgerDisagreements, statusCounts } from './ledger-checks.js';
 import { startWorkerProcess, tempDir, type Deployment, type Proc } from './processes.js';
 import { startReceiver } from './receiver.js';
 import { inParallel, report, scaled } from './soak.js';
@@ -96,6 +96,7 @@ describe('a worker killed with kill -9 mid-lifecycle', () => {
     const counts = await eventually(() => statusCounts(stack.ledger), (c) => c.resolved === count, 120_000);
     expect(counts).toEqual({ resolved: count });
     expect(await ledgerAnomalies(stack.ledger)).toEqual([]);
+    expect(await ledgerDisagreements(stack.ledger, stack.api.client)).toEqual([]);
     const claims = await stack.ledger.selectFrom('exception_events').select('exception_id').where('action', '=', 'claimed').execute();
     expect(claims).toHaveLength(count);
     const escalations = (await stack.ledger.selectFrom('exception_events').select('seq').where('action', '=', 'escalated').execute()).length;

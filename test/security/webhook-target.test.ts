@@ -198,6 +198,9 @@ describe('setting a notification channel through the API', () => {
   beforeAll(async () => {
     stack = await startStack();
     w = await buildWorld(stack, { id: 'po-sec' });
+    // Writers must be in the people directory (docs/security.md).
+    const hannah = await http(`${stack.url}/api/v1/people/hannah`, { method: 'PUT', token: w.admin, body: { name: 'Hannah', email: 'hannah@example.com', managerId: null, roles: ['manager'] } });
+    expect(hannah.status, JSON.stringify(hannah.body)).toBeLessThan(300);
     regionManager = await stack.mint({ sub: 'hannah', roles: ['manager'], scope: ['po-sec:NA'] });
     capabilityManager = await stack.mint({ sub: 'grace', roles: ['manager'], scope: ['po-sec:*'] });
   });

@@ -22,7 +22,16 @@ export class ExceptionCase {
   private events: ExceptionEvent[] = [];
   private notifications: Notification[] = [];
 
-  constructor(input: ExceptionInput, now: number) {
+  /**
+   * `clocksWaitForResume` says whether a clock set during a snooze (a claim's lease, a released
+   * exception's claim window) starts when the snooze ends; histories from before 'snooze-clocks' let
+   * it run from the moment it was set and then shifted it by the whole pause. Asked only then.
+   */
+  constructor(
+    input: ExceptionInput,
+    now: number,
+    private readonly clocksWaitForResume: () => boolean = () => true,
+  ) {
     const { intakeId: _intakeId, carried, payload: _payload, continueAsNewAfter: _every, pendingReroute: _reroute, ...facts } = input;
     this.state = carried ? fromCarried(carried) : {
       ...facts,
@@ -91,7 +100,7 @@ export class ExceptionCase {
     s.status = 'claimed';
     s.claimant = actor.id;
     s.claimedAt = now;
-    s.leaseUntil = now + durationMs(s.policy.claimLease);
+    s.leaseUntil = this.clockStart(now) + durationMs(s.policy.claimLease);
     s.breaches = s.breaches.filter((b) => b.kind !== 'claim');
     this.record(now, actor.id, 'claimed', 'open', 'claimed', null);
   }
@@ -266,12 +275,23 @@ export class ExceptionCase {
     s.claimedAt = null;
     s.leaseUntil = null;
     // A released exception gets a fresh claim window; the resolve clock keeps running.
-    s.claimBy = now + durationMs(s.policy.claimWithin);
+    s.claimBy = this.clockStart(now) + durationMs(s.policy.claimWithin);
     s.breaches = s.breaches.filter((b) => b.kind !== 'claim');
   }
 
   private progress(now: number): void {
-    this.state.leaseUntil = now + durationMs(this.state.policy.claimLease);
+    this.state.leaseUntil = this.clockStart(now) + durationMs(this.state.policy.claimLease);
+  }
+
+  /**
+   * Where a clock set now starts. While snoozed, time is paused: the snooze's end shifts every clock
+   * by the whole pause, so a clock set during it starts at the snooze's start and ends up running
+   * from its end.
+   */
+  private clockStart(now: number): number {
+    const { snoozedAt, snoozedUntil } = this.state;
+    if (snoozedUntil === null || snoozedAt === null || now >= snoozedUntil) return now;
+    return this.clocksWaitForResume() ? snoozedAt : now;
   }
 
   private endSnooze(at: number): void {

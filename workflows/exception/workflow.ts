@@ -38,9 +38,11 @@ const LEAN_HISTORY = 'lean-history';
  */
 const OUTBOX = 'outbox';
 const RECORD_RENEWALS = 'record-renewals';
+/** Histories from before this shift a clock set during a snooze by the whole pause (see ExceptionCase). */
+const SNOOZE_CLOCKS = 'snooze-clocks';
 
 export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.ExceptionState> {
-  const c = new ExceptionCase(input, Date.now());
+  const c = new ExceptionCase(input, Date.now(), () => wf.patched(SNOOZE_CLOCKS));
   const deliveries: Promise<unknown>[] = [];
   let reroute: msg.OwnershipChangedSignal | null = input.pendingReroute ?? null;
   let recorded = c.state.seq;
