@@ -6,6 +6,7 @@ import type { ExceptionState } from '../domain/rules/exception-model.js';
 import type { LedgerDb } from '../ledger/db.js';
 import { confirmThrough, readProjectionHead, repairFromWorkflow } from '../ledger/projection.js';
 import { getException } from '../workflows/exception/messages.js';
+import { queryWithRetry } from './ledger-verify.js';
 
 export interface ConfirmerOptions {
   ledger: LedgerDb;
@@ -43,7 +44,7 @@ export function startConfirmer(options: ConfirmerOptions) {
     stats.checked += 1;
     let truth: ExceptionState;
     try {
-      truth = await options.client.workflow.getHandle(id).query(getException);
+      truth = await queryWithRetry(() => options.client.workflow.getHandle(id).query(getException), 3);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) options.logger.warn({ exceptionId: id }, 'ledger row without a workflow; ledger:verify reports it');
       else options.logger.debug({ err, exceptionId: id }, 'confirmer could not ask the workflow; trying again later');

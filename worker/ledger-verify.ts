@@ -96,7 +96,7 @@ async function workflowState(client: Client, id: string, ledgerStatus: string): 
   try {
     const description = await handle.describe();
     const status = description.status.name;
-    if (status === 'RUNNING') return { state: await handle.query(getException) };
+    if (status === 'RUNNING') return { state: await queryWithRetry(() => handle.query(getException)) };
     if (status === 'COMPLETED') return { state: (await handle.result()) as ExceptionState };
     return { difference: { id, kind: 'workflow-ended', detail: `the workflow is ${status.toLowerCase()} while the ledger shows it ${ledgerStatus}` } };
   } catch (err) {
@@ -104,6 +104,19 @@ async function workflowState(client: Client, id: string, ledgerStatus: string): 
       return { difference: { id, kind: 'workflow-missing', detail: `no workflow, while the ledger shows it ${ledgerStatus}${isClosed(ledgerStatus as 'open') ? ' (closed: retention may have removed it)' : ''}` } };
     }
     throw err;
+  }
+}
+
+/** A run that has just continued as new answers "workflow task is not scheduled yet" for a moment. */
+export async function queryWithRetry<T>(query: () => Promise<T>, attempts = 10): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await query();
+    } catch (err) {
+      const code = (err as { cause?: { code?: number } }).cause?.code;
+      if (attempt >= attempts || (code !== 9 && code !== 14)) throw err;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
   }
 }
 

@@ -322,10 +322,11 @@ describe('ExceptionCase: routing', () => {
 
   const moved: Route = { ...route, owner: 'zoe', matrixVersion: 2 };
   it.each([
-    ['a hand reassignment while that owner is active', true, true, 'omar', 'reassigned', []],
-    ['a hand reassignment once that owner is gone', true, false, 'zoe', 'owner', ['owner-changed']],
-    ['a matrix owner', false, true, 'zoe', 'owner', ['owner-changed']],
-  ] as const)('a reroute over %s', (_what, reassigned, active, owner, ownerSource, recorded) => {
+    // The hand-picked owner stays; the new route (whom it escalates to) is recorded, with nobody notified.
+    ['a hand reassignment while that owner is active', true, true, 'omar', 'reassigned', ['route-refreshed'], false],
+    ['a hand reassignment once that owner is gone', true, false, 'zoe', 'owner', ['owner-changed'], true],
+    ['a matrix owner', false, true, 'zoe', 'owner', ['owner-changed'], true],
+  ] as const)('a reroute over %s', (_what, reassigned, active, owner, ownerSource, recorded, notified) => {
     const c = surfaced();
     if (reassigned) c.reassign(priya, 'omar', 'knows this supplier', at(1));
     c.drain();
@@ -333,7 +334,7 @@ describe('ExceptionCase: routing', () => {
     const { events, notifications } = c.drain();
     expect(events.map((e) => e.action)).toEqual(recorded);
     expect(c.state).toMatchObject({ owner, ownerSource, route: moved });
-    expect(notifications.map((n) => [n.person, n.kind])).toEqual(recorded.length ? [['zoe', 'assigned']] : []);
+    expect(notifications.map((n) => [n.person, n.kind])).toEqual(notified ? [['zoe', 'assigned']] : []);
   });
 
   it('a reroute to nobody escalates at once', () => {

@@ -43,7 +43,7 @@ describe('continue-as-new on every transition', () => {
         for (let round = 0; round < 4; round++) {
           count((await http(`${stack.url}/api/v1/exceptions/${path(id)}/comments`, { method: 'POST', token: world.omar, body: { text: `round ${round}` } })).status);
           if (i % 2 === 0) {
-            count((await http(`${stack.url}/api/v1/exceptions/${path(id)}/claim`, { method: 'POST', token: world.olivia })).status);
+            count((await http(`${stack.url}/api/v1/exceptions/${path(id)}/claim`, { method: 'POST', token: world.olivia, body: {} })).status);
             count((await http(`${stack.url}/api/v1/exceptions/${path(id)}/release`, { method: 'POST', token: world.olivia, body: {} })).status);
           }
         }

@@ -31,6 +31,7 @@ export class ExceptionCase {
     input: ExceptionInput,
     now: number,
     private readonly clocksWaitForResume: () => boolean = () => true,
+    private readonly recordRouteRefresh: () => boolean = () => true,
   ) {
     const { intakeId: _intakeId, carried, payload: _payload, continueAsNewAfter: _every, pendingReroute: _reroute, ...facts } = input;
     this.state = carried ? fromCarried(carried) : {
@@ -162,12 +163,21 @@ export class ExceptionCase {
    */
   reroute(route: Route, currentOwnerActive: boolean, actor: string, reason: string, now: number): void {
     const s = this.state;
+    const before = s.route;
     s.route = route;
     if (isClosed(s.status)) return;
     const keepManualOwner = s.ownerSource === 'reassigned' && currentOwnerActive;
-    if (keepManualOwner || (s.owner === route.owner && s.ownerSource === route.ownerSource)) return;
-    if (s.owner === route.owner) {
-      s.ownerSource = route.ownerSource;
+    if (keepManualOwner || s.owner === route.owner) {
+      if (!keepManualOwner) s.ownerSource = route.ownerSource;
+      // The owner stays, but whom it escalates to (backup, chain, manager) may have changed: recorded, so
+      // the ledger's copy of the route never lags the workflow's.
+      if (!sameRoute(before, route) && this.recordRouteRefresh()) {
+        this.record(now, actor, 'route-refreshed', before ? `matrix v${before.matrixVersion}` : null, `matrix v${route.matrixVersion}`, reason, {
+          backup: route.backup,
+          escalation: route.escalation,
+          managerOfOwner: route.managerOfOwner,
+        });
+      }
       return;
     }
     const from = s.owner;
@@ -348,6 +358,18 @@ function fromCarried(carried: ExceptionState): ExceptionState {
     noticeDigest: '',
     digestFrom: rest.seq,
   };
+}
+
+function sameRoute(a: Route | null, b: Route): boolean {
+  return (
+    a !== null &&
+    a.owner === b.owner &&
+    a.ownerSource === b.ownerSource &&
+    a.backup === b.backup &&
+    a.managerOfOwner === b.managerOfOwner &&
+    a.matrixVersion === b.matrixVersion &&
+    a.escalation.join('\u0000') === b.escalation.join('\u0000')
+  );
 }
 
 const emptyRoute: Route = { owner: null, ownerSource: 'unowned', backup: null, escalation: [], managerOfOwner: null, matrixVersion: 0 };

@@ -40,9 +40,16 @@ const OUTBOX = 'outbox';
 const RECORD_RENEWALS = 'record-renewals';
 /** Histories from before this shift a clock set during a snooze by the whole pause (see ExceptionCase). */
 const SNOOZE_CLOCKS = 'snooze-clocks';
+/** Histories from before this take a matrix change that keeps the owner silently (see ExceptionCase.reroute). */
+const ROUTE_REFRESH = 'route-refresh';
 
 export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.ExceptionState> {
-  const c = new ExceptionCase(input, Date.now(), () => wf.patched(SNOOZE_CLOCKS));
+  const c = new ExceptionCase(
+    input,
+    Date.now(),
+    () => wf.patched(SNOOZE_CLOCKS),
+    () => wf.patched(ROUTE_REFRESH),
+  );
   const deliveries: Promise<unknown>[] = [];
   let reroute: msg.OwnershipChangedSignal | null = input.pendingReroute ?? null;
   let recorded = c.state.seq;
