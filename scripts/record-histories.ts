@@ -185,6 +185,7 @@ async function runScenarios(url: string, secret: Uint8Array, client: Client): Pr
   // (a) Intake → claim → comment → resolve with a value event.
   const lifecycle = await raise(SLOW);
   expectStatus(await act(lifecycle, 'claim', t.olivia), 200, 'claim');
+  expectStatus(await act(lifecycle, 'claim', t.olivia), 200, 'claim again: the lease renews, recorded');
   expectStatus(await act(lifecycle, 'comments', t.olivia, { text: 'Checked the contract: the price list expired.' }), 200, 'comment');
   expectStatus(await act(lifecycle, 'resolve', t.olivia, { code: 'supplier-price-corrected', note: 'Re-issued at contract price', valueEvent: 'rework-avoided' }), 200, 'resolve');
   log(`(a) lifecycle: ${lifecycle}`);

@@ -87,6 +87,7 @@ export async function raiseException(deps: ExceptionDeps, principal: Principal, 
   const input: msg.ExceptionInput = {
     id,
     intakeId: randomUUID(),
+    shape: 2,
     capability: intake.capability,
     region: intake.region,
     type: type.id,

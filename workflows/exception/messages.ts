@@ -18,6 +18,8 @@ export interface ExceptionInput extends ExceptionFacts {
   carried?: ExceptionState;
   /** A reroute that arrived while the previous run was finishing, applied first in this one. */
   pendingReroute?: OwnershipChangedSignal | null;
+  /** Which code started it (workflow.ts CURRENT_SHAPE); absent for exceptions raised before shape 2. */
+  shape?: number;
   /** Tests: continue as new after this many transitions (see CONTINUE_AS_NEW_AFTER). */
   continueAsNewAfter?: number;
 }

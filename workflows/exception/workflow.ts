@@ -42,22 +42,30 @@ const RECORD_RENEWALS = 'record-renewals';
 const SNOOZE_CLOCKS = 'snooze-clocks';
 /** Histories from before this take a matrix change that keeps the owner silently (see ExceptionCase.reroute). */
 const ROUTE_REFRESH = 'route-refresh';
+/**
+ * Exceptions started with `shape: 2` (everything raised since the fenced ledger) take every path above
+ * and the kept wake timer without asking: their input says which code started them, so no patch
+ * marker (and no TemporalChangeVersion upsert) is written into their history. Older runs ask `patched()`.
+ */
+const CURRENT_SHAPE = 2;
 
 export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.ExceptionState> {
+  const current = (input.shape ?? 1) >= CURRENT_SHAPE;
+  const has = (patch: string) => current || wf.patched(patch);
   const c = new ExceptionCase(
     input,
     Date.now(),
-    () => wf.patched(SNOOZE_CLOCKS),
-    () => wf.patched(ROUTE_REFRESH),
+    () => has(SNOOZE_CLOCKS),
+    () => has(ROUTE_REFRESH),
   );
   const deliveries: Promise<unknown>[] = [];
   let reroute: msg.OwnershipChangedSignal | null = input.pendingReroute ?? null;
   let recorded = c.state.seq;
   let payload = input.payload;
   let transitionsThisRun = 0;
-  const lean = wf.patched(LEAN_HISTORY);
+  const lean = has(LEAN_HISTORY);
   const indexed = new SearchAttributeIndex(lean);
-  const wake = new WakeTimer();
+  const wake = new WakeTimer(current);
   const receipt = (): msg.Receipt => ({ id: c.state.id, seq: c.state.seq, status: c.state.status });
   const continueAsNewDue = () =>
     wf.workflowInfo().continueAsNewSuggested || (input.continueAsNewAfter !== undefined && transitionsThisRun >= input.continueAsNewAfter);
@@ -76,7 +84,7 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
     recorded = Math.max(recorded, state.seq);
     transitionsThisRun += 1;
     indexed.update(state);
-    if (state.webhook && notifications.length && !wf.patched(OUTBOX)) {
+    if (state.webhook && notifications.length && !has(OUTBOX)) {
       deliveries.push(deliverWebhook({ url: state.webhook, exceptionId: state.id, notifications }).catch(() => undefined));
     }
   }
@@ -99,7 +107,7 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
     await wf.condition(() => c.surfaced && recorded >= 1);
     return { ...receipt(), created: intakeId === input.intakeId };
   });
-  on(msg.claimException, (now, a) => c.claim(a.actor, now, c.state.claimant === a.actor.id && wf.patched(RECORD_RENEWALS)), (a) => refuse(rules.claim(c.state, a.actor)));
+  on(msg.claimException, (now, a) => c.claim(a.actor, now, c.state.claimant === a.actor.id && has(RECORD_RENEWALS)), (a) => refuse(rules.claim(c.state, a.actor)));
   on(msg.releaseException, (now, a) => c.release(a.actor, a.reason ?? null, now), (a) => refuse(rules.release(c.state, a.actor)));
   on(msg.reassignException, (now, a) => c.reassign(a.actor, a.to, a.reason, now), (a) => refuse(rules.reassign(c.state, a.actor, a.to, a.toStatus)));
   on(
@@ -148,7 +156,7 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
       if (isClosed(c.state.status)) break;
       // The next run carries the bounded state and any reroute that arrived meanwhile; never the payload.
       const { payload: _payload, carried: _carried, pendingReroute: _pending, ...facts } = input;
-      await wf.continueAsNew<typeof exceptionWorkflow>({ ...facts, carried: c.state, pendingReroute: reroute });
+      await wf.continueAsNew<typeof exceptionWorkflow>({ ...facts, shape: CURRENT_SHAPE, carried: c.state, pendingReroute: reroute });
     }
   }
   await wf.condition(wf.allHandlersFinished);
@@ -191,15 +199,23 @@ class SearchAttributeIndex {
   }
 }
 
-/** One timer for the next wake-up, kept while that time stands, so most transitions write no timer events. */
+/**
+ * One timer for the next wake-up, kept while that time stands, so most transitions write no timer events.
+ * With `keepEarlier` (shape 2), a timer that falls due before the new wake-up time is kept rather than
+ * cancelled: it fires a little early, the loop finds nothing due and sets the next one. A claim then
+ * writes no TimerCanceled, and a resolve none at all; an earlier wake-up starts a timer beside it.
+ */
 class WakeTimer {
   private at: number | null = null;
   private scope: wf.CancellationScope | null = null;
   due = false;
 
+  constructor(private readonly keepEarlier = false) {}
+
   set(at: number | null): void {
     if (at === this.at && !this.due) return;
-    if (!this.due) this.scope?.cancel();
+    if (this.keepEarlier && !this.due && this.at !== null && (at === null || this.at <= at)) return;
+    if (!this.due && !this.keepEarlier) this.scope?.cancel();
     this.scope = null;
     this.at = at;
     this.due = false;
