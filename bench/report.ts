@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { IntakeResult, LatencyPair, LatenessResult, ListingResult, MemoryResult, Throughput } from './phases.js';
+import type { IntakeResult, LatencyPair, LatenessResult, ListingResult, MemoryResult, Throughput } from './phases/index.js';
 import { round, type Percentiles } from './stats.js';
 
 export interface SweepLevel {

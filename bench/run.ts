@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { bareLifecycle, claimLatency, combine, deskLifecycle, escalationLateness, fillOpen, historyLength, listings, openCount, singleIntake, type Ctx, type Throughput } from './phases.js';
+import { bareLifecycle, claimLatency, combine, deskLifecycle, escalationLateness, fillOpen, historyLength, listings, openCount, singleIntake, type Ctx, type Throughput } from './phases/index.js';
 import { evaluateTargets, markdown, table, updateDocs, writeJson, type Results, type SweepLevel } from './report.js';
 import { startBenchStack, type BenchStack } from './stack.js';
 import { OVERLOAD_PATTERN, round } from './stats.js';

@@ -1,0 +1,56 @@
+import { sql } from 'kysely';
+import { ErrorLog, percentiles, sleep, timed, type Percentiles } from '../stats.js';
+import { CAPABILITY, problemText } from '../world.js';
+import { openCount, summary, type Ctx, type ErrorSummary } from './shared.js';
+
+// ---------------------------------------------------------------------------------------------
+// 5: queue listings, at the open count the memory phase left
+
+export interface ListingResult {
+  open: number;
+  rowsInLedger: number;
+  samples: number;
+  queries: Array<{ name: string; query: string; visibilityQuery: string | null; items: number; desk: Percentiles; bare: Percentiles | null; errors: ErrorSummary }>;
+}
+
+export async function listings(ctx: Ctx, samples: number, visibilityPauseMs: number): Promise<ListingResult> {
+  const open = await openCount(ctx);
+  const { rows } = await sql<{ n: number }>`select count(*) as n from exceptions`.execute(ctx.stack.ledger);
+  const owner = ctx.world.ownerOf.NA!;
+  const queries = [
+    { name: 'open NA by deadline', query: 'status=open&region=NA&sort=deadline', visibilityQuery: `ExceptionStatus = 'open' AND ExceptionRegion = 'NA'` },
+    { name: 'open of one owner', query: `status=open&owner=${owner}`, visibilityQuery: `ExceptionStatus = 'open' AND ExceptionOwner = '${owner}'` },
+    // Visibility has no deadline attribute; escalated is the closest analogue of overdue it can answer.
+    { name: 'overdue', query: 'overdue=true', visibilityQuery: `ExceptionStatus = 'open' AND ExceptionEscalationLevel > 0` },
+    { name: 'escalated EU by deadline', query: 'escalated=true&region=EU&sort=deadline', visibilityQuery: `ExceptionEscalationLevel > 0 AND ExceptionRegion = 'EU'` },
+    { name: 'open of a capability, newest first', query: `status=open&capability=${CAPABILITY}`, visibilityQuery: `ExceptionStatus = 'open' AND ExceptionCapability = '${CAPABILITY}'` },
+  ];
+  const results: ListingResult['queries'] = [];
+  for (const q of queries) {
+    const errors = new ErrorLog();
+    const desk: number[] = [];
+    let items = 0;
+    for (let i = 0; i < samples; i++) {
+      const reply = await ctx.api.get<{ items: unknown[] }>(`/api/v1/exceptions?${q.query}`, ctx.world.operator);
+      if (reply.status === 200) {
+        desk.push(reply.ms);
+        items = reply.body.items.length;
+      } else errors.add(problemText(reply));
+    }
+    // The dev server rate-limits visibility calls per namespace; pace them so no call is throttled.
+    const bare: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      try {
+        const { ms } = await timed(() =>
+          ctx.client.workflowService.listWorkflowExecutions({ namespace: ctx.stack.target.namespace, pageSize: 50, query: q.visibilityQuery }),
+        );
+        bare.push(ms);
+      } catch (err) {
+        errors.addError(err);
+      }
+      await sleep(visibilityPauseMs);
+    }
+    results.push({ name: q.name, query: q.query, visibilityQuery: q.visibilityQuery, items, desk: percentiles(desk), bare: percentiles(bare), errors: summary(errors) });
+  }
+  return { open, rowsInLedger: Number(rows[0]?.n ?? 0), samples, queries: results };
+}
