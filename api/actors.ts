@@ -3,7 +3,9 @@ import type { Principal, Role } from '../domain/principal.js';
 import { AppError } from './errors.js';
 
 /** How long a directory status is trusted: a departure or a leave takes effect within this. */
-export const ACTOR_STATUS_TTL_MS = 2_000;
+import { ACTOR_STATUS_TTL_MS } from '../domain/rules/people.js';
+
+export { ACTOR_STATUS_TTL_MS };
 const MAX_CACHED = 10_000;
 
 interface Entry {

@@ -21,3 +21,9 @@ export function checkPersonUpsert(people: Record<string, Person>, id: string, in
 }
 
 export const isActive = (person: Pick<Person, 'status'> | undefined): boolean => person?.status === 'active';
+
+/**
+ * How long the API may act on a cached directory status: a departure blocks the person's writes
+ * within this, and the departure sweep looks for late claims once it has passed.
+ */
+export const ACTOR_STATUS_TTL_MS = 2_000;

@@ -1,6 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { cellGaps } from '../../domain/rules/gaps.js';
+import { ACTOR_STATUS_TTL_MS } from '../../domain/rules/people.js';
 import { getDepartureProgress, type CarriedSweep, type DepartureInput, type DepartureResult, type Work } from './messages.js';
 
 const acts = wf.proxyActivities<Activities>({
@@ -58,6 +59,14 @@ export async function departureWorkflow(input: DepartureInput): Promise<Departur
       const at = { capability, region: change.region, area: change.area };
       result.gaps.push(...cellGaps(change.after, status, chainDepths?.[change.region] ?? 0).map((gap) => ({ ...at, ...gap })));
     }
+  }
+
+  // A claim the API let through between the snapshot and the mark (it may act on a directory status
+  // cached for ACTOR_STATUS_TTL_MS) is found by a second look once that time has passed, so no claim
+  // outlives its claimant's departure. Histories from before this took one snapshot.
+  if (wf.patched('claims-after-mark')) {
+    await wf.sleep(ACTOR_STATUS_TTL_MS + 500);
+    for (const late of await acts.openWorkOf(input.person)) if (!work.some((w) => w.id === late.id)) work.push(late);
   }
 
   result.stage = 'moving';
