@@ -4,7 +4,7 @@ import { deliverSignedPost, deliveryVerdict, WebhookDeliveryError, type AllowedH
 import type { LedgerDb } from '../ledger/db.js';
 import type { Notification } from '../domain/rules/exception-model.js';
 import { readRoute } from '../ledger/route.js';
-import { recordTransition, type TransitionWrite } from '../ledger/projection.js';
+import { recordTransition, type TransitionWrite, type WriteOutcome } from '../ledger/projection.js';
 
 export interface ExceptionActivityDeps {
   ledger: LedgerDb;
@@ -21,9 +21,13 @@ export function createExceptionActivities(deps: ExceptionActivityDeps) {
       return readRoute(deps.ledger, input.capability, input.region, input.area, input.currentOwner);
     },
 
-    /** Returns whether the write stood: 'stale' means a later workflow task had already written. */
-    async recordTransition(input: TransitionWrite) {
-      return recordTransition(deps.ledger, input, { fenced: !deps.unfencedLedger });
+    /**
+     * Answers the fence it wrote with, so the workflow can tell its own write from an earlier attempt's
+     * result that the SDK handed back in its place (see the exception workflow's flush). 'stale': a
+     * later workflow task had already written.
+     */
+    async recordTransition(input: TransitionWrite): Promise<{ outcome: WriteOutcome; fence: number }> {
+      return { outcome: await recordTransition(deps.ledger, input, { fenced: !deps.unfencedLedger }), fence: input.fence };
     },
 
     /**

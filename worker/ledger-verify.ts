@@ -107,14 +107,14 @@ async function workflowState(client: Client, id: string, ledgerStatus: string): 
   }
 }
 
-/** A run that has just continued as new answers "workflow task is not scheduled yet" for a moment. */
+/** A run that has just continued as new answers "workflow task is not scheduled yet" for a moment; a loaded server may miss a deadline. */
 export async function queryWithRetry<T>(query: () => Promise<T>, attempts = 10): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await query();
     } catch (err) {
       const code = (err as { cause?: { code?: number } }).cause?.code;
-      if (attempt >= attempts || (code !== 9 && code !== 14)) throw err;
+      if (attempt >= attempts || (code !== 4 && code !== 9 && code !== 14)) throw err;
       await new Promise((r) => setTimeout(r, 100 * attempt));
     }
   }

@@ -64,9 +64,10 @@ async function runWithFaults(stack: Stack, fenced: boolean): Promise<FaultRun> {
       ...base,
       async recordTransition(input: TransitionWrite) {
         inFlightWrites += 1;
-        const outcome = await base.recordTransition(input).finally(() => (inFlightWrites -= 1));
+        const answer = await base.recordTransition(input).finally(() => (inFlightWrites -= 1));
+        const { outcome } = answer;
         const id = input.state.id;
-        if ((resting.get(id) ?? 0) > Date.now() || outcome !== 'written' || input.state.seq <= 1 || Math.random() >= 0.5) return outcome;
+        if ((resting.get(id) ?? 0) > Date.now() || outcome !== 'written' || input.state.seq <= 1 || Math.random() >= 0.5) return answer;
         {
           injected += 1;
           resting.set(id, Date.now() + 1000);
@@ -76,7 +77,7 @@ async function runWithFaults(stack: Stack, fenced: boolean): Promise<FaultRun> {
               await recordTransition(stack.ledger, input, { fenced });
             }),
           );
-          return { outcome, injectFailure: true };
+          return { ...answer, injectFailure: true };
         }
       },
     },

@@ -13,7 +13,7 @@ beforeAll(async () => {
   w = await buildWorld(stack);
 });
 afterAll(async () => {
-  // After every scenario, the ledger must match the workflows (ledger:verify).
+  // ledger:verify after the scenario: the ledger must match the workflows.
   if (stack) {
     await stack.worker?.confirmer.settle();
     expect(await ledgerDisagreements(stack.ledger, stack.api.client)).toEqual([]);
