@@ -25,3 +25,18 @@ export function boundedJson(value: unknown, limit = MAX_NESTING): string {
   };
   return JSON.stringify(nestingDepth(value, limit) > limit ? cut(value, 1) : value) ?? 'null';
 }
+
+/** A stored JSON text read back: the text itself when it is not JSON, so no view fails on one row. */
+export function storedJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** A stored JSON object read back; anything else (not JSON, not an object) reads as {}. */
+export function storedObject(text: string): Record<string, unknown> {
+  const value = storedJson(text);
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}

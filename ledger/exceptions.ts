@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { ExceptionState } from '../domain/rules/exception-model.js';
-import { boundedJson } from './bounded-json.js';
+import { boundedJson, storedObject } from './bounded-json.js';
 import type { LedgerDb } from './db.js';
 
 /** The exception's bounded state as last projected; null if the row cannot be read (never throws on a bad row). */
@@ -24,7 +24,7 @@ export async function getExceptionDetail(db: LedgerDb, id: string, comments = 10
     .execute();
   return {
     state,
-    payload: parseObject(row.payload),
+    payload: storedObject(row.payload),
     comments: recent.reverse().map((r) => ({ at: r.at, by: r.actor, text: r.reason ?? '' })),
   };
 }
@@ -35,15 +35,6 @@ function parseState(text: string): ExceptionState | null {
     return typeof state === 'object' && state !== null && typeof state.id === 'string' ? state : null;
   } catch {
     return null;
-  }
-}
-
-function parseObject(text: string): Record<string, unknown> {
-  try {
-    const value = JSON.parse(text) as unknown;
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
   }
 }
 

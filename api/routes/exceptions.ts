@@ -5,6 +5,7 @@ import { ExceptionIntake, ResolutionCode, type ExceptionStatus } from '../../dom
 import { PersonId } from '../../domain/people.js';
 import type { Role } from '../../domain/principal.js';
 import { Region } from '../../domain/rollout.js';
+import { storedJson, storedObject } from '../../ledger/bounded-json.js';
 import { listExceptions, listQuarantine, timeline } from '../../ledger/exceptions.js';
 import * as msg from '../../workflows/exception/messages.js';
 import { AppError } from '../errors.js';
@@ -164,7 +165,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
       await requireException(deps, principal, params.id);
       const { rows, more } = await timeline(ledger, params.id, query.afterSeq ?? 0, query.limit);
       return {
-        items: rows.map((r) => ({ seq: r.seq, at: iso(r.at), actor: r.actor, action: r.action, from: r.from_value, to: r.to_value, reason: r.reason, detail: safeObject(r.detail) })),
+        items: rows.map((r) => ({ seq: r.seq, at: iso(r.at), actor: r.actor, action: r.action, from: r.from_value, to: r.to_value, reason: r.reason, detail: storedObject(r.detail) })),
         nextAfterSeq: more ? rows.at(-1)!.seq : null,
       };
     },
@@ -264,34 +265,16 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
     responses: {
       200: {
         description: 'Quarantined intakes',
-        schema: pageOf(z.object({ id: z.number(), receivedAt: z.string(), actor: z.string(), capability: z.string().nullable(), region: z.string().nullable(), type: z.string().nullable(), sourceKey: z.string().nullable(), reasons: z.unknown(), body: z.unknown() })),
+        schema: pageOf(z.object({ id: z.number(), receivedAt: z.string().nullable(), actor: z.string(), capability: z.string().nullable(), region: z.string().nullable(), type: z.string().nullable(), sourceKey: z.string().nullable(), reasons: z.unknown(), body: z.unknown() })),
       },
     },
     handler: async ({ query, principal }) => {
       const after = decodeCursor(query.cursor, z.object({ id: z.number().int() }));
       const { rows, more } = await listQuarantine(ledger, { capability: query.capability, sourceKey: query.sourceKey, beforeId: after?.id, limit: query.limit, scope: principal.scope });
       return {
-        items: rows.map((r) => ({ id: r.id, receivedAt: new Date(r.received_at).toISOString(), actor: r.actor, capability: r.capability, region: r.region, type: r.type, sourceKey: r.source_key, reasons: safeJson(r.reasons), body: safeJson(r.body) })),
+        items: rows.map((r) => ({ id: r.id, receivedAt: iso(r.received_at), actor: r.actor, capability: r.capability, region: r.region, type: r.type, sourceKey: r.source_key, reasons: storedJson(r.reasons), body: storedJson(r.body) })),
         nextCursor: more ? encodeCursor({ id: rows.at(-1)!.id }) : null,
       };
     },
   });
-}
-
-/** A stored JSON text, or the text itself when it is not JSON: a view never fails on one row. */
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
-function safeObject(text: string): Record<string, unknown> {
-  try {
-    const value = JSON.parse(text) as unknown;
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
 }
