@@ -22,9 +22,9 @@ export function createExceptionActivities(deps: ExceptionActivityDeps) {
     },
 
     /**
-     * Answers the fence it wrote with, so the workflow can tell its own write from an earlier attempt's
-     * result that the SDK handed back in its place (see the exception workflow's flush). 'stale': a
-     * later workflow task had already written.
+     * Writes one transition under its fence (ledger/projection.ts). Answers the outcome ('stale': a
+     * later workflow task had already written) and the fence, which history keeps in the local
+     * activity's marker: which attempt's write a committed transition stands on.
      */
     async recordTransition(input: TransitionWrite): Promise<{ outcome: WriteOutcome; fence: number }> {
       return { outcome: await recordTransition(deps.ledger, input, { fenced: !deps.unfencedLedger }), fence: input.fence };

@@ -62,6 +62,14 @@ export async function recordTransition(db: LedgerDb, w: TransitionWrite, options
 }
 
 function stateRow(state: ExceptionState, fence: number, now: number) {
+  return { ...projectedColumns(state), state: JSON.stringify(state), fence, written_at: now };
+}
+
+/**
+ * The columns listings filter and sort on, as a state projects to them: the writer stores these, and
+ * `ledger:verify` compares the stored ones with what the workflow's state projects to.
+ */
+export function projectedColumns(state: ExceptionState) {
   return {
     id: state.id,
     capability: state.capability,
@@ -86,9 +94,6 @@ function stateRow(state: ExceptionState, fence: number, now: number) {
     resolution_code: state.resolution?.code ?? null,
     value_event: state.resolution?.valueEvent ?? null,
     seq: state.seq,
-    state: JSON.stringify(state),
-    fence,
-    written_at: now,
   };
 }
 

@@ -3,8 +3,8 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { eventDigest, noticeDigest } from '../domain/rules/digest.js';
 import type { ExceptionState } from '../domain/rules/exception-model.js';
 import { isClosed } from '../domain/rules/exception.js';
-import { overdueAt } from '../domain/rules/overdue.js';
 import type { LedgerDb } from '../ledger/db.js';
+import { projectedColumns } from '../ledger/projection.js';
 import { getException } from '../workflows/exception/messages.js';
 
 export interface Difference {
@@ -56,7 +56,7 @@ export async function verifyLedger(options: VerifyOptions): Promise<VerifyReport
 }
 
 export async function verifyOne(options: Pick<VerifyOptions, 'ledger' | 'client'>, id: string): Promise<Difference[]> {
-  const row = await options.ledger.selectFrom('exceptions').select(['state', 'seq', 'status', 'overdue_at', 'confirmed_seq']).where('id', '=', id).executeTakeFirst();
+  const row = await options.ledger.selectFrom('exceptions').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) return [];
   let ledgerState: ExceptionState;
   try {
@@ -68,10 +68,14 @@ export async function verifyOne(options: Pick<VerifyOptions, 'ledger' | 'client'
   if ('difference' in truth) return [truth.difference];
   const wf = truth.state;
   const diffs: Difference[] = [];
-  const a = canonical(ledgerState);
-  const b = canonical(wf);
-  if (a !== b || row.seq !== wf.seq || row.status !== wf.status || row.overdue_at !== overdueAt(wf)) {
-    diffs.push({ id, kind: 'state', detail: `ledger seq ${row.seq} ${row.status} claimant ${ledgerState.claimant} owner ${ledgerState.owner}; workflow seq ${wf.seq} ${wf.status} claimant ${wf.claimant} owner ${wf.owner}${a === b ? '' : ' (state differs)'}` });
+  // The stored state and every column listings read must be what the workflow's state projects to.
+  const columns = Object.entries(projectedColumns(wf))
+    .filter(([column, value]) => row[column as keyof typeof row] !== value)
+    .map(([column]) => column);
+  const stateDiffers = canonical(ledgerState) !== canonical(wf);
+  if (stateDiffers || columns.length) {
+    const what = [...columns, ...(stateDiffers ? ['state'] : [])].join(', ');
+    diffs.push({ id, kind: 'state', detail: `ledger seq ${row.seq} ${row.status} claimant ${row.claimant} owner ${row.owner}; workflow seq ${wf.seq} ${wf.status} claimant ${wf.claimant} owner ${wf.owner} (differs: ${what})` });
   }
   if (row.confirmed_seq > row.seq) diffs.push({ id, kind: 'state', detail: `confirmed through ${row.confirmed_seq} beyond seq ${row.seq}` });
 

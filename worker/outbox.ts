@@ -116,10 +116,6 @@ export function startOutbox(options: OutboxOptions) {
   timer.unref();
 
   return {
-    backlog: async () => {
-      const row = await options.ledger.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).where(sql<boolean>`delivered_at is null and failed_at is null`).executeTakeFirstOrThrow();
-      return Number(row.n);
-    },
     /** Stops polling and aborts deliveries in flight (their rows are sent again later). */
     async stop(): Promise<void> {
       clearInterval(timer);
