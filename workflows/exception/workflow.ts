@@ -72,8 +72,9 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
 
   /**
    * Writes what changed to the ledger before the caller hears back (read-your-writes for listings).
-   * The fence is this workflow task's start time: a retried or later task always starts later, so
-   * the ledger can tell a superseded attempt's write from a current one (ledger/projection.ts).
+   * The fence is this workflow task's start time: a retried or later task normally starts later, so
+   * the ledger can tell a superseded attempt's write from a current one (ledger/projection.ts). A
+   * dropped speculative task breaks that assumption: decision 0008, "Open".
    */
   async function flush(): Promise<void> {
     const { events, notifications } = c.drain();
