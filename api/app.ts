@@ -7,6 +7,7 @@ import { ActorDirectory } from './actors.js';
 import type { TokenVerifier } from './auth.js';
 import { consoleRouter, importMapHash } from './console.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { httpMetrics, metricsRouter, registerGauges } from './metrics.js';
 import { createRegistry, docsRouter, openApiDocument } from './openapi.js';
 import type { ReadinessDeps } from './readiness.js';
 import { ApiRoutes } from './route.js';
@@ -19,7 +20,10 @@ import { peopleRoutes } from './routes/people.js';
 import { systemRoutes } from './routes/system.js';
 
 export interface AppDeps extends ReadinessDeps {
-  config: Pick<Config, 'BODY_LIMIT' | 'CONTINUE_AS_NEW_AFTER' | 'DEPARTURE_WAIT_MAX_MS' | 'GAP_MAX_CELLS_PER_PERSON' | 'GAP_MAX_OPEN_PER_OWNER' | 'PUBLIC_URL' | 'WEBHOOK_ALLOWED_HOSTS'>;
+  config: Pick<
+    Config,
+    'BODY_LIMIT' | 'CONTINUE_AS_NEW_AFTER' | 'DEPARTURE_WAIT_MAX_MS' | 'GAP_MAX_CELLS_PER_PERSON' | 'GAP_MAX_OPEN_PER_OWNER' | 'PUBLIC_URL' | 'WEBHOOK_ALLOWED_HOSTS' | 'METRICS_SCRAPE' | 'METRICS_TOKEN'
+  >;
   logger: Logger;
   verifier: TokenVerifier;
   version: string;
@@ -33,6 +37,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
   app.use(securityHeaders(deps.config.PUBLIC_URL));
+  app.use(httpMetrics());
   app.use(
     pinoHttp({
       logger: deps.logger,
@@ -41,9 +46,12 @@ export function createApp(deps: AppDeps): Express {
         res: (res: { statusCode: number }) => ({ status: res.statusCode }),
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
     }),
   );
+  app.use(metricsRouter(deps.config));
+  const thresholds = { maxCellsPerPerson: deps.config.GAP_MAX_CELLS_PER_PERSON, maxOpenPerOwner: deps.config.GAP_MAX_OPEN_PER_OWNER };
+  registerGauges({ ledger: deps.ledger, connection: deps.connection, namespace: deps.namespace, taskQueue: deps.taskQueue, thresholds });
   app.use(express.json({ limit: deps.config.BODY_LIMIT, type: ['application/json', 'application/*+json'], strict: true }));
   app.use(express.text({ limit: deps.config.BODY_LIMIT, type: ['application/yaml', 'application/x-yaml', 'text/yaml'] }));
 
@@ -55,10 +63,7 @@ export function createApp(deps: AppDeps): Express {
   capabilityRoutes(routes, { ...temporal, ledger: deps.ledger, webhookAllowedHosts: deps.config.WEBHOOK_ALLOWED_HOSTS });
   exceptionRoutes(routes, { ...temporal, ledger: deps.ledger });
   if (deps.demoUsers && deps.verifier.mode === 'hs256') demoRoutes(routes, { ...temporal, demo: deps.demoUsers });
-  auditRoutes(routes, {
-    ledger: deps.ledger,
-    thresholds: { maxCellsPerPerson: deps.config.GAP_MAX_CELLS_PER_PERSON, maxOpenPerOwner: deps.config.GAP_MAX_OPEN_PER_OWNER },
-  });
+  auditRoutes(routes, { ledger: deps.ledger, thresholds });
 
   const document = openApiDocument(routes.registry, deps.version);
   app.get('/openapi.json', (_req, res) => {

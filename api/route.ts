@@ -132,7 +132,12 @@ export class ApiRoutes {
     const activeActor = (req: Request, _res: Response, next: NextFunction) => {
       this.actors.check(req.principal!, access, roles ?? []).then(() => next(), next);
     };
-    const guards = roles ? [authenticate(this.verifier), requireRole(...roles), activeActor] : [];
+    // The route's template labels its metrics and log line: bounded, unlike the URL.
+    const named = (_req: Request, res: Response, next: NextFunction) => {
+      res.locals.route = spec.path;
+      next();
+    };
+    const guards = roles ? [named, authenticate(this.verifier), requireRole(...roles), activeActor] : [named];
     const handle = async (req: Request, res: Response, next: NextFunction) => {
       try {
         const params = parsePart(spec.params ?? z.strictObject({}), req.params, 'params');

@@ -10,6 +10,7 @@ import type { DeclaredRoute } from './route.js';
 import { createTokenVerifier, loadSigningSecret } from './auth.js';
 import { clientErrorResponse } from './errors.js';
 import { version } from './version.js';
+import { timedQueries } from '../platform/query-timing.js';
 
 export interface RunningApi {
   url: string;
@@ -22,7 +23,8 @@ export interface RunningApi {
 
 /** `demoUsers` turns on the console's demo-user picker; it never applies when tokens come from OIDC. */
 export async function startApi(options: { config: Config; target: TemporalTarget; ledger: LedgerDb; logger: Logger; demoUsers?: boolean }): Promise<RunningApi> {
-  const { config, target, ledger, logger } = options;
+  const { config, target, logger } = options;
+  const ledger = timedQueries(options.ledger);
   const { connection, client } = await connectClient(target, { callTimeoutMs: config.TEMPORAL_CALL_TIMEOUT });
   const verifier = createTokenVerifier(config);
   const app = createApp({

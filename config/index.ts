@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseScrapeAccess } from '../platform/scrape-access.js';
 import { parseAllowedHosts } from '../platform/webhook-allowlist.js';
 
 const port = (fallback: number, min = 1) => z.coerce.number().int().min(min).max(65535).default(fallback);
@@ -75,11 +76,35 @@ export const Config = z.object({
       }
     }),
 
+  /** Who may scrape /metrics: loopback (default), any, none, or addresses and CIDR ranges (platform/scrape-access.ts). */
+  METRICS_SCRAPE: z
+    .string()
+    .default('loopback')
+    .transform((text, ctx) => {
+      try {
+        return parseScrapeAccess(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** When set, a scrape must also send `Authorization: Bearer <METRICS_TOKEN>` (Prometheus: `authorization.credentials`). */
+  METRICS_TOKEN: z.preprocess(blankAsUnset, z.string().min(32, 'must be at least 32 characters').optional()),
+  /** A port on HOST where the worker serves its own /metrics (its counters and the Temporal SDK's); unset: none. */
+  WORKER_METRICS_PORT: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(65535).optional()),
+
   DEMO: z.preprocess(blankAsUnset, flag.optional()),
   /** The console's demo-user picker. Unset: on for `npm start` with the embedded Temporal on a loopback HOST, off otherwise. */
   DEMO_USERS: z.preprocess(blankAsUnset, flag.optional()),
 });
 export type Config = z.infer<typeof Config>;
+
+/** Settings that are each valid but together would be accepted and ignored. */
+const consistent = Config.superRefine((config, ctx) => {
+  if (config.METRICS_TOKEN && config.METRICS_SCRAPE.kind === 'none') {
+    ctx.addIssue({ code: 'custom', path: ['METRICS_SCRAPE'], message: 'turns /metrics off, yet METRICS_TOKEN is set for scraping it; unset one of them' });
+  }
+});
 
 export class ConfigError extends Error {
   readonly actionable = true;
@@ -91,7 +116,7 @@ export class ConfigError extends Error {
 
 /** Parses the environment; a bad value throws a ConfigError naming the variable and the problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = Config.safeParse(env);
+  const parsed = consistent.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {

@@ -1,6 +1,7 @@
 import { pino, type Logger } from 'pino';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import type { Config } from '../config/index.js';
+import { setTemporalSdkMetricsAddress } from './metrics.js';
 
 export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, name = 'exception-desk'): Logger {
   return pino({ name, level: config.LOG_LEVEL });
@@ -10,15 +11,23 @@ const temporalLevels: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG
 
 let runtimeInstalled = false;
 
-/** Routes the Temporal SDK's own logs through pino; one Runtime per process, so call this once. */
-export function installTemporalRuntime(logger: Logger): void {
+/**
+ * Routes the Temporal SDK's own logs through pino; one Runtime per process, so call this once. With
+ * `metricsAddress` (host:port), the SDK's worker metrics (task slots, schedule-to-start latency, sticky
+ * cache, polls) are served there in Prometheus format, and every /metrics of this process includes them.
+ */
+export function installTemporalRuntime(logger: Logger, options: { metricsAddress?: string } = {}): void {
   const sdkLogger = logger.child({ component: 'temporal-sdk' });
   const level = temporalLevels[logger.level] ?? 'WARN';
   // The SDK logs every worker state change at INFO; WARN keeps the console readable.
   const threshold: LogLevel = level === 'INFO' ? 'WARN' : level;
   if (runtimeInstalled) return;
   runtimeInstalled = true;
+  if (options.metricsAddress) setTemporalSdkMetricsAddress(options.metricsAddress);
   Runtime.install({
+    ...(options.metricsAddress
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: options.metricsAddress, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true } } } }
+      : {}),
     logger: new DefaultLogger(threshold, ({ level: lvl, message, meta }) => {
       const method = lvl === 'ERROR' ? 'error' : lvl === 'WARN' ? 'warn' : lvl === 'INFO' ? 'info' : 'debug';
       sdkLogger[method](meta ?? {}, message);

@@ -9,7 +9,7 @@ import { registerSearchAttributes, startDevServer, stopLeftoverDevServer, type D
 import { exitWithError, StartupError } from '../platform/fatal.js';
 import { seedDemo } from './demo.js';
 import { createLogger, installTemporalRuntime } from '../platform/logger.js';
-import { isPortFree } from '../platform/ports.js';
+import { freePort, isPortFree } from '../platform/ports.js';
 import { makePrivateDir } from '../platform/private-files.js';
 import { resolveTemporalCli } from './temporal-cli.js';
 import { loadTemplates } from './templates.js';
@@ -20,7 +20,7 @@ async function main() {
   loadDotEnv();
   const config = loadConfig();
   const logger = createLogger(config);
-  installTemporalRuntime(logger);
+  installTemporalRuntime(logger, { metricsAddress: `127.0.0.1:${await freePort()}` });
   const target = temporalTarget(config);
   const dbFile = path.join(config.DATA_DIR, 'temporal.sqlite');
   const freshDataDir = !existsSync(dbFile) && !existsSync(ledgerFile(config.DATA_DIR));

@@ -10,6 +10,7 @@ import { loadConfig, type Config } from '../config/index.js';
 import type { Role } from '../domain/principal.js';
 import { ledgerFile, migrateLedger, openLedger, type LedgerDb } from '../ledger/db.js';
 import { installTemporalRuntime } from '../platform/logger.js';
+import { freePort } from '../platform/ports.js';
 import { temporalTarget, type TemporalTarget } from '../platform/temporal-connection.js';
 import { startWorker, type RunningWorker } from '../worker/run.js';
 
@@ -65,7 +66,7 @@ export async function startStack(options: { worker?: boolean; env?: Record<strin
   const ledger = openLedger({ file: ledgerFile(dataDir) });
   await migrateLedger(ledger);
   const logger = pino({ level: 'silent' });
-  installTemporalRuntime(pino({ level: 'warn' }));
+  installTemporalRuntime(pino({ level: 'warn' }), { metricsAddress: `127.0.0.1:${await freePort()}` });
   const newWorker = () => startWorker({ config, target, ledger, logger, workflowBundle: { codePath: inject('workflowBundlePath') }, shutdownForceTime: '3 seconds' });
   let worker = options.worker === false ? undefined : await newWorker();
   const api = await startApi({ config, target, ledger, logger, demoUsers: options.demoUsers });

@@ -2,6 +2,7 @@ import { loadConfig, loadDotEnv } from '../config/index.js';
 import { ledgerLocation, migrateLedger, openLedger } from '../ledger/db.js';
 import { exitWithError } from '../platform/fatal.js';
 import { createLogger, installTemporalRuntime } from '../platform/logger.js';
+import { freePort } from '../platform/ports.js';
 import { temporalTarget } from '../platform/temporal-connection.js';
 import { startWorker } from './run.js';
 
@@ -10,7 +11,7 @@ async function main() {
   loadDotEnv();
   const config = loadConfig();
   const logger = createLogger(config, 'exception-desk-worker');
-  installTemporalRuntime(logger);
+  installTemporalRuntime(logger, { metricsAddress: `127.0.0.1:${await freePort()}` });
   const ledger = openLedger(ledgerLocation(config));
   await migrateLedger(ledger);
   const worker = await startWorker({ config, target: temporalTarget(config), ledger, logger });

@@ -9,6 +9,7 @@ import { storedJson, storedObject } from '../../ledger/bounded-json.js';
 import { listExceptions, listQuarantine, timeline } from '../../ledger/exceptions.js';
 import * as msg from '../../workflows/exception/messages.js';
 import { AppError } from '../errors.js';
+import { observeIntake } from '../intake-metrics.js';
 import { decodeCursor, encodeCursor, PageQuery, pageOf } from '../pagination.js';
 import { Reply, type ApiRoutes } from '../route.js';
 import { exceptionTarget, intakeTarget, scopedInbox } from '../scope.js';
@@ -52,7 +53,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
       422: { description: 'Unknown capability, region or type, or an input contract violation (kept in the quarantine)' },
     },
     handler: async ({ body, principal }) => {
-      const { created, state } = await raiseException(deps, principal, body);
+      const { created, state } = await observeIntake(body, raiseException(deps, principal, body));
       return new Reply(created ? 201 : 200, await exceptionDetailView(deps, principal, state.id), { location: `/api/v1/exceptions/${encodeURIComponent(state.id)}` });
     },
   });
@@ -73,7 +74,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
       const work = async () => {
         for (let index = next++; index < body.items.length; index = next++) {
           try {
-            const { created, state } = await raiseException(deps, principal, body.items[index]);
+            const { created, state } = await observeIntake(body.items[index], raiseException(deps, principal, body.items[index]));
             results[index] = { index, status: created ? 201 : 200, id: state.id, exception: exceptionView(state) };
           } catch (err) {
             if (!(err instanceof AppError) || err.status >= 500) throw err;
