@@ -1,6 +1,5 @@
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { ActorDirectory } from './actors.js';
@@ -10,6 +9,7 @@ import { errorHandler, notFoundHandler } from './errors.js';
 import { httpMetrics, metricsRouter, registerGauges } from './metrics.js';
 import { createRegistry, docsRouter, openApiDocument } from './openapi.js';
 import type { ReadinessDeps } from './readiness.js';
+import { requestLog } from './request-log.js';
 import { ApiRoutes } from './route.js';
 import { auditRoutes } from './routes/audit.js';
 import { capabilityRoutes } from './routes/capabilities.js';
@@ -38,17 +38,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   app.use(securityHeaders(deps.config.PUBLIC_URL));
   app.use(httpMetrics());
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
-    }),
-  );
+  app.use(requestLog(deps.logger));
   app.use(metricsRouter(deps.config));
   const thresholds = { maxCellsPerPerson: deps.config.GAP_MAX_CELLS_PER_PERSON, maxOpenPerOwner: deps.config.GAP_MAX_OPEN_PER_OWNER };
   registerGauges({ ledger: deps.ledger, connection: deps.connection, namespace: deps.namespace, taskQueue: deps.taskQueue, thresholds });

@@ -7,6 +7,7 @@ import type { ActorDirectory } from './actors.js';
 import { authenticate, requireRole, type TokenVerifier } from './auth.js';
 import { AppError, fieldErrors } from './errors.js';
 import { enforceScope, type RouteScope, type ScopeKind } from './scope.js';
+import { nameRequestSpan } from '../platform/tracing.js';
 
 type Method = 'get' | 'post' | 'put' | 'delete' | 'patch';
 type AnyObject = z.ZodType<Record<string, unknown>>;
@@ -133,8 +134,10 @@ export class ApiRoutes {
       this.actors.check(req.principal!, access, roles ?? []).then(() => next(), next);
     };
     // The route's template labels its metrics and log line: bounded, unlike the URL.
-    const named = (_req: Request, res: Response, next: NextFunction) => {
+    const named = (req: Request, res: Response, next: NextFunction) => {
       res.locals.route = spec.path;
+      if (typeof req.params.id === 'string') res.locals.exceptionId = req.params.id;
+      nameRequestSpan(req.method, spec.path, res.locals.exceptionId as string | undefined);
       next();
     };
     const guards = roles ? [named, authenticate(this.verifier), requireRole(...roles), activeActor] : [named];

@@ -1,10 +1,28 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api';
+import { asyncLocalStorage as activityContext } from '@temporalio/activity';
 import { pino, type Logger } from 'pino';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import type { Config } from '../config/index.js';
 import { setTemporalSdkMetricsAddress } from './metrics.js';
 
 export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, name = 'exception-desk'): Logger {
-  return pino({ name, level: config.LOG_LEVEL });
+  return pino({ name, level: config.LOG_LEVEL, mixin: traceFields });
+}
+
+/**
+ * What every log line carries about where it was written: the trace and span of the request or
+ * activity running (so a line leads to its trace), and inside an activity the workflow it works for.
+ */
+export function traceFields(): Record<string, string> {
+  const fields: Record<string, string> = {};
+  const span = trace.getActiveSpan()?.spanContext();
+  if (span && isSpanContextValid(span)) {
+    fields.trace_id = span.traceId;
+    fields.span_id = span.spanId;
+  }
+  const workflowId = activityContext.getStore()?.info.workflowExecution?.workflowId;
+  if (workflowId) fields.workflowId = workflowId;
+  return fields;
 }
 
 const temporalLevels: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR' };

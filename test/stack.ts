@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
+import type { WorkflowBundleOption } from '@temporalio/worker';
+import { pino, type Logger } from 'pino';
 import { inject } from 'vitest';
 import { mintToken, type MintOptions } from '../api/auth.js';
 import { startApi, type RunningApi } from '../api/server.js';
@@ -48,7 +49,9 @@ export interface Stack {
  * The real thing against the suite's Temporal server: a worker on its own task queue, the API on a
  * free port and a ledger in a temporary folder.
  */
-export async function startStack(options: { worker?: boolean; env?: Record<string, string>; demoUsers?: boolean } = {}): Promise<Stack> {
+export async function startStack(
+  options: { worker?: boolean; env?: Record<string, string>; demoUsers?: boolean; logger?: Logger; workflowBundle?: WorkflowBundleOption } = {},
+): Promise<Stack> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'exception-desk-test-'));
   const env = {
     TEMPORAL_NAMESPACE: claimNamespace(),
@@ -65,9 +68,9 @@ export async function startStack(options: { worker?: boolean; env?: Record<strin
   const target = temporalTarget(config, env);
   const ledger = openLedger({ file: ledgerFile(dataDir) });
   await migrateLedger(ledger);
-  const logger = pino({ level: 'silent' });
+  const logger = options.logger ?? pino({ level: 'silent' });
   installTemporalRuntime(pino({ level: 'warn' }), { metricsAddress: `127.0.0.1:${await freePort()}` });
-  const newWorker = () => startWorker({ config, target, ledger, logger, workflowBundle: { codePath: inject('workflowBundlePath') }, shutdownForceTime: '3 seconds' });
+  const newWorker = () => startWorker({ config, target, ledger, logger, workflowBundle: options.workflowBundle ?? { codePath: inject('workflowBundlePath') }, shutdownForceTime: '3 seconds' });
   let worker = options.worker === false ? undefined : await newWorker();
   const api = await startApi({ config, target, ledger, logger, demoUsers: options.demoUsers });
   const secret = new TextEncoder().encode(TEST_SECRET);

@@ -1,5 +1,6 @@
 import { loadConfig, loadDotEnv } from '../config/index.js';
 import { ledgerLocation, migrateLedger, openLedger } from '../ledger/db.js';
+import { startTracing, tracing } from '../platform/tracing.js';
 import { exitWithError } from '../platform/fatal.js';
 import { createLogger, installTemporalRuntime } from '../platform/logger.js';
 import { freePort } from '../platform/ports.js';
@@ -10,6 +11,8 @@ import { startWorker } from './run.js';
 async function main() {
   loadDotEnv();
   const config = loadConfig();
+  // Before anything serves or connects, so the first request is traced too (on when OTEL_EXPORTER_OTLP_ENDPOINT is set).
+  startTracing({ serviceName: 'exception-desk-worker' });
   const logger = createLogger(config, 'exception-desk-worker');
   installTemporalRuntime(logger, { metricsAddress: `127.0.0.1:${await freePort()}` });
   const ledger = openLedger(ledgerLocation(config));
@@ -20,6 +23,7 @@ async function main() {
   process.once('SIGTERM', stop);
   await worker.done;
   await ledger.destroy();
+  await tracing()?.shutdown();
 }
 
 main().catch(exitWithError);
