@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http } from '../http.js';
 import { startStack, type Stack } from '../stack.js';
 import { buildWorld, eventually, fastPolicy, path, priceVariance } from '../world.js';
+import { exposedNames, metricNames } from './promql.js';
 import { parseSamples, promtool, runPromtool, total, type Sample } from './scrape.js';
 
 let stack: Stack;
@@ -100,5 +103,26 @@ describe('/metrics after a lifecycle', () => {
     const { code, output } = await runPromtool(['check', 'metrics'], text);
     expect(output).toBe('');
     expect(code).toBe(0);
+  });
+});
+
+/** Every expression of the dashboard and the alert rules in deploy/ reads only metrics a running instance exposes. */
+describe('deploy/ against a live scrape', () => {
+  it('the Grafana dashboard references only metrics that exist', () => {
+    const dashboard = JSON.parse(readFileSync('deploy/grafana/exception-desk.json', 'utf8')) as { panels: Array<{ title: string; targets?: Array<{ expr: string }> }>; templating: { list: Array<{ query: { query: string } }> } };
+    const exposed = exposedNames(text);
+    const exprs = [
+      ...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ where: p.title, expr: t.expr }))),
+      ...dashboard.templating.list.map((v) => ({ where: 'variable', expr: v.query.query })),
+    ];
+    expect(exprs.length).toBeGreaterThan(30);
+    const missing = exprs.flatMap(({ where, expr }) => metricNames(expr).filter((n) => !exposed.has(n)).map((n) => `${where}: ${n}`));
+    expect(missing).toEqual([]);
+  });
+
+  it('the alert rules reference only metrics that exist', () => {
+    const rules = (YAML.parse(readFileSync('deploy/prometheus/alerts.yml', 'utf8')) as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> }).groups.flatMap((g) => g.rules);
+    const exposed = exposedNames(text);
+    expect(rules.flatMap((r) => metricNames(r.expr).filter((n) => !exposed.has(n)).map((n) => `${r.alert}: ${n}`))).toEqual([]);
   });
 });
