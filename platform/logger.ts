@@ -1,12 +1,33 @@
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { asyncLocalStorage as activityContext } from '@temporalio/activity';
 import { pino, type Logger } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import type { Config } from '../config/index.js';
 import { setTemporalSdkMetricsAddress } from './metrics.js';
 
-export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, name = 'exception-desk'): Logger {
-  return pino({ name, level: config.LOG_LEVEL, mixin: traceFields });
+/**
+ * JSON lines for log collectors; on a terminal (LOG_FORMAT=auto, the default) one readable line per
+ * event instead: time, level, message, then the fields that matter (exception, workflow, trace).
+ */
+export function createLogger(config: Pick<Config, 'LOG_LEVEL' | 'LOG_FORMAT'>, name = 'exception-desk', output: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout): Logger {
+  const options = { name, level: config.LOG_LEVEL, mixin: traceFields };
+  if (!readable(config.LOG_FORMAT, output.isTTY === true)) return pino(options, output);
+  // Synchronous on purpose: the last lines before an exit (a start-up failure) must reach the terminal.
+  const pretty = PinoPretty({
+    destination: output,
+    sync: true,
+    colorize: output.isTTY === true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    singleLine: true,
+    // The request line's message already says method, route, status and duration.
+    ignore: 'pid,hostname,name,req,res,responseTime,route,span_id',
+  });
+  return pino(options, pretty);
+}
+
+export function readable(format: Config['LOG_FORMAT'], terminal: boolean): boolean {
+  return format === 'pretty' || (format === 'auto' && terminal);
 }
 
 /**

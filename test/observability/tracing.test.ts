@@ -83,12 +83,15 @@ describe('a trace from the HTTP claim to the ledger write', () => {
     expect(write.attributes.temporalWorkflowId).toBe(exceptionId);
   });
 
-  it("writes the trace id and the exception's workflow id on the request's log line", () => {
+  it("writes the route, status, duration, trace id and the exception's workflow id on the request's log line", () => {
     const request = named(exporter.getFinishedSpans(), 'POST /api/v1/exceptions/{id}/claim')[0]!;
     const line = lines.find((l) => (l.req as { url?: string } | undefined)?.url?.endsWith('/claim'));
     expect(line, JSON.stringify(lines.slice(0, 5))).toBeDefined();
     expect(line!.trace_id).toBe(request.spanContext().traceId);
     expect(line!.exceptionId).toBe(exceptionId);
+    // And what a person reads first: route, status and duration.
+    expect(line).toMatchObject({ route: '/api/v1/exceptions/{id}/claim', res: { status: 200 }, responseTime: expect.any(Number) });
+    expect(line!.msg).toMatch(/^POST \/api\/v1\/exceptions\/\{id\}\/claim 200 \d+ms$/);
   });
 });
 
