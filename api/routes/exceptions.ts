@@ -179,6 +179,8 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
     body: B,
     update: UpdateDefinition<msg.Receipt, [A]>,
     toArgs: (body: z.infer<B>, actor: ReturnType<typeof actorOf>) => A | Promise<A>,
+    /** The values this transition refuses (422), when it refuses any. */
+    invalid?: string,
   ) =>
     routes.route({
       method: 'post',
@@ -194,7 +196,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
         403: { description: 'Not yours to do' },
         404: { description: 'Unknown id' },
         409: { description: 'Conflicting state, e.g. claimed by someone else or already resolved' },
-        422: { description: 'A bad value, e.g. an unknown value event or an inactive person' },
+        ...(invalid ? { 422: { description: invalid } } : ({} as Record<number, never>)),
       },
       handler: async ({ params, body: parsed, principal }) => {
         const args = await toArgs(parsed, actorOf(principal));
@@ -210,7 +212,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
   act('reassign', 'Give it to another active person (owner or manager)', ['owner', 'manager'], z.strictObject({ to: PersonId, reason }), msg.reassignException, async (b, actor) => {
     const person = await ledger.selectFrom('people').select('status').where('id', '=', b.to).executeTakeFirst();
     return { actor, to: b.to, toStatus: person?.status, reason: b.reason };
-  });
+  }, 'An unknown or inactive person');
   act(
     'resolve',
     'Resolve it with a code, a note and optionally a value event from the template',
@@ -218,10 +220,11 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
     z.strictObject({ code: ResolutionCode, note: z.string().max(5000).optional(), valueEvent: z.string().max(64).optional() }),
     msg.resolveException,
     (b, actor) => ({ actor, ...b }),
+    'A value event the template does not count',
   );
   act('dismiss', 'Dismiss it with a reason (owner or manager)', ['owner', 'manager'], z.strictObject({ reason }), msg.dismissException, (b, actor) => ({ actor, reason: b.reason }));
-  act('comments', 'Add a comment (a claimant comment renews the claim lease)', [...workers, 'integration'], z.strictObject({ text: z.string().trim().min(1).max(5000) }), msg.commentOnException, (b, actor) => ({ actor, text: b.text }));
-  act('escalate', 'Escalate by hand to the next step of the chain', workers, z.strictObject({ reason }), msg.escalateException, (b, actor) => ({ actor, reason: b.reason }));
+  act('comments', 'Add a comment (a claimant comment renews the claim lease)', [...workers, 'integration'], z.strictObject({ text: z.string().trim().min(1).max(5000) }), msg.commentOnException, (b, actor) => ({ actor, text: b.text }), 'The exception already has 10 000 comments, the most one keeps');
+  act('escalate', 'Escalate by hand to the next step of the chain', workers, z.strictObject({ reason }), msg.escalateException, (b, actor) => ({ actor, reason: b.reason }), 'Escalated by hand 25 times already, the most one exception takes');
   act(
     'snooze',
     'Snooze until a time; the SLA clocks pause meanwhile (owner or manager)',
@@ -229,6 +232,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
     z.strictObject({ until: z.iso.datetime({ offset: true }), reason: reason.optional() }),
     msg.snoozeException,
     (b, actor) => ({ actor, until: Date.parse(b.until), reason: b.reason }),
+    'A time in the past, or more than 30 days ahead',
   );
 
   routes.route({
