@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import type { Config } from '../config/index.js';
+import { DEFAULT_MAX_TOKEN_LIFETIME_S, type Config } from '../config/index.js';
 import type { LedgerDb } from '../ledger/db.js';
 import { connectClient, type TemporalTarget } from '../platform/temporal-connection.js';
 import { createApp } from './app.js';
@@ -31,7 +31,10 @@ export async function startApi(options: { config: Config; target: TemporalTarget
     config,
     logger,
     verifier,
-    demoUsers: options.demoUsers && verifier.mode === 'hs256' ? { secret: loadSigningSecret(config), audience: config.AUTH_AUDIENCE } : undefined,
+    demoUsers:
+      options.demoUsers && verifier.mode === 'hs256'
+        ? { secret: loadSigningSecret(config), audience: config.AUTH_AUDIENCE, maxLifetimeSeconds: config.AUTH_MAX_TOKEN_LIFETIME ?? DEFAULT_MAX_TOKEN_LIFETIME_S }
+        : undefined,
     version,
     connection,
     client,

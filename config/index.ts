@@ -49,6 +49,18 @@ export const Config = z.object({
   AUTH_OIDC_ISSUER: z.preprocess(blankAsUnset, z.url().optional()),
   AUTH_JWKS_URL: z.preprocess(blankAsUnset, z.url().optional()),
   AUTH_AUDIENCE: z.preprocess(blankAsUnset, z.string().optional()),
+  /** The longest a locally signed (HS256) token may live, exp minus iat: 30m, 8h, 7d. Unset: 24h. */
+  AUTH_MAX_TOKEN_LIFETIME: z.preprocess(
+    blankAsUnset,
+    z
+      .string()
+      .regex(/^\d+(s|m|h|d)$/, 'expected a duration such as 30m, 8h or 7d')
+      .transform((v) => Number(v.slice(0, -1)) * { s: 1, m: 60, h: 3600, d: 86_400 }[v.slice(-1) as 's' | 'm' | 'h' | 'd'])
+      .pipe(z.number().min(60, 'must be at least 1m').max(365 * 86_400, 'must be at most 365d'))
+      .optional(),
+  ),
+  /** Refuse tokens that carry no capability:region scope pair (every caller scoped). */
+  AUTH_REQUIRE_SCOPE: z.preprocess(blankAsUnset, flag.default(false)),
 
   /** Continue entity workflows as new after this many changes per run, besides the server's suggestion (tests). */
   CONTINUE_AS_NEW_AFTER: z.preprocess(blankAsUnset, z.coerce.number().int().positive().optional()),
@@ -101,8 +113,14 @@ export const Config = z.object({
 });
 export type Config = z.infer<typeof Config>;
 
+/** AUTH_MAX_TOKEN_LIFETIME when unset: a working day and then some, never a token that outlives its holder's job. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_S = 24 * 3600;
+
 /** Settings that are each valid but together would be accepted and ignored. */
 const consistent = Config.superRefine((config, ctx) => {
+  if (config.AUTH_MAX_TOKEN_LIFETIME !== undefined && (config.AUTH_OIDC_ISSUER || config.AUTH_JWKS_URL)) {
+    ctx.addIssue({ code: 'custom', path: ['AUTH_MAX_TOKEN_LIFETIME'], message: 'bounds locally signed tokens only; with AUTH_OIDC_ISSUER or AUTH_JWKS_URL your identity provider sets lifetimes. Unset it' });
+  }
   if (config.METRICS_TOKEN && config.METRICS_SCRAPE.kind === 'none') {
     ctx.addIssue({ code: 'custom', path: ['METRICS_SCRAPE'], message: 'turns /metrics off, yet METRICS_TOKEN is set for scraping it; unset one of them' });
   }
