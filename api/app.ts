@@ -16,6 +16,7 @@ import { demoRoutes, type DemoUsers } from './routes/demo.js';
 import { exceptionRoutes } from './routes/exceptions.js';
 import { identityRoutes } from './routes/identity.js';
 import { peopleRoutes } from './routes/people.js';
+import { reportRoutes } from './routes/reports.js';
 import { systemRoutes } from './routes/system.js';
 
 export interface AppDeps extends ReadinessDeps {
@@ -54,6 +55,7 @@ export function createApp(deps: AppDeps): Express {
   peopleRoutes(routes, { ...temporal, ledger: deps.ledger });
   capabilityRoutes(routes, { ...temporal, ledger: deps.ledger, webhookAllowedHosts: deps.config.WEBHOOK_ALLOWED_HOSTS });
   exceptionRoutes(routes, { ...temporal, ledger: deps.ledger });
+  reportRoutes(routes, { ledger: deps.ledger });
   if (deps.demoUsers && deps.verifier.mode === 'hs256') demoRoutes(routes, { ...temporal, demo: deps.demoUsers });
   auditRoutes(routes, {
     ledger: deps.ledger,

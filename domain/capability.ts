@@ -137,12 +137,22 @@ function uniqueIds(label: string) {
 export const ValueEvent = z.strictObject({ id: kebab('value event id'), description: z.string().min(1), unit: z.string().min(1).optional() });
 export type ValueEvent = z.infer<typeof ValueEvent>;
 
-/** Thresholds the pilot must hold before it is handed over to the run team. */
+/**
+ * Thresholds the pilot must hold before it is handed over to the run team. The readiness scorecard
+ * (domain/rules/readiness.ts) grades each region against them; the optional ones, when absent, are
+ * shown as measurements that do not hold a region back.
+ */
 export const Cutover = z.strictObject({
   minAutomationRate: z.number().min(0).max(1),
   maxOpenExceptions: z.int().min(0),
   maxSlaBreachRate: z.number().min(0).max(1),
-  minDaysStable: z.int().min(0),
+  minDaysStable: z.int().min(0).max(365),
+  /** Days the scorecard reads back, today included; 14 when absent. */
+  windowDays: z.int().min(1).max(90).optional(),
+  /** Input reliability: intakes refused at the door ÷ intakes submitted. */
+  maxQuarantineRate: z.number().min(0).max(1).optional(),
+  /** Adoption: exceptions claimed within their claim SLA ÷ those whose claim window has passed. */
+  minClaimedWithinSla: z.number().min(0).max(1).optional(),
 });
 export type Cutover = z.infer<typeof Cutover>;
 

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import { overdueAt, type OverdueClocks } from '../domain/rules/overdue.js';
+import { readinessMigration } from './readiness-migration.js';
 
 /** In-code migrations: they ship inside the bundle, so no folder has to be found at run time. */
 export const migrations: Record<string, Migration> = {
@@ -217,4 +218,5 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('outbox_due').on('outbox').columns(['next_attempt_at', 'id']).where(sql<boolean>`delivered_at is null and failed_at is null`).execute();
     },
   },
+  '0007_readiness': readinessMigration,
 };
