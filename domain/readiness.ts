@@ -8,6 +8,7 @@ export {
   dayOf,
   DEFAULT_WINDOW_DAYS,
   scorecard,
+  stageChangeRefusal,
   windowOf,
   type Criterion,
   type CriterionId,

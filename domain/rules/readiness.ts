@@ -50,7 +50,7 @@ export interface ReadinessFacts {
   /** Repeated-override exceptions (adoption-training) raised in the window, and the operators who claimed any exception in it. */
   overrideExceptions: number;
   operators: number;
-  /** Consecutive completed days, up to the day before `to`'s, on which every other criterion held (from the daily snapshots). */
+  /** Consecutive days before the window's last day on which every other criterion held (from the daily snapshots). */
   stableDays: number;
   /** Value events per day: reported and named by resolutions, in the template's unit. */
   valueDays: Array<{ day: number; valueEvent: string; events: number; total: number }>;
@@ -98,10 +98,16 @@ export interface Scorecard {
 /** Midnight UTC of the day `ms` falls in. */
 export const dayOf = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
 
-/** The window a scorecard at `to` reads: `days` whole UTC days, the day of `to` being the last (partial while it runs). */
+/**
+ * The window a scorecard at `to` (exclusive) reads: `days` whole UTC days, the day `to` ends in being
+ * the last, partial while it runs. A day's snapshot reads up to the next midnight.
+ */
 export function windowOf(to: number, days = DEFAULT_WINDOW_DAYS): { from: number; to: number; days: number } {
-  return { from: dayOf(to) - (days - 1) * DAY_MS, to, days };
+  return { from: lastDayOf(to) - (days - 1) * DAY_MS, to, days };
 }
+
+/** The day a window ending at `to` (exclusive) ends on. */
+export const lastDayOf = (to: number) => dayOf(to - 1);
 
 /**
  * Consecutive held days ending on `lastDay` (a missing snapshot breaks the run, so a day nobody
@@ -245,10 +251,10 @@ function adoption(f: ReadinessFacts, t: ReadinessThresholds): Criterion {
 }
 
 function daysStable(f: ReadinessFacts, t: ReadinessThresholds, heldNow: boolean): Criterion {
-  // A failing criterion right now breaks the run, whatever the history says.
-  const measured = heldNow ? f.stableDays : 0;
+  // The last day counts when everything holds on it; a failing criterion breaks the run, whatever the history says.
+  const measured = heldNow ? f.stableDays + 1 : 0;
   const why = heldNow
-    ? `${measured} consecutive days on which every criterion held; needs ${t.minDaysStable}`
+    ? `${measured} consecutive days, this one included, on which every criterion held; needs ${t.minDaysStable}`
     : `not stable: a criterion fails now (${f.stableDays} held days before); needs ${t.minDaysStable}`;
   return {
     id: 'days-stable',
@@ -295,4 +301,31 @@ export function scorecard(f: ReadinessFacts, t: ReadinessThresholds): Scorecard 
     criteria,
     value: valueLines(f, days),
   };
+}
+
+export type StageName = 'pilot' | 'production' | 'paused';
+
+export interface StageRefusal {
+  type: 'Conflict' | 'Invalid';
+  message: string;
+  path?: string;
+  /** For a refused promotion: every criterion that fails. */
+  failing?: Criterion[];
+}
+
+/**
+ * The gate. Promotion to production needs a ready scorecard, or an override with a reason; leaving
+ * production (or pausing) is always allowed but needs a reason, because nothing demotes a region on
+ * its own. Answers null when the change may go ahead.
+ */
+export function stageChangeRefusal(change: { from: StageName; to: StageName; override: boolean; reason?: string }, card: Pick<Scorecard, 'ready' | 'criteria'>): StageRefusal | null {
+  const { from, to, override, reason } = change;
+  if (override && to !== 'production') return { type: 'Invalid', message: 'An override only promotes to production.', path: 'override' };
+  if (override && !reason) return { type: 'Invalid', message: 'An override needs a reason: say why the region goes to production although it is not ready.', path: 'reason' };
+  if (to !== 'production' && from !== to && !reason) return { type: 'Invalid', message: `Say why the region goes from ${from} to ${to}.`, path: 'reason' };
+  if (to === 'production' && from !== 'production' && !card.ready && !override) {
+    const failing = card.criteria.filter((c) => c.pass === false);
+    return { type: 'Conflict', message: `Not ready for production: ${failing.map((c) => `${c.label}: ${c.why}`).join('; ')}.`, failing };
+  }
+  return null;
 }

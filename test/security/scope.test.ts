@@ -51,6 +51,7 @@ const sampleBody = (r: DeclaredRoute): unknown =>
     'post /api/v1/people/{personId}/departure': { reason: 'scope test' },
     'post /api/v1/exceptions': naIntake(),
     'post /api/v1/exceptions:batch': { items: [naIntake(), naIntake()] },
+    'put /api/v1/capabilities/{capabilityId}/regions/{region}/stage': { stage: 'production', override: true, reason: 'scope test' },
     'post /api/v1/reports': { events: [{ kind: 'decision', key: `SCOPE-${Date.now()}`, capability: 'po-assist', region: 'NA', occurredAt: new Date().toISOString() }] },
     'post /api/v1/exceptions/{id}/reassign': { to: 'dana', reason: 'scope test' },
     'post /api/v1/exceptions/{id}/resolve': { code: 'supplier-price-corrected' },
