@@ -21,8 +21,8 @@ export interface FactsRequest {
   /** The time the caller lives in: `to` at or after it reads the live queue (status), before it what was open then. */
   now: number;
   gapThresholds: GapInputs['thresholds'];
-  /** Gap findings already computed for every region (a daily run over all regions reads the matrix once). */
-  gaps?: ReturnType<typeof findGaps>;
+  /** What the gap rules read, when already read (a run over every region reads the matrix once). */
+  gapInputs?: GapInputs;
 }
 
 /** Everything the scorecard grades, read from the ledger only. */
@@ -36,7 +36,7 @@ export async function readinessFacts(db: LedgerDb, r: FactsRequest): Promise<Rea
     openAt(db, r.capability, r.region, to, r.now),
     quarantineFacts(db, r.capability, r.region, from, to),
     heldDaysBefore(db, r.capability, r.region, lastDayOf(to)),
-    r.gaps ? Promise.resolve(r.gaps) : gapInputs(db, r.gapThresholds).then(findGaps),
+    r.gapInputs ? Promise.resolve(r.gapInputs) : gapInputs(db, r.gapThresholds),
   ]);
   return {
     capability: r.capability,
@@ -61,13 +61,14 @@ export async function readinessFacts(db: LedgerDb, r: FactsRequest): Promise<Rea
 }
 
 /**
- * The region's own findings, and the person-level ones (overload, too many cells) about someone who
- * owns a cell there: the gap audit's rule (domain/rules/gaps.ts), not a second one.
+ * The gap audit's findings (domain/rules/gaps.ts, not a second rule) about the region: its own, and
+ * the person-level ones (overload, too many cells) about someone who owns or backs up a cell there.
  */
-function regionGaps(all: ReturnType<typeof findGaps>, capability: string, region: string) {
+function regionGaps(inputs: GapInputs, capability: string, region: string) {
+  const all = findGaps(inputs);
   const here = all.filter((g) => g.capability === capability && g.region === region);
-  const people = new Set(here.map((g) => g.person).filter(Boolean));
-  const personal = all.filter((g) => g.capability === null && g.person && people.has(g.person));
+  const people = new Set(inputs.cells.filter((c) => c.capability === capability && c.region === region).flatMap((c) => [c.owner, c.backup]));
+  const personal = all.filter((g) => g.capability === null && g.person !== undefined && people.has(g.person));
   return [...here, ...personal].map((g) => ({ kind: g.kind, area: g.area, detail: g.detail }));
 }
 

@@ -43,13 +43,9 @@ export async function putStage(db: LedgerDb, s: { capability: string; region: st
     .execute();
 }
 
-/** Marks (or clears) a production region whose scorecard fell below a threshold; answers whether the mark is new. */
-export async function setFlag(db: LedgerDb, capability: string, region: string, at: number | null): Promise<boolean> {
-  const current = await getStage(db, capability, region);
-  if (current.stage !== 'production') return false;
-  if ((current.flaggedAt === null) === (at === null)) return false;
-  await db.updateTable('rollout_stages').set({ flagged_at: at }).where('capability', '=', capability).where('region', '=', region).execute();
-  return at !== null;
+/** Marks a production region whose scorecard fell below a threshold (null clears the mark). */
+export async function setFlag(db: LedgerDb, capability: string, region: string, at: number | null): Promise<void> {
+  await db.updateTable('rollout_stages').set({ flagged_at: at }).where('capability', '=', capability).where('region', '=', region).where('stage', '=', 'production').execute();
 }
 
 export interface StoredSnapshot {

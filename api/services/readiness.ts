@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { GapInputs } from '../../domain/gaps.js';
-import { findGaps } from '../../domain/gaps.js';
 import { dayOf, scorecard, stageChangeRefusal, type Scorecard, type ScorecardView, type StageChange } from '../../domain/readiness.js';
 import { appendAudit } from '../../ledger/audit.js';
 import { getEffectiveTemplate, listRollouts } from '../../ledger/catalog.js';
@@ -17,11 +16,11 @@ export interface ReadinessDeps {
 }
 
 /** A region's scorecard as the ledger has it now (or at `to`), with its stage. 404 when the region is not rolled out. */
-export async function regionReadiness(deps: ReadinessDeps, capability: string, region: string, options: { to?: number; gaps?: ReturnType<typeof findGaps> } = {}) {
+export async function regionReadiness(deps: ReadinessDeps, capability: string, region: string, options: { to?: number; gapInputs?: GapInputs } = {}) {
   const template = await getEffectiveTemplate(deps.ledger, capability, region);
   if (!template) throw new AppError('NOT_FOUND', `${capability} is not rolled out to ${region}.`);
   const now = Date.now();
-  const facts = await readinessFacts(deps.ledger, { capability, region, template, to: options.to ?? now, now, gapThresholds: deps.gapThresholds, gaps: options.gaps });
+  const facts = await readinessFacts(deps.ledger, { capability, region, template, to: options.to ?? now, now, gapThresholds: deps.gapThresholds, gapInputs: options.gapInputs });
   const stage = await getStage(deps.ledger, capability, region);
   return { card: scorecard(facts, template.cutover), stage };
 }
@@ -29,8 +28,8 @@ export async function regionReadiness(deps: ReadinessDeps, capability: string, r
 /** Every rolled-out region of a capability that `visible` keeps, reading the ownership matrix once. */
 export async function capabilityReadiness(deps: ReadinessDeps, capability: string, visible: (region: string) => boolean) {
   const regions = (await listRollouts(deps.ledger, capability)).map((r) => r.region).filter(visible).sort();
-  const gaps = findGaps(await gapInputs(deps.ledger, deps.gapThresholds));
-  return Promise.all(regions.map((region) => regionReadiness(deps, capability, region, { gaps })));
+  const inputs = await gapInputs(deps.ledger, deps.gapThresholds);
+  return Promise.all(regions.map((region) => regionReadiness(deps, capability, region, { gapInputs: inputs })));
 }
 
 export function scorecardView(card: Scorecard, stage: StoredStage): ScorecardView {

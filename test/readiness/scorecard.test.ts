@@ -8,7 +8,8 @@ import { buildWorld, path, priceVariance } from '../world.js';
 let stack: Stack;
 let w: Awaited<ReturnType<typeof buildWorld>>;
 beforeAll(async () => {
-  stack = await startStack();
+  // priya owns every cell of both capabilities here; that is a test world, not a single point of failure.
+  stack = await startStack({ env: { GAP_MAX_CELLS_PER_PERSON: '20' } });
   w = await buildWorld(stack);
 });
 afterAll(async () => stack?.close());
