@@ -9,7 +9,7 @@ import { getCapability, getEffectiveTemplate, listCapabilities, listRollouts } f
 import { MAX_NESTING, nestingDepth } from '../../ledger/bounded-json.js';
 import type { LedgerDb } from '../../ledger/db.js';
 import { getExceptionDetail, getExceptionState, quarantine } from '../../ledger/exceptions.js';
-import { confirmThrough } from '../../ledger/projection.js';
+import { confirmReceipt } from '../../ledger/confirmation.js';
 import * as msg from '../../workflows/exception/messages.js';
 import { exceptionWorkflow } from '../../workflows/exception/workflow.js';
 import { AppError, fieldErrors, fromTemporal, grpcCode } from '../errors.js';
@@ -116,7 +116,7 @@ export async function raiseException(deps: ExceptionDeps, principal: Principal, 
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       }),
     }));
-    await confirmThrough(deps.ledger, id, outcome.seq);
+    await confirmReceipt(deps.ledger, outcome);
     return { created: outcome.created === true, state: await readBack(deps, id, outcome.seq) };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError) {
@@ -167,8 +167,9 @@ export async function transition<A>(
   if (isClosed(current.status)) throw new AppError('CONFLICT', `The exception is already ${current.status}.`, { exceptionStatus: current.status });
   try {
     const receipt = await withBackoff(() => deps.client.workflow.getHandle(id).executeUpdate(update, { args: [args] }));
-    // The update returned, so history holds every transition up to its seq.
-    await confirmThrough(deps.ledger, id, receipt.seq);
+    // The update returned, so history holds its transition: confirmed if the ledger's row is the one
+    // history's attempt wrote (its digest), else handed to the confirmer (decision 0009).
+    await confirmReceipt(deps.ledger, receipt);
     return receipt;
   } catch (err) {
     const mapped = fromTemporal(err);

@@ -1,7 +1,9 @@
 import type { SearchAttributeUpdatePair, UpdateDefinition } from '@temporalio/common';
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
+import { stateDigest } from '../../domain/rules/digest.js';
 import { isClosed, rules } from '../../domain/rules/exception.js';
+import { RecentTransitions } from '../../domain/rules/recent-transitions.js';
 import { refuse } from '../errors.js';
 import {
   ExceptionCapability,
@@ -66,20 +68,24 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
   const lean = has(LEAN_HISTORY);
   const indexed = new SearchAttributeIndex(lean);
   const wake = new WakeTimer(current);
-  const receipt = (): msg.Receipt => ({ id: c.state.id, seq: c.state.seq, status: c.state.status });
+  // In memory only (never in history): what the confirmer rebuilds a ledger tail from (decision 0009).
+  const recent = new RecentTransitions();
+  const receipt = (): msg.Receipt => ({ id: c.state.id, seq: c.state.seq, status: c.state.status, digest: stateDigest(c.state) });
   const continueAsNewDue = () =>
     wf.workflowInfo().continueAsNewSuggested || (input.continueAsNewAfter !== undefined && transitionsThisRun >= input.continueAsNewAfter);
 
   /**
    * Writes what changed to the ledger before the caller hears back (read-your-writes for listings).
    * The fence is this workflow task's start time: a retried or later task normally starts later, so
-   * the ledger can tell a superseded attempt's write from a current one (ledger/projection.ts). A
-   * dropped speculative task breaks that assumption: decision 0008, "Open".
+   * the ledger can tell a superseded attempt's write from a current one (ledger/projection.ts). Where
+   * that is not enough (a dropped speculative task; a local activity resolved from an earlier attempt),
+   * the receipt's digest and the transitions remembered here let the ledger find and repair it (decision 0009).
    */
   async function flush(): Promise<void> {
     const { events, notifications } = c.drain();
     if (events.length === 0) return;
     const state = c.state;
+    recent.add({ events, notifications });
     await recordTransition({ fence: Date.now(), state, events, notifications, ...(payload ? { payload } : {}) });
     payload = undefined;
     recorded = Math.max(recorded, state.seq);
@@ -104,6 +110,7 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
   }
 
   wf.setHandler(msg.getException, () => c.state);
+  wf.setHandler(msg.getRecentTransitions, (since) => ({ state: c.state, transitions: recent.since(since) }));
   wf.setHandler(msg.intake, async ({ intakeId }) => {
     await wf.condition(() => c.surfaced && recorded >= 1);
     return { ...receipt(), created: intakeId === input.intakeId };
