@@ -156,6 +156,31 @@ export const Cutover = z.strictObject({
 });
 export type Cutover = z.infer<typeof Cutover>;
 
+const RegionCode = z.string().regex(/^[A-Z][A-Z0-9-]{1,15}$/, 'expected an upper-case region code such as EMEA or UK-IE');
+
+/** One region of the rollout plan, with what it waits for: other regions in production, for at least so long. */
+export const RolloutStep = z.strictObject({
+  region: RegionCode,
+  after: z.array(z.strictObject({ region: RegionCode, inProductionFor: durationAtMost('365d').optional() })).max(10).default([]),
+});
+export type RolloutStep = z.infer<typeof RolloutStep>;
+
+/** The regions to roll to, in order; a prerequisite names a region earlier in the plan. */
+export const RolloutPlan = z
+  .array(RolloutStep)
+  .max(50)
+  .superRefine((steps, ctx) => {
+    const seen = new Set<string>();
+    steps.forEach((step, i) => {
+      if (seen.has(step.region)) ctx.addIssue({ code: 'custom', path: [i, 'region'], message: `${step.region} is already in the plan` });
+      step.after.forEach((prerequisite, j) => {
+        if (!seen.has(prerequisite.region)) ctx.addIssue({ code: 'custom', path: [i, 'after', j, 'region'], message: `${prerequisite.region} must come earlier in the plan` });
+      });
+      seen.add(step.region);
+    });
+  });
+export type RolloutPlan = z.infer<typeof RolloutPlan>;
+
 export const Weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 export type Weekday = z.infer<typeof Weekday>;
 
@@ -208,6 +233,8 @@ export const CapabilityTemplate = z
     slaPolicies: SlaPolicies,
     valueEvents: z.array(ValueEvent).superRefine(uniqueIds('value event')),
     cutover: Cutover,
+    /** Where to roll next, and when: GET /api/v1/capabilities/{id}/rollout-plan. */
+    rolloutPlan: RolloutPlan.optional(),
     timeZone: TimeZone.default('UTC'),
     businessCalendar: BusinessCalendar.optional(),
     notifications: Notifications.default({ channel: 'none' }),

@@ -6,7 +6,7 @@ import { listSnapshots } from '../../ledger/rollout-stages.js';
 import { AppError } from '../errors.js';
 import type { ApiRoutes } from '../route.js';
 import { capabilityInScope } from '../scope.js';
-import { capabilityReadiness, changeStage, regionReadiness, scorecardView, type ReadinessDeps } from '../services/readiness.js';
+import { capabilityReadiness, changeStage, regionReadiness, rolloutPlan, scorecardView, type ReadinessDeps } from '../services/readiness.js';
 import { iso } from '../views.js';
 
 const CapabilityId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,63}$/, 'expected a kebab-case id such as po-assist');
@@ -138,6 +138,46 @@ export function readinessRoutes(routes: ApiRoutes, deps: ReadinessDeps) {
     handler: async ({ params, body, principal }) => {
       const { card, stage, changed } = await changeStage(deps, principal.sub, params.capabilityId, params.region, body);
       return { changed, stage: stage.stage, since: iso(stage.since), updatedBy: stage.updatedBy, scorecard: scorecardView(card, stage) };
+    },
+  });
+
+  routes.route({
+    method: 'get',
+    path: '/api/v1/capabilities/{capabilityId}/rollout-plan',
+    summary: 'Where next, and why: each region of the template\'s rollout plan, in order, with what it waits for',
+    description:
+      'A region waits for its prerequisites (another region in production, for at least so long), to be rolled out, and for its own scorecard. ' +
+      '`next` marks the first region not in production whose prerequisites hold. Without a plan in the template: the rolled-out regions, none waiting on another.',
+    tags: ['readiness'],
+    roles: [...readers],
+    scope: { kind: 'listing', filters: 'the regions in scope; 403 when the scope reaches no region of the capability' },
+    params: z.strictObject({ capabilityId: CapabilityId }),
+    responses: {
+      200: {
+        description: 'The plan',
+        schema: z.object({
+          capability: z.string(),
+          steps: z.array(
+            z.object({
+              region: z.string(),
+              position: z.number().int(),
+              rolledOut: z.boolean(),
+              stage: Stage.nullable(),
+              status: z.enum(['in-production', 'paused', 'ready-to-promote', 'waiting']),
+              next: z.boolean(),
+              waitsFor: z.array(z.string()),
+            }),
+          ),
+          unplanned: z.array(z.string()).meta({ description: 'Rolled out, but not in the plan' }),
+        }),
+      },
+      404: { description: 'Unknown capability' },
+    },
+    handler: async ({ params, principal }) => {
+      if (!capabilityInScope(principal, params.capabilityId)) throw new AppError('FORBIDDEN', `Your token's scope does not cover ${params.capabilityId}.`);
+      const { steps, unplanned } = await rolloutPlan(deps, params.capabilityId);
+      const visible = (region: string) => inScope(principal, params.capabilityId, region);
+      return { capability: params.capabilityId, steps: steps.filter((s) => visible(s.region)), unplanned: unplanned.filter(visible) };
     },
   });
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { GapInputs } from '../../domain/gaps.js';
-import { dayOf, scorecard, stageChangeRefusal, type Scorecard, type ScorecardView, type StageChange } from '../../domain/readiness.js';
+import { dayOf, rolloutPlanStatus, scorecard, stageChangeRefusal, type PlanRegion, type Scorecard, type ScorecardView, type StageChange } from '../../domain/readiness.js';
+import { durationMs } from '../../domain/rules/duration.js';
 import { appendAudit } from '../../ledger/audit.js';
-import { getEffectiveTemplate, listRollouts } from '../../ledger/catalog.js';
+import { getCapability, getEffectiveTemplate, listRollouts } from '../../ledger/catalog.js';
 import type { LedgerDb } from '../../ledger/db.js';
 import { gapInputs } from '../../ledger/gaps.js';
 import { readinessFacts } from '../../ledger/readiness.js';
@@ -80,4 +81,23 @@ export async function changeStage(deps: ReadinessDeps, actor: string, capability
     ]);
   });
   return { card, stage: await getStage(deps.ledger, capability, region), changed: true };
+}
+
+/**
+ * The template's rollout plan, each region with what it waits for (domain/rules/readiness.ts); without
+ * a plan, the rolled-out regions in alphabetical order, none waiting on another.
+ */
+export async function rolloutPlan(deps: ReadinessDeps, capability: string) {
+  const stored = await getCapability(deps.ledger, capability);
+  if (!stored) throw new AppError('NOT_FOUND', `No capability ${capability}.`);
+  const rolledOut = (await listRollouts(deps.ledger, capability)).map((r) => r.region);
+  const plan = stored.template.rolloutPlan ?? rolledOut.sort().map((region) => ({ region, after: [] }));
+  const inputs = await gapInputs(deps.ledger, deps.gapThresholds);
+  const regions: Record<string, PlanRegion> = {};
+  for (const region of rolledOut) {
+    const { card, stage } = await regionReadiness(deps, capability, region, { gapInputs: inputs });
+    regions[region] = { stage: stage.stage, since: stage.since, ready: card.ready, failing: card.failing };
+  }
+  const planned = new Set(plan.map((p) => p.region));
+  return { steps: rolloutPlanStatus(plan, regions, Date.now(), durationMs), unplanned: rolledOut.filter((r) => !planned.has(r)).sort() };
 }

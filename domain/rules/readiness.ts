@@ -329,3 +329,63 @@ export function stageChangeRefusal(change: { from: StageName; to: StageName; ove
   }
   return null;
 }
+
+export interface PlanStep {
+  region: string;
+  after: Array<{ region: string; inProductionFor?: string }>;
+}
+
+/** What the plan needs to know of one region; absent from the map: not rolled out. */
+export interface PlanRegion {
+  stage: StageName;
+  /** When it entered its stage. */
+  since: number | null;
+  ready: boolean;
+  failing: string[];
+}
+
+export interface PlanStatus {
+  region: string;
+  position: number;
+  rolledOut: boolean;
+  stage: StageName | null;
+  status: 'in-production' | 'paused' | 'ready-to-promote' | 'waiting';
+  /** The region to roll to next: the first in plan order not in production whose prerequisites hold. */
+  next: boolean;
+  waitsFor: string[];
+}
+
+/** "11 d", "3 d 4 h", "1 h": what is left, rounded up to the hour. */
+function spanText(ms: number): string {
+  const hours = Math.max(1, Math.ceil(ms / 3_600_000));
+  const days = Math.floor(hours / 24);
+  return days > 0 ? `${days} d${hours % 24 > 0 ? ` ${hours % 24} h` : ''}` : `${hours} h`;
+}
+
+/** For each region of the plan, in order: where it stands and what it waits for. */
+export function rolloutPlanStatus(plan: readonly PlanStep[], regions: Readonly<Record<string, PlanRegion>>, now: number, spanMs: (d: string) => number): PlanStatus[] {
+  let nextTaken = false;
+  return plan.map((step, position) => {
+    const here = regions[step.region];
+    const prerequisites: string[] = [];
+    for (const p of step.after) {
+      const other = regions[p.region];
+      if (!other || other.stage !== 'production') {
+        prerequisites.push(`${p.region} in production${p.inProductionFor ? ` for ${p.inProductionFor}` : ''} (${other ? `now ${other.stage}` : 'not rolled out'})`);
+        continue;
+      }
+      const needed = p.inProductionFor ? spanMs(p.inProductionFor) : 0;
+      const served = other.since === null ? 0 : now - other.since;
+      if (served < needed) prerequisites.push(`${p.region} in production for ${p.inProductionFor} (${spanText(needed - served)} to go)`);
+    }
+    const own: string[] = [];
+    if (!here) own.push(`a rollout to ${step.region}`);
+    else if (here.stage !== 'production' && !here.ready) own.push(`its scorecard: ${here.failing.join(', ')}`);
+    const inProduction = here?.stage === 'production';
+    const next = !nextTaken && !inProduction && prerequisites.length === 0;
+    if (next) nextTaken = true;
+    const waitsFor = inProduction ? [] : [...prerequisites, ...own];
+    const status = inProduction ? 'in-production' : here?.stage === 'paused' ? 'paused' : waitsFor.length === 0 ? 'ready-to-promote' : 'waiting';
+    return { region: step.region, position: position + 1, rolledOut: Boolean(here), stage: here?.stage ?? null, status, next, waitsFor };
+  });
+}

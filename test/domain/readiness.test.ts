@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { consecutiveHeldDays, DAY_MS, dayOf, scorecard, stageChangeRefusal, windowOf, type CriterionId, type ReadinessFacts, type ReadinessThresholds } from '../../domain/rules/readiness.js';
+import { RolloutPlan } from '../../domain/capability.js';
+import { durationMs } from '../../domain/rules/duration.js';
+import { consecutiveHeldDays, DAY_MS, dayOf, rolloutPlanStatus, scorecard, stageChangeRefusal, windowOf, type PlanRegion, type CriterionId, type ReadinessFacts, type ReadinessThresholds } from '../../domain/rules/readiness.js';
 
 const to = Date.UTC(2026, 11, 2, 15, 0);
 const window = windowOf(to, 14);
@@ -161,5 +163,53 @@ describe('the promotion gate', () => {
     const refusal = stageChangeRefusal({ from: 'pilot', to: 'production', override: false }, scorecard({ ...ready, open: 40, gaps: [{ kind: 'unowned', area: 'business-rules', detail: 'no named owner' }] }, thresholds));
     expect(refusal?.failing?.map((c) => c.id)).toEqual(['open-exceptions', 'ownership', 'days-stable']);
     expect(refusal?.message).toMatch(/^Not ready for production: Open exceptions: 40 open/);
+  });
+});
+
+describe('the rollout plan', () => {
+  const plan = [
+    { region: 'NA', after: [] },
+    { region: 'EMEA', after: [{ region: 'NA', inProductionFor: '14d' }] },
+    { region: 'APAC', after: [{ region: 'NA' }, { region: 'EMEA', inProductionFor: '7d' }] },
+  ];
+  const pilot = (ready: boolean, failing: string[] = []): PlanRegion => ({ stage: 'pilot', since: null, ready, failing });
+  const production = (daysAgo: number): PlanRegion => ({ stage: 'production', since: to - daysAgo * DAY_MS, ready: true, failing: [] });
+  const status = (regions: Record<string, PlanRegion>) => rolloutPlanStatus(plan, regions, to, durationMs).map((s) => [s.region, s.status, s.next, s.waitsFor]);
+
+  it.each([
+    ['nothing promoted yet: NA is next, held back by its scorecard', { NA: pilot(false, ['ownership']), EMEA: pilot(true) }, [
+      ['NA', 'waiting', true, ['its scorecard: ownership']],
+      ['EMEA', 'waiting', false, ['NA in production for 14d (now pilot)']],
+      ['APAC', 'waiting', false, ['NA in production (now pilot)', 'EMEA in production for 7d (now pilot)', 'a rollout to APAC']],
+    ]],
+    ['NA in production 3 days: EMEA waits 11 more days, though ready', { NA: production(3), EMEA: pilot(true) }, [
+      ['NA', 'in-production', false, []],
+      ['EMEA', 'waiting', false, ['NA in production for 14d (11 d to go)']],
+      ['APAC', 'waiting', false, ['EMEA in production for 7d (now pilot)', 'a rollout to APAC']],
+    ]],
+    ['NA in production 20 days: EMEA is next and ready to promote', { NA: production(20), EMEA: pilot(true) }, [
+      ['NA', 'in-production', false, []],
+      ['EMEA', 'ready-to-promote', true, []],
+      ['APAC', 'waiting', false, ['EMEA in production for 7d (now pilot)', 'a rollout to APAC']],
+    ]],
+    ['EMEA paused after 20 days of NA: paused, next, still waiting on nothing but itself', { NA: production(20), EMEA: { ...pilot(true), stage: 'paused' } }, [
+      ['NA', 'in-production', false, []],
+      ['EMEA', 'paused', true, []],
+      ['APAC', 'waiting', false, ['EMEA in production for 7d (now paused)', 'a rollout to APAC']],
+    ]],
+  ] as Array<[string, Record<string, PlanRegion>, unknown[]]>)('%s', (_what, regions, expected) => {
+    expect(status(regions)).toEqual(expected);
+  });
+});
+
+describe('a rollout plan in a template', () => {
+  it('names each region once, and only earlier regions as prerequisites', () => {
+    const bad = RolloutPlan.safeParse([{ region: 'EMEA', after: [{ region: 'NA' }] }, { region: 'NA' }, { region: 'EMEA' }, { region: 'APAC', after: [{ region: 'NA', inProductionFor: 'soon' }] }]);
+    expect(bad.success).toBe(false);
+    expect(bad.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      expect.stringMatching(/^3\.after\.0\.inProductionFor: expected a duration/),
+      '0.after.0.region: NA must come earlier in the plan',
+      '2.region: EMEA is already in the plan',
+    ]);
   });
 });

@@ -30,6 +30,7 @@ async function readyCapability(id: string) {
   const template = YAML.parse(readFileSync('templates/po-assist.yaml', 'utf8')) as Record<string, any>;
   template.id = id;
   template.cutover.minDaysStable = 1;
+  template.rolloutPlan = [{ region: 'NA' }, { region: 'EMEA', after: [{ region: 'NA', inProductionFor: '14d' }] }];
   expect((await http(`${stack.url}/api/v1/capabilities/${id}`, { method: 'PUT', token: w.admin, body: template })).status).toBe(201);
   expect((await http(`${stack.url}/api/v1/capabilities/${id}/regions/NA`, { method: 'PUT', token: w.admin, body: {} })).status).toBe(201);
   for (const area of ['business-rules', 'model-retraining', 'exception-queue', 'adoption-training']) {
@@ -144,6 +145,21 @@ describe('the gate', () => {
   });
 });
 
+describe('the rollout plan', () => {
+  it('says for each region of the template\'s plan what it waits for, and which is next', async () => {
+    // po-test has no plan: its rolled-out regions, none waiting on another.
+    const plain = await http(`${stack.url}/api/v1/capabilities/po-test/rollout-plan`, { token: w.grace });
+    expect(plain.status, JSON.stringify(plain.body)).toBe(200);
+    expect(plain.body.steps).toEqual([{ region: 'NA', position: 1, rolledOut: true, stage: 'pilot', status: 'waiting', next: true, waitsFor: ['its scorecard: input-reliability, days-stable'] }]);
+    // po-ready plans NA, then EMEA 14 days after NA's promotion; NA went to production just now.
+    const ready = await http(`${stack.url}/api/v1/capabilities/po-ready/rollout-plan`, { token: w.grace });
+    expect(ready.body.steps).toHaveLength(2);
+    expect(ready.body.steps[0]).toMatchObject({ region: 'NA', status: 'in-production', next: false, waitsFor: [] });
+    expect(ready.body.steps[1]).toMatchObject({ region: 'EMEA', next: false, waitsFor: ['NA in production for 14d (14 d to go)', 'a rollout to EMEA'] });
+    expect((await http(`${stack.url}/api/v1/capabilities/po-nothing/rollout-plan`, { token: w.grace })).status).toBe(404);
+  });
+});
+
 describe('the OpenAPI document', () => {
   it('covers every readiness route, from the schemas that validate them', async () => {
     const doc = (await http(`${stack.url}/openapi.json`)).body;
@@ -154,6 +170,7 @@ describe('the OpenAPI document', () => {
       ['/api/v1/capabilities/{capabilityId}/regions/{region}/readiness', 'get'],
       ['/api/v1/capabilities/{capabilityId}/regions/{region}/readiness/history', 'get'],
       ['/api/v1/capabilities/{capabilityId}/regions/{region}/stage', 'put'],
+      ['/api/v1/capabilities/{capabilityId}/rollout-plan', 'get'],
     ] as const) {
       expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
     }
