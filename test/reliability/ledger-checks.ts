@@ -1,5 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import type { Stack } from '../stack.js';
+import { report } from './soak.js';
 import { verifyLedger } from '../../worker/ledger-verify.js';
 import type { LedgerDb } from '../../ledger/db.js';
 
@@ -51,4 +54,21 @@ export async function ledgerDisagreementsAt(ledger: LedgerDb, address: string, n
   } finally {
     await connection.close();
   }
+}
+
+/**
+ * The last test of a scenario's file: `ledger:verify` after everything it did, once the confirmer has
+ * had two passes (a rebuilt row is confirmed by the pass after). Asserts zero differences.
+ */
+export function verifyLedgerAfterwards(scenario: string, stackOf: () => Stack): void {
+  describe(`after ${scenario}`, () => {
+    it('leaves the ledger agreeing with history (ledger:verify)', async () => {
+      const stack = stackOf();
+      await stack.worker?.confirmer.settle();
+      await stack.worker?.confirmer.settle();
+      const differences = await ledgerDisagreements(stack.ledger, stack.api.client);
+      report(`${scenario}.ledger-verify`, { differences: differences.length, repaired: stack.worker?.confirmer.stats.repaired, unrepairable: stack.worker?.confirmer.stats.unrepairable });
+      expect(differences).toEqual([]);
+    }, 120_000);
+  });
 }
