@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import type { ExceptionEvent, ExceptionState, Notification } from '../domain/rules/exception-model.js';
 import { overdueAt } from '../domain/rules/overdue.js';
 import type { LedgerDb } from './db.js';
+import { lockRow } from './dialect.js';
 import type { LedgerSchema } from './schema.js';
 
 /**
@@ -40,6 +41,7 @@ export async function recordTransition(db: LedgerDb, w: TransitionWrite, options
   const now = (options.now ?? Date.now)();
   const { state } = w;
   return db.transaction().execute(async (tx) => {
+    await lockRow(tx, 'exceptions', state.id);
     const current = await tx.selectFrom('exceptions').select(['fence', 'seq']).where('id', '=', state.id).executeTakeFirst();
     if (fenced && current && w.fence < current.fence) return 'stale';
     const first = w.events[0]?.seq ?? state.seq + 1;
@@ -186,7 +188,8 @@ async function writeOutbox(tx: Transaction<LedgerSchema>, state: ExceptionState,
 export async function confirmThrough(db: LedgerDb, id: string, seq: number): Promise<void> {
   await db
     .updateTable('exceptions')
-    .set((eb) => ({ confirmed_seq: eb.fn<number>('min', [eb.ref('seq'), eb.fn<number>('max', [eb.ref('confirmed_seq'), eb.val(seq)])]) }))
+    // Never past the row's own seq; only ever up (the where). A case, as both dialects spell it alike.
+    .set((eb) => ({ confirmed_seq: eb.case().when('seq', '<', seq).then(eb.ref('seq')).else(seq).end() }))
     .where('id', '=', id)
     .where('confirmed_seq', '<', seq)
     .execute();
@@ -206,6 +209,7 @@ export interface Observed {
  */
 export async function repairFromWorkflow(db: LedgerDb, id: string, observed: Observed, truth: ExceptionState, now = Date.now()): Promise<boolean> {
   return db.transaction().execute(async (tx) => {
+    await lockRow(tx, 'exceptions', id);
     const current = await tx.selectFrom('exceptions').select(['fence', 'seq']).where('id', '=', id).executeTakeFirst();
     if (!current || current.fence !== observed.fence || current.seq !== observed.seq) return false;
     await dropTail(tx, id, truth.seq, null);
