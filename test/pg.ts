@@ -154,6 +154,8 @@ async function adminQuery(adminUrl: string, text: string): Promise<void> {
 /** The suite's one cluster (test/global-setup.ts), started alongside Temporal; never throws. */
 export async function suitePostgres(): Promise<{ availability: PostgresAvailability; stop(): Promise<void> }> {
   const skip = postgresUnavailable();
+  // CI (.ci/run) installs PostgreSQL and sets REQUIRE_POSTGRES: there, its absence fails the tests.
+  if (skip && process.env.REQUIRE_POSTGRES) return { availability: { error: `REQUIRE_POSTGRES is set, but ${skip}` }, stop: async () => undefined };
   if (skip) {
     console.error(`PostgreSQL tests skip: ${skip}`);
     return { availability: { skip }, stop: async () => undefined };
