@@ -5,21 +5,9 @@ import { listExceptions, pageQuery, type ExceptionFilter } from '../../ledger/ex
 import { recordTransition } from '../../ledger/projection.js';
 import type { ExceptionState } from '../../domain/rules/exception-model.js';
 import { eachLedger, openTestLedger, type LedgerKind } from '../ledgers.js';
+import { exceptionState, MIN, NOW } from './states.js';
 
-const NOW = Date.UTC(2026, 10, 26, 12);
-const MIN = 60_000;
-
-function exception(n: number, over: Partial<ExceptionState>): ExceptionState {
-  return {
-    id: `exception:po-list:${n}`, capability: 'po-list', region: n % 2 ? 'NA' : 'EU', type: 'price-variance', area: 'exception-queue',
-    severity: 'high', title: `case ${n}`, confidence: 0.5, sourceRefs: [], qualityChecks: [], 
-    policy: { claimWithin: '15m', resolveWithin: '4h', claimLease: '30m', escalation: [{ after: '5m', notify: 'backup' }] },
-    valueEvents: [], webhook: null, raisedBy: 'upstream', status: 'open', route: null, owner: 'priya', ownerSource: 'owner',
-    claimant: null, claimedAt: null, escalationLevel: 0, escalations: [], breaches: [], claimBy: NOW + 10 * MIN, resolveBy: NOW + 60 * MIN,
-    leaseUntil: null, snoozedUntil: null, snoozedAt: null, resolution: null, dismissal: null, createdAt: NOW - n * 1000,
-    updatedAt: NOW, seq: 1, escalationCount: 0, handEscalations: 0, commentCount: 0, eventDigest: '', noticeDigest: '', digestFrom: 0, ...over,
-  } as ExceptionState;
-}
+const exception = (n: number, over: Partial<ExceptionState>) => exceptionState(n, over);
 
 eachLedger('queue listing over the ledger', (kind) => {
   let db: LedgerDb;
