@@ -232,4 +232,13 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('outbox_due').on('outbox').columns(['next_attempt_at', 'id']).where(sql<boolean>`delivered_at is null and failed_at is null`).execute();
     },
   },
+  '0006_confirmed_digests': {
+    async up(db: Kysely<unknown>) {
+      // The event and notification digests as of confirmed_seq (domain/rules/digest.ts): a later
+      // confirmation checks only the rows after it against the digests history's attempt computed
+      // (decision 0009). Null until the first confirmation under this rule, which then digests every row.
+      await db.schema.alterTable('exceptions').addColumn('confirmed_event_digest', 'text').execute();
+      await db.schema.alterTable('exceptions').addColumn('confirmed_notice_digest', 'text').execute();
+    },
+  },
 };

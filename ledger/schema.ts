@@ -105,6 +105,9 @@ export interface ExceptionsTable {
   fence: Generated<number>;
   /** Every transition up to this seq is known to be in history. */
   confirmed_seq: Generated<number>;
+  /** The event and notification digests as of confirmed_seq (decision 0009); null until first needed. */
+  confirmed_event_digest: Generated<string | null>;
+  confirmed_notice_digest: Generated<string | null>;
   written_at: Generated<number>;
 }
 

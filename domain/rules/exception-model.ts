@@ -116,8 +116,19 @@ export interface Receipt {
   id: string;
   seq: number;
   status: ExceptionStatus;
+  /**
+   * The state's digest after this transition (domain/rules/digest.ts stateDigest): the ledger confirms
+   * its row only if it matches. Absent in receipts from before decision 0009.
+   */
+  digest?: string;
   /** Intake only: true for the intake that created the exception, false for a duplicate. */
   created?: boolean;
+}
+
+/** One transition as the workflow recorded it: what its ledger write carried, payload aside. */
+export interface RecordedTransition {
+  events: ExceptionEvent[];
+  notifications: Notification[];
 }
 
 export const RECENT_ESCALATIONS = 5;

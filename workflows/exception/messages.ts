@@ -1,13 +1,13 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Actor } from '../../domain/rules/exception.js';
-import type { ExceptionFacts, ExceptionState, Receipt } from '../../domain/rules/exception-model.js';
+import type { Actor, Route } from '../../domain/rules/exception.js';
+import type { ExceptionFacts, ExceptionState, Receipt, RecordedTransition } from '../../domain/rules/exception-model.js';
 
 /**
  * The exception's contract: messages, IDs and the workflow's input, imported by the API and the worker.
  * The model types live in domain/rules/exception-model.ts.
  */
 export { exceptionId } from '../../domain/rules/exception.js';
-export type { ExceptionEvent, ExceptionFacts, ExceptionState, Notification, Receipt } from '../../domain/rules/exception-model.js';
+export type { ExceptionEvent, ExceptionFacts, ExceptionState, Notification, Receipt, RecordedTransition } from '../../domain/rules/exception-model.js';
 
 export interface ExceptionInput extends ExceptionFacts {
   /** The intake request that started the workflow; a duplicate intake carries another. */
@@ -20,6 +20,8 @@ export interface ExceptionInput extends ExceptionFacts {
   pendingReroute?: OwnershipChangedSignal | null;
   /** Which code started it (workflow.ts CURRENT_SHAPE); absent for exceptions raised before shape 2. */
   shape?: number;
+  /** Shape 3: the route the API read from the ledger at intake; surfacing then needs no lookup. Not carried. */
+  route?: Route;
   /** Tests: continue as new after this many transitions (see CONTINUE_AS_NEW_AFTER). */
   continueAsNewAfter?: number;
 }
@@ -43,3 +45,12 @@ export interface OwnershipChangedSignal {
 export const ownershipChanged = defineSignal<[OwnershipChangedSignal]>('ownershipChanged');
 /** The workflow's bounded state: what `ledger:verify` and the confirmer compare the ledger with. */
 export const getException = defineQuery<ExceptionState>('getException');
+/**
+ * The state and the transitions the workflow remembers after `since` (a seq): what the confirmer
+ * rebuilds a ledger tail from when the one stored came from another attempt (decision 0009).
+ */
+export interface RecentTransitionsAnswer {
+  state: ExceptionState;
+  transitions: RecordedTransition[];
+}
+export const getRecentTransitions = defineQuery<RecentTransitionsAnswer, [number]>('getRecentTransitions');
