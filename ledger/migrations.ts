@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import { overdueAt, type OverdueClocks } from '../domain/rules/overdue.js';
 import { columnTypes, isPostgres } from './dialect.js';
+import { readinessMigration } from './readiness-migration.js';
 
 /**
  * In-code migrations: they ship inside the bundle, so no folder has to be found at run time. Each runs
@@ -241,4 +242,5 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('exceptions').addColumn('confirmed_notice_digest', 'text').execute();
     },
   },
+  '0007_readiness': readinessMigration,
 };

@@ -3,15 +3,17 @@ import { z } from 'zod';
 import { ResponsibilityArea, Severity } from '../../domain/capability.js';
 import { ExceptionIntake, ResolutionCode, type ExceptionStatus } from '../../domain/exception.js';
 import { PersonId } from '../../domain/people.js';
+import { MAX_QUANTITY } from '../../domain/rules/exception.js';
 import type { Role } from '../../domain/principal.js';
 import { Region } from '../../domain/rollout.js';
 import { storedJson, storedObject } from '../../ledger/bounded-json.js';
-import { listExceptions, listQuarantine, timeline } from '../../ledger/exceptions.js';
+import { getExceptionState, listExceptions, listQuarantine, timeline } from '../../ledger/exceptions.js';
 import * as msg from '../../workflows/exception/messages.js';
 import { AppError } from '../errors.js';
 import { decodeCursor, encodeCursor, PageQuery, pageOf } from '../pagination.js';
 import { Reply, type ApiRoutes } from '../route.js';
 import { exceptionTarget, intakeTarget, scopedInbox } from '../scope.js';
+import { recordResolutionValue } from '../services/reports.js';
 import { actorOf, exceptionDetailView, raiseException, requireException, transition, type ExceptionDeps } from '../services/exceptions.js';
 import { exceptionView, ExceptionView, iso } from '../views.js';
 
@@ -178,6 +180,8 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
     body: B,
     update: UpdateDefinition<msg.Receipt, [A]>,
     toArgs: (body: z.infer<B>, actor: ReturnType<typeof actorOf>) => A | Promise<A>,
+    /** Runs once the transition is confirmed, with the exception as the ledger has it. */
+    after?: (state: msg.ExceptionState) => Promise<void>,
   ) =>
     routes.route({
       method: 'post',
@@ -198,6 +202,10 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
       handler: async ({ params, body: parsed, principal }) => {
         const args = await toArgs(parsed, actorOf(principal));
         await transition(deps, principal, params.id, update, args);
+        if (after) {
+          const state = await getExceptionState(ledger, params.id);
+          if (state) await after(state);
+        }
         return exceptionDetailView(deps, principal, params.id);
       },
     });
@@ -212,11 +220,18 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
   });
   act(
     'resolve',
-    'Resolve it with a code, a note and optionally a value event from the template',
+    'Resolve it with a code, a note and optionally a value event from the template and what it was worth',
     workers,
-    z.strictObject({ code: ResolutionCode, note: z.string().max(5000).optional(), valueEvent: z.string().max(64).optional() }),
+    z.strictObject({
+      code: ResolutionCode,
+      note: z.string().max(5000).optional(),
+      valueEvent: z.string().max(64).optional(),
+      quantity: z.number().min(0).max(MAX_QUANTITY).optional().meta({ description: "What the value event was worth, in its unit (e.g. 12 for 12 minutes); needs valueEvent" }),
+    }),
     msg.resolveException,
     (b, actor) => ({ actor, ...b }),
+    // The value event counts in the readiness scorecard beside the reported ones.
+    (state) => recordResolutionValue(ledger, state),
   );
   act('dismiss', 'Dismiss it with a reason (owner or manager)', ['owner', 'manager'], z.strictObject({ reason }), msg.dismissException, (b, actor) => ({ actor, reason: b.reason }));
   act('comments', 'Add a comment (a claimant comment renews the claim lease)', [...workers, 'integration'], z.strictObject({ text: z.string().trim().min(1).max(5000) }), msg.commentOnException, (b, actor) => ({ actor, text: b.text }));
@@ -257,22 +272,28 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
   routes.route({
     method: 'get',
     path: '/api/v1/quarantine',
-    summary: 'Intakes refused at the door, with their reasons: nothing rejected is lost',
+    summary: 'Intakes and reported events refused at the door, with their reasons: nothing rejected is lost',
     tags: ['exceptions'],
     roles: ['integration', 'operator', 'manager', 'admin'],
     scope: { kind: 'listing', filters: 'intakes whose capability:region the scope covers; one refused before either could be read shows only to an unscoped token' },
-    query: z.strictObject({ capability: z.string().max(64).optional(), sourceKey: z.string().max(200).optional(), ...PageQuery }),
+    query: z.strictObject({
+      capability: z.string().max(64).optional(),
+      region: Region.optional(),
+      source: z.enum(['intake', 'report']).optional().meta({ description: 'intake: refused exceptions; report: refused reported events' }),
+      sourceKey: z.string().max(200).optional(),
+      ...PageQuery,
+    }),
     responses: {
       200: {
         description: 'Quarantined intakes',
-        schema: pageOf(z.object({ id: z.number(), receivedAt: z.string().nullable(), actor: z.string(), capability: z.string().nullable(), region: z.string().nullable(), type: z.string().nullable(), sourceKey: z.string().nullable(), reasons: z.unknown(), body: z.unknown() })),
+        schema: pageOf(z.object({ id: z.number(), source: z.string(), receivedAt: z.string().nullable(), actor: z.string(), capability: z.string().nullable(), region: z.string().nullable(), type: z.string().nullable(), sourceKey: z.string().nullable(), reasons: z.unknown(), body: z.unknown() })),
       },
     },
     handler: async ({ query, principal }) => {
       const after = decodeCursor(query.cursor, z.object({ id: z.number().int() }));
-      const { rows, more } = await listQuarantine(ledger, { capability: query.capability, sourceKey: query.sourceKey, beforeId: after?.id, limit: query.limit, scope: principal.scope });
+      const { rows, more } = await listQuarantine(ledger, { capability: query.capability, region: query.region, source: query.source, sourceKey: query.sourceKey, beforeId: after?.id, limit: query.limit, scope: principal.scope });
       return {
-        items: rows.map((r) => ({ id: r.id, receivedAt: iso(r.received_at), actor: r.actor, capability: r.capability, region: r.region, type: r.type, sourceKey: r.source_key, reasons: storedJson(r.reasons), body: storedJson(r.body) })),
+        items: rows.map((r) => ({ id: r.id, source: r.source, receivedAt: iso(r.received_at), actor: r.actor, capability: r.capability, region: r.region, type: r.type, sourceKey: r.source_key, reasons: storedJson(r.reasons), body: storedJson(r.body) })),
         nextCursor: more ? encodeCursor({ id: rows.at(-1)!.id }) : null,
       };
     },

@@ -49,6 +49,8 @@ const sampleBody: Record<string, unknown> = {
   'post /api/v1/people/{personId}/departure': { reason: 'scope test' },
   'post /api/v1/exceptions': priceVariance(),
   'post /api/v1/exceptions:batch': { items: [priceVariance()] },
+  'put /api/v1/capabilities/{capabilityId}/regions/{region}/stage': { stage: 'production', override: true, reason: 'scope test' },
+  'post /api/v1/reports': { events: [{ kind: 'decision', key: `MATRIX-${Date.now()}`, capability: 'po-test', region: 'NA', occurredAt: new Date().toISOString() }] },
   'post /api/v1/exceptions/{id}/reassign': { to: 'dana', reason: 'scope test' },
   'post /api/v1/exceptions/{id}/resolve': { code: 'supplier-price-corrected' },
   'post /api/v1/exceptions/{id}/dismiss': { reason: 'scope test' },

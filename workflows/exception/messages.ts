@@ -30,7 +30,8 @@ export const intake = defineUpdate<Receipt, [{ intakeId: string }]>('intake');
 export const claimException = defineUpdate<Receipt, [{ actor: Actor }]>('claimException');
 export const releaseException = defineUpdate<Receipt, [{ actor: Actor; reason?: string }]>('releaseException');
 export const reassignException = defineUpdate<Receipt, [{ actor: Actor; to: string; toStatus: string | undefined; reason: string }]>('reassignException');
-export const resolveException = defineUpdate<Receipt, [{ actor: Actor; code: string; note?: string; valueEvent?: string }]>('resolveException');
+/** `quantity` (how much the value event was worth, in the template's unit) is optional: older histories never carry it. */
+export const resolveException = defineUpdate<Receipt, [{ actor: Actor; code: string; note?: string; valueEvent?: string; quantity?: number }]>('resolveException');
 export const dismissException = defineUpdate<Receipt, [{ actor: Actor; reason: string }]>('dismissException');
 export const commentOnException = defineUpdate<Receipt, [{ actor: Actor; text: string }]>('commentOnException');
 export const escalateException = defineUpdate<Receipt, [{ actor: Actor; reason: string }]>('escalateException');

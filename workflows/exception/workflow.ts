@@ -127,8 +127,8 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
   on(msg.reassignException, (now, a) => c.reassign(a.actor, a.to, a.reason, now), (a) => refuse(rules.reassign(c.state, a.actor, a.to, a.toStatus)));
   on(
     msg.resolveException,
-    (now, a) => c.resolve(a.actor, a.code, a.note ?? null, a.valueEvent ?? null, now),
-    (a) => refuse(rules.resolve(c.state, a.actor, a.valueEvent, c.state.valueEvents)),
+    (now, a) => c.resolve(a.actor, a.code, a.note ?? null, a.valueEvent ?? null, now, a.quantity ?? null),
+    (a) => refuse(rules.resolve(c.state, a.actor, a.valueEvent, c.state.valueEvents, a.quantity)),
   );
   on(msg.dismissException, (now, a) => c.dismiss(a.actor, a.reason, now), (a) => refuse(rules.dismiss(c.state, a.actor)));
   on(msg.commentOnException, (now, a) => c.comment(a.actor, a.text, now), () => refuse(rules.comment(c.state)));
