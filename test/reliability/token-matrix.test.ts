@@ -7,6 +7,7 @@ import { expectProblem, http } from '../http.js';
 import { startStack, TEST_SECRET, type Stack } from '../stack.js';
 import { buildWorld, priceVariance } from '../world.js';
 import { report } from './soak.js';
+import { verifyLedgerAfterwards } from './ledger-checks.js';
 
 let stack: Stack;
 let w: Awaited<ReturnType<typeof buildWorld>>;
@@ -132,3 +133,5 @@ describe('the token matrix, generated from the route table', () => {
     report('token-matrix.403-scope', { checks, refused, filtered, perItem: checks - refused - filtered });
   });
 });
+
+verifyLedgerAfterwards('token-matrix', () => stack);

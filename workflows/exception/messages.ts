@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Actor } from '../../domain/rules/exception.js';
+import type { Actor, Route } from '../../domain/rules/exception.js';
 import type { ExceptionFacts, ExceptionState, Receipt, RecordedTransition } from '../../domain/rules/exception-model.js';
 
 /**
@@ -20,6 +20,8 @@ export interface ExceptionInput extends ExceptionFacts {
   pendingReroute?: OwnershipChangedSignal | null;
   /** Which code started it (workflow.ts CURRENT_SHAPE); absent for exceptions raised before shape 2. */
   shape?: number;
+  /** Shape 3: the route the API read from the ledger at intake; surfacing then needs no lookup. Not carried. */
+  route?: Route;
   /** Tests: continue as new after this many transitions (see CONTINUE_AS_NEW_AFTER). */
   continueAsNewAfter?: number;
 }
