@@ -17,6 +17,8 @@ import { demoRoutes, type DemoUsers } from './routes/demo.js';
 import { exceptionRoutes } from './routes/exceptions.js';
 import { identityRoutes } from './routes/identity.js';
 import { peopleRoutes } from './routes/people.js';
+import { readinessRoutes } from './routes/readiness.js';
+import { reportRoutes } from './routes/reports.js';
 import { systemRoutes } from './routes/system.js';
 
 export interface AppDeps extends ReadinessDeps {
@@ -52,8 +54,10 @@ export function createApp(deps: AppDeps): Express {
   peopleRoutes(routes, { ...temporal, ledger: deps.ledger });
   capabilityRoutes(routes, { ...temporal, ledger: deps.ledger, webhookAllowedHosts: deps.config.WEBHOOK_ALLOWED_HOSTS });
   exceptionRoutes(routes, { ...temporal, ledger: deps.ledger });
+  reportRoutes(routes, { ledger: deps.ledger });
   if (deps.demoUsers && deps.verifier.mode === 'hs256') demoRoutes(routes, { ...temporal, demo: deps.demoUsers });
   auditRoutes(routes, { ledger: deps.ledger, thresholds });
+  readinessRoutes(routes, { ledger: deps.ledger, gapThresholds: thresholds });
 
   const document = openApiDocument(routes.registry, deps.version);
   app.get('/openapi.json', (_req, res) => {

@@ -193,7 +193,7 @@ export async function startBenchStack(log: (line: string) => void, keepTmp: bool
     return {
       worker,
       done,
-      confirmer: { stats: { confirmed: 0, repaired: 0, checked: 0 }, settle: async () => undefined, stop: async () => undefined },
+      confirmer: { stats: { confirmed: 0, repaired: 0, unrepairable: 0, checked: 0 }, settle: async () => undefined, stop: async () => undefined },
       async shutdown() {
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await done.catch(() => undefined);

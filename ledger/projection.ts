@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import type { ExceptionEvent, ExceptionState, Notification } from '../domain/rules/exception-model.js';
 import { overdueAt } from '../domain/rules/overdue.js';
 import type { LedgerDb } from './db.js';
+import { lockRow } from './dialect.js';
 import type { LedgerSchema } from './schema.js';
 
 /**
@@ -40,10 +41,16 @@ export async function recordTransition(db: LedgerDb, w: TransitionWrite, options
   const now = (options.now ?? Date.now)();
   const { state } = w;
   return db.transaction().execute(async (tx) => {
-    const current = await tx.selectFrom('exceptions').select(['fence', 'seq']).where('id', '=', state.id).executeTakeFirst();
+    await lockRow(tx, 'exceptions', state.id);
+    const current = await tx.selectFrom('exceptions').select(['fence', 'seq', 'confirmed_seq']).where('id', '=', state.id).executeTakeFirst();
     if (fenced && current && w.fence < current.fence) return 'stale';
     const first = w.events[0]?.seq ?? state.seq + 1;
     if (fenced && current && w.fence > current.fence) await dropTail(tx, state.id, first - 1, w.fence);
+    if (current && first <= current.confirmed_seq) {
+      // Never the case for history's own attempts (a confirmed seq is in history, later tasks write after
+      // it); if it happens, the rows are checked again rather than trusted (ledger/confirmation.ts).
+      await tx.updateTable('exceptions').set({ confirmed_seq: first - 1, confirmed_event_digest: null, confirmed_notice_digest: null }).where('id', '=', state.id).execute();
+    }
     const row = stateRow(state, w.fence, now);
     if (!current) {
       await tx.insertInto('exceptions').values({ ...row, payload: JSON.stringify(w.payload ?? {}), confirmed_seq: 0 }).execute();
@@ -61,7 +68,7 @@ export async function recordTransition(db: LedgerDb, w: TransitionWrite, options
   });
 }
 
-function stateRow(state: ExceptionState, fence: number, now: number) {
+export function stateRow(state: ExceptionState, fence: number, now: number) {
   return { ...projectedColumns(state), state: JSON.stringify(state), fence, written_at: now };
 }
 
@@ -98,7 +105,7 @@ export function projectedColumns(state: ExceptionState) {
 }
 
 /** Removes rows after `keepThrough` that an attempt older than `fence` wrote (or, with no fence, any). */
-async function dropTail(tx: Transaction<LedgerSchema>, id: string, keepThrough: number, fence: number | null): Promise<void> {
+export async function dropTail(tx: Transaction<LedgerSchema>, id: string, keepThrough: number, fence: number | null): Promise<void> {
   let events = tx.deleteFrom('exception_events').where('exception_id', '=', id).where('seq', '>', keepThrough);
   let inbox = tx.deleteFrom('inbox').where('exception_id', '=', id).where('seq', '>', keepThrough);
   let outbox = tx.deleteFrom('outbox').where('exception_id', '=', id).where('seq', '>', keepThrough).where('delivered_at', 'is', null);
@@ -112,7 +119,7 @@ async function dropTail(tx: Transaction<LedgerSchema>, id: string, keepThrough: 
   await outbox.execute();
 }
 
-async function writeEvents(tx: Transaction<LedgerSchema>, id: string, events: ExceptionEvent[], fence: number, fenced: boolean): Promise<void> {
+export async function writeEvents(tx: Transaction<LedgerSchema>, id: string, events: ExceptionEvent[], fence: number, fenced: boolean): Promise<void> {
   if (!events.length) return;
   const rows = events.map((e) => ({
     exception_id: id,
@@ -145,7 +152,7 @@ async function writeEvents(tx: Transaction<LedgerSchema>, id: string, events: Ex
     .execute();
 }
 
-async function writeInbox(tx: Transaction<LedgerSchema>, id: string, notifications: Notification[], fence: number, fenced: boolean): Promise<void> {
+export async function writeInbox(tx: Transaction<LedgerSchema>, id: string, notifications: Notification[], fence: number, fenced: boolean): Promise<void> {
   if (!notifications.length) return;
   await tx
     .insertInto('inbox')
@@ -158,7 +165,7 @@ async function writeInbox(tx: Transaction<LedgerSchema>, id: string, notificatio
     .execute();
 }
 
-async function writeOutbox(tx: Transaction<LedgerSchema>, state: ExceptionState, notifications: Notification[], fence: number, now: number): Promise<void> {
+export async function writeOutbox(tx: Transaction<LedgerSchema>, state: ExceptionState, notifications: Notification[], fence: number, now: number): Promise<void> {
   if (!notifications.length || !state.webhook) return;
   await tx
     .insertInto('outbox')
@@ -180,41 +187,4 @@ async function writeOutbox(tx: Transaction<LedgerSchema>, state: ExceptionState,
       oc.columns(['exception_id', 'seq', 'person', 'kind']).doUpdateSet((eb) => ({ body: eb.ref('excluded.body'), target: eb.ref('excluded.target'), fence: eb.ref('excluded.fence') })).where('outbox.delivered_at', 'is', null),
     )
     .execute();
-}
-
-/** An update returned this seq, so history holds every transition up to it. */
-export async function confirmThrough(db: LedgerDb, id: string, seq: number): Promise<void> {
-  await db
-    .updateTable('exceptions')
-    .set((eb) => ({ confirmed_seq: eb.fn<number>('min', [eb.ref('seq'), eb.fn<number>('max', [eb.ref('confirmed_seq'), eb.val(seq)])]) }))
-    .where('id', '=', id)
-    .where('confirmed_seq', '<', seq)
-    .execute();
-}
-
-export interface Observed {
-  fence: number;
-  seq: number;
-}
-
-/**
- * The workflow (asked after its task settled) holds `truth`; the ledger row observed as `observed` ran
- * ahead of it: a failed attempt wrote a tail that no later task replaced. Drops that tail and restores the
- * row, but only if nothing was written since it was observed. The fence moves just past the failed
- * attempt's, so a late write from that attempt is refused while any later task (which started after
- * the failed attempt) is not.
- */
-export async function repairFromWorkflow(db: LedgerDb, id: string, observed: Observed, truth: ExceptionState, now = Date.now()): Promise<boolean> {
-  return db.transaction().execute(async (tx) => {
-    const current = await tx.selectFrom('exceptions').select(['fence', 'seq']).where('id', '=', id).executeTakeFirst();
-    if (!current || current.fence !== observed.fence || current.seq !== observed.seq) return false;
-    await dropTail(tx, id, truth.seq, null);
-    const fence = observed.fence + 1;
-    await tx.updateTable('exceptions').set({ ...stateRow(truth, fence, now), confirmed_seq: truth.seq }).where('id', '=', id).execute();
-    return true;
-  });
-}
-
-export async function readProjectionHead(db: LedgerDb, id: string) {
-  return db.selectFrom('exceptions').select(['fence', 'seq', 'confirmed_seq', 'state', 'written_at']).where('id', '=', id).executeTakeFirst();
 }

@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { ReadinessDailyTable, ReadinessSnapshotsTable, ReportedEventsTable, RolloutStagesTable } from './readiness-schema.js';
 
 /** Append-only audit trail: every state change, with the actor taken from the token. */
 export interface AuditLogTable {
@@ -105,6 +106,9 @@ export interface ExceptionsTable {
   fence: Generated<number>;
   /** Every transition up to this seq is known to be in history. */
   confirmed_seq: Generated<number>;
+  /** The event and notification digests as of confirmed_seq (decision 0009); null until first needed. */
+  confirmed_event_digest: Generated<string | null>;
+  confirmed_notice_digest: Generated<string | null>;
   written_at: Generated<number>;
 }
 
@@ -165,6 +169,8 @@ export interface QuarantineTable {
   source_key: string | null;
   reasons: string;
   body: string;
+  /** `intake`, or `report` for a refused reported event (0007_readiness). */
+  source: Generated<string>;
 }
 
 export interface LedgerSchema {
@@ -179,4 +185,8 @@ export interface LedgerSchema {
   capability_regions: CapabilityRegionsTable;
   people: PeopleTable;
   ownership_changes: OwnershipChangesTable;
+  reported_events: ReportedEventsTable;
+  readiness_daily: ReadinessDailyTable;
+  readiness_snapshots: ReadinessSnapshotsTable;
+  rollout_stages: RolloutStagesTable;
 }

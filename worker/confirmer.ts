@@ -2,10 +2,9 @@ import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
-import type { ExceptionState } from '../domain/rules/exception-model.js';
+import { confirmFromWorkflow, readProjectionHead, rebuildTail, trimToWorkflow } from '../ledger/confirmation.js';
 import type { LedgerDb } from '../ledger/db.js';
-import { confirmThrough, readProjectionHead, repairFromWorkflow } from '../ledger/projection.js';
-import { getException } from '../workflows/exception/messages.js';
+import { getRecentTransitions, type RecentTransitionsAnswer } from '../workflows/exception/messages.js';
 import { queryWithRetry } from './ledger-verify.js';
 
 export interface ConfirmerOptions {
@@ -20,21 +19,25 @@ export interface ConfirmerOptions {
 
 export interface ConfirmStats {
   confirmed: number;
+  /** Tails rebuilt from the transitions the workflow remembers, or trimmed to its seq. */
   repaired: number;
+  /** Rows that differ from the workflow but that it remembers too little to rebuild (ledger:verify reports them). */
+  unrepairable: number;
   checked: number;
 }
 
 /**
- * Confirms the ledger's transitions against history. An update that returned confirms its own seq
- * (the API does that); a transition made by a timer or a signal, or one whose update never returned,
- * is confirmed here once its workflow task had time to settle: the workflow is asked for its state,
- * and a tail that a failed workflow task wrote and no later task replaced is dropped
- * (ledger/projection.ts). The outbox delivers confirmed transitions only.
+ * Confirms the ledger's transitions against history (ledger/confirmation.ts, decision 0009). An update
+ * that returned confirms its own row when the receipt's digest matches (the API does that); a transition
+ * made by a timer or a signal, one whose update never returned, and one whose row differs from its
+ * receipt are checked here once the workflow task had time to settle: the workflow is asked for its
+ * state and the transitions it remembers, and rows that another attempt wrote (or that never came) are
+ * rebuilt from them. The outbox delivers confirmed transitions only.
  */
 export function startConfirmer(options: ConfirmerOptions) {
   const settleMs = options.settleMs ?? 1500;
   const sweepEveryMs = options.sweepEveryMs ?? 1000;
-  const stats: ConfirmStats = { confirmed: 0, repaired: 0, checked: 0 };
+  const stats: ConfirmStats = { confirmed: 0, repaired: 0, unrepairable: 0, checked: 0 };
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
 
@@ -42,24 +45,34 @@ export function startConfirmer(options: ConfirmerOptions) {
     const head = await readProjectionHead(options.ledger, id);
     if (!head || head.confirmed_seq >= head.seq) return;
     stats.checked += 1;
-    let truth: ExceptionState;
+    let answer: RecentTransitionsAnswer;
     try {
-      truth = await queryWithRetry(() => options.client.workflow.getHandle(id).query(getException), 3);
+      answer = await queryWithRetry(() => options.client.workflow.getHandle(id).query(getRecentTransitions, head.confirmed_seq), 3);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) options.logger.warn({ exceptionId: id }, 'ledger row without a workflow; ledger:verify reports it');
       else options.logger.debug({ err, exceptionId: id }, 'confirmer could not ask the workflow; trying again later');
       return;
     }
-    if (truth.seq === head.seq) {
-      await confirmThrough(options.ledger, id, truth.seq);
+    const observed = { fence: head.fence, seq: head.seq };
+    const truth = answer.state;
+    if (await confirmFromWorkflow(options.ledger, id, observed, truth)) {
       stats.confirmed += 1;
-    } else if (truth.seq < head.seq) {
-      if (await repairFromWorkflow(options.ledger, id, { fence: head.fence, seq: head.seq }, truth)) {
+      return;
+    }
+    const outcome = await rebuildTail(options.ledger, id, observed, truth, answer.transitions);
+    if (outcome === 'rebuilt') {
+      stats.repaired += 1;
+      options.logger.warn({ exceptionId: id, ledgerSeq: head.seq, historySeq: truth.seq }, 'rebuilt a ledger tail that history does not hold');
+    } else if (outcome === 'uncovered') {
+      if (truth.seq < head.seq && (await trimToWorkflow(options.ledger, id, observed, truth))) {
         stats.repaired += 1;
         options.logger.warn({ exceptionId: id, ledgerSeq: head.seq, historySeq: truth.seq }, 'dropped a ledger tail that history does not hold');
+      } else {
+        stats.unrepairable += 1;
+        options.logger.error({ exceptionId: id, ledgerSeq: head.seq, historySeq: truth.seq, confirmedSeq: head.confirmed_seq }, 'the ledger differs from history and the workflow remembers too little to rebuild it; ledger:verify reports it');
       }
     }
-    // truth.seq > head.seq: a later transition is being written right now; the next round sees it.
+    // 'moved': written since it was read; the next round looks again.
   }
 
   async function sweep(): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { eventDigest, noticeDigest } from '../domain/rules/digest.js';
+import { canonicalJson as canonical, eventDigest, noticeDigest } from '../domain/rules/digest.js';
 import type { ExceptionState } from '../domain/rules/exception-model.js';
 import { isClosed } from '../domain/rules/exception.js';
 import type { LedgerDb } from '../ledger/db.js';
@@ -9,7 +9,7 @@ import { getException } from '../workflows/exception/messages.js';
 
 export interface Difference {
   id: string;
-  kind: 'workflow-missing' | 'workflow-ended' | 'state' | 'timeline' | 'inbox' | 'ledger-missing' | 'unreadable';
+  kind: 'workflow-missing' | 'workflow-ended' | 'state' | 'timeline' | 'inbox' | 'ledger-missing' | 'unreadable' | 'unanswered';
   detail: string;
 }
 
@@ -100,7 +100,14 @@ async function workflowState(client: Client, id: string, ledgerStatus: string): 
   try {
     const description = await handle.describe();
     const status = description.status.name;
-    if (status === 'RUNNING') return { state: await queryWithRetry(() => handle.query(getException)) };
+    if (status === 'RUNNING') {
+      try {
+        return { state: await queryWithRetry(() => handle.query(getException)) };
+      } catch (err) {
+        // A workflow whose task keeps failing cannot answer; that is a finding, not a reason to stop.
+        return { difference: { id, kind: 'unanswered', detail: `the workflow did not answer: ${(err as Error).cause instanceof Error ? (err as Error).cause!.toString() : String(err)}` } };
+      }
+    }
     if (status === 'COMPLETED') return { state: (await handle.result()) as ExceptionState };
     return { difference: { id, kind: 'workflow-ended', detail: `the workflow is ${status.toLowerCase()} while the ledger shows it ${ledgerStatus}` } };
   } catch (err) {
@@ -134,13 +141,6 @@ async function workflowsWithoutRows(options: VerifyOptions, known: Set<string>):
     diffs.push({ id: wf.workflowId, kind: 'ledger-missing', detail: `a ${wf.status.name.toLowerCase()} workflow with no ledger row` });
   }
   return diffs;
-}
-
-/** JSON with sorted keys, so two copies of one state compare equal however they were built. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : 1))) : v,
-  );
 }
 
 async function inParallel<T>(items: T[], concurrency: number, run: (item: T) => Promise<void>): Promise<void> {

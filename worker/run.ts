@@ -12,6 +12,7 @@ import { deliverSignedPost } from '../platform/webhook-target.js';
 import { countedDelivery, serveWorkerMetrics } from './metrics.js';
 import { startOutbox } from './outbox.js';
 import { timedQueries } from '../platform/query-timing.js';
+import { ensureReadinessSchedule } from './readiness-schedule.js';
 import { createWorker } from './worker.js';
 
 export interface RunningWorker {
@@ -28,7 +29,8 @@ export async function startWorker(options: {
   config: Pick<
     Config,
     'TEMPORAL_TASK_QUEUE' | 'WEBHOOK_SECRET' | 'DATA_DIR' | 'WORKER_MAX_CACHED_WORKFLOWS' | 'WEBHOOK_ALLOWED_HOSTS' | 'HOST' | 'WORKER_METRICS_PORT' | 'METRICS_SCRAPE' | 'METRICS_TOKEN'
-  >;
+  > &
+    Partial<Pick<Config, 'GAP_MAX_CELLS_PER_PERSON' | 'GAP_MAX_OPEN_PER_OWNER'>>;
   target: TemporalTarget;
   ledger: LedgerDb;
   logger: Logger;
@@ -45,12 +47,22 @@ export async function startWorker(options: {
     connection,
     namespace: options.target.namespace,
     taskQueue: options.config.TEMPORAL_TASK_QUEUE,
-    deps: { ledger, client, webhookSecret, webhookAllowedHosts: options.config.WEBHOOK_ALLOWED_HOSTS },
+    deps: {
+      ledger,
+      client,
+      webhookSecret,
+      webhookAllowedHosts: options.config.WEBHOOK_ALLOWED_HOSTS,
+      gapThresholds: { maxCellsPerPerson: options.config.GAP_MAX_CELLS_PER_PERSON ?? 6, maxOpenPerOwner: options.config.GAP_MAX_OPEN_PER_OWNER ?? 25 },
+    },
     workflowBundle: options.workflowBundle,
     maxCachedWorkflows: options.maxCachedWorkflows ?? options.config.WORKER_MAX_CACHED_WORKFLOWS,
     shutdownForceTime: options.shutdownForceTime,
     identity: `exception-desk-worker/${process.pid}@${os.hostname()}`,
   });
+  // A namespace that refuses schedules (permissions) leaves readiness without daily snapshots, not the desk down.
+  await ensureReadinessSchedule(client, options.config.TEMPORAL_TASK_QUEUE, options.logger).catch((err: unknown) =>
+    options.logger.warn({ err }, 'could not create the readiness-daily schedule; run `npm run readiness:backfill` to snapshot days by hand'),
+  );
   // Beside the worker: confirming the ledger against history, and delivering the outbox.
   const confirmer = startConfirmer({ ledger, client, logger: options.logger });
   const outbox = startOutbox({

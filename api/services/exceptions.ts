@@ -9,7 +9,9 @@ import { getCapability, getEffectiveTemplate, listCapabilities, listRollouts } f
 import { MAX_NESTING, nestingDepth } from '../../ledger/bounded-json.js';
 import type { LedgerDb } from '../../ledger/db.js';
 import { getExceptionDetail, getExceptionState, quarantine } from '../../ledger/exceptions.js';
-import { confirmThrough } from '../../ledger/projection.js';
+import { confirmReceipt } from '../../ledger/confirmation.js';
+import { readRoute } from '../../ledger/route.js';
+import { ExceptionCapability, ExceptionRegion, ExceptionSeverity } from '../../workflows/search-attributes.js';
 import * as msg from '../../workflows/exception/messages.js';
 import { exceptionWorkflow } from '../../workflows/exception/workflow.js';
 import { AppError, fieldErrors, fromTemporal, grpcCode } from '../errors.js';
@@ -84,10 +86,13 @@ export async function raiseException(deps: ExceptionDeps, principal: Principal, 
 
   const severity = intake.severity ?? type.defaultSeverity;
   const channel = effective.notifications.channel;
+  // The route as the ledger has it now: the workflow surfaces to it without a lookup of its own (shape 3).
+  const route = existing ? undefined : (await readRoute(deps.ledger, intake.capability, intake.region, type.area, null)).route;
   const input: msg.ExceptionInput = {
     id,
     intakeId: randomUUID(),
-    shape: 2,
+    shape: 3,
+    ...(route ? { route } : {}),
     capability: intake.capability,
     region: intake.region,
     type: type.id,
@@ -111,12 +116,18 @@ export async function raiseException(deps: ExceptionDeps, principal: Principal, 
         workflowId: id,
         taskQueue: deps.taskQueue,
         args: [input],
+        // Set at the start, so they cost no history event; the workflow writes no others (shape 3).
+        typedSearchAttributes: [
+          { key: ExceptionCapability, value: input.capability },
+          { key: ExceptionRegion, value: input.region },
+          { key: ExceptionSeverity, value: input.severity },
+        ],
         workflowIdConflictPolicy: 'USE_EXISTING',
         // A closed exception is never reopened by a late duplicate; it is returned as it stands.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       }),
     }));
-    await confirmThrough(deps.ledger, id, outcome.seq);
+    await confirmReceipt(deps.ledger, outcome);
     return { created: outcome.created === true, state: await readBack(deps, id, outcome.seq) };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError) {
@@ -167,8 +178,9 @@ export async function transition<A>(
   if (isClosed(current.status)) throw new AppError('CONFLICT', `The exception is already ${current.status}.`, { exceptionStatus: current.status });
   try {
     const receipt = await withBackoff(() => deps.client.workflow.getHandle(id).executeUpdate(update, { args: [args] }));
-    // The update returned, so history holds every transition up to its seq.
-    await confirmThrough(deps.ledger, id, receipt.seq);
+    // The update returned, so history holds its transition: confirmed if the ledger's row is the one
+    // history's attempt wrote (its digest), else handed to the confirmer (decision 0009).
+    await confirmReceipt(deps.ledger, receipt);
     return receipt;
   } catch (err) {
     const mapped = fromTemporal(err);

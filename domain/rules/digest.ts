@@ -1,4 +1,4 @@
-import type { ExceptionEvent, Notification } from './exception-model.js';
+import type { ExceptionEvent, ExceptionState, Notification } from './exception-model.js';
 
 /**
  * Chained FNV-1a digests of what an exception recorded. The workflow keeps two short strings instead of
@@ -23,4 +23,28 @@ export function eventDigest(previous: string, e: Pick<ExceptionEvent, 'seq' | 'a
 
 export function noticeDigest(previous: string, n: Pick<Notification, 'seq' | 'person' | 'kind' | 'level'>): string {
   return fnv1a(previous, [n.seq, n.person, n.kind, n.level].join('\u0001'));
+}
+
+export function chainEvents(previous: string, events: Parameters<typeof eventDigest>[1][]): string {
+  return events.reduce(eventDigest, previous);
+}
+
+export function chainNotices(previous: string, notices: Parameters<typeof noticeDigest>[1][]): string {
+  return notices.reduce(noticeDigest, previous);
+}
+
+/** JSON with sorted keys, so two copies of one state compare equal however they were built. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : 1))) : v,
+  );
+}
+
+/**
+ * The digest of a whole state (its event and notification digests included). An update's receipt
+ * carries the one its workflow task computed; history keeps that receipt, so the ledger can check that
+ * the row it holds at that seq is the one history's attempt made, not another attempt's (decision 0009).
+ */
+export function stateDigest(state: ExceptionState): string {
+  return fnv1a('state', canonicalJson(state));
 }

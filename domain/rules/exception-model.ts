@@ -78,7 +78,8 @@ export interface ExceptionState extends ExceptionFacts {
   leaseUntil: number | null;
   snoozedUntil: number | null;
   snoozedAt: number | null;
-  resolution: { code: string; note: string | null; valueEvent: string | null; by: string; at: number } | null;
+  /** `quantity`: what the value event was worth, in the template's unit; absent when not given. */
+  resolution: { code: string; note: string | null; valueEvent: string | null; quantity?: number; by: string; at: number } | null;
   dismissal: { reason: string; by: string; at: number } | null;
   createdAt: number;
   updatedAt: number;
@@ -116,8 +117,19 @@ export interface Receipt {
   id: string;
   seq: number;
   status: ExceptionStatus;
+  /**
+   * The state's digest after this transition (domain/rules/digest.ts stateDigest): the ledger confirms
+   * its row only if it matches. Absent in receipts from before decision 0009.
+   */
+  digest?: string;
   /** Intake only: true for the intake that created the exception, false for a duplicate. */
   created?: boolean;
+}
+
+/** One transition as the workflow recorded it: what its ledger write carried, payload aside. */
+export interface RecordedTransition {
+  events: ExceptionEvent[];
+  notifications: Notification[];
 }
 
 export const RECENT_ESCALATIONS = 5;

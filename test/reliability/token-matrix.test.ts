@@ -12,6 +12,7 @@ import { expectProblem, http } from '../http.js';
 import { startStack, TEST_SECRET, type Stack } from '../stack.js';
 import { buildWorld, priceVariance } from '../world.js';
 import { report } from './soak.js';
+import { verifyLedgerAfterwards } from './ledger-checks.js';
 
 let stack: Stack;
 let w: Awaited<ReturnType<typeof buildWorld>>;
@@ -70,6 +71,8 @@ const sampleBody: Record<string, unknown> = {
   'post /api/v1/people/{personId}/departure': { reason: 'scope test' },
   'post /api/v1/exceptions': priceVariance(),
   'post /api/v1/exceptions:batch': { items: [priceVariance()] },
+  'put /api/v1/capabilities/{capabilityId}/regions/{region}/stage': { stage: 'production', override: true, reason: 'scope test' },
+  'post /api/v1/reports': { events: [{ kind: 'decision', key: `MATRIX-${Date.now()}`, capability: 'po-test', region: 'NA', occurredAt: new Date().toISOString() }] },
   'post /api/v1/exceptions/{id}/reassign': { to: 'dana', reason: 'scope test' },
   'post /api/v1/exceptions/{id}/resolve': { code: 'supplier-price-corrected' },
   'post /api/v1/exceptions/{id}/dismiss': { reason: 'scope test' },
@@ -196,3 +199,5 @@ describe('AUTH_REQUIRE_SCOPE: every token scoped', () => {
     report('token-matrix.require-scope', { checks });
   });
 });
+
+verifyLedgerAfterwards('token-matrix', () => stack);

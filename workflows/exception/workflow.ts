@@ -1,7 +1,9 @@
 import type { SearchAttributeUpdatePair, UpdateDefinition } from '@temporalio/common';
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
+import { stateDigest } from '../../domain/rules/digest.js';
 import { isClosed, rules } from '../../domain/rules/exception.js';
+import { RecentTransitions } from '../../domain/rules/recent-transitions.js';
 import { refuse } from '../errors.js';
 import {
   ExceptionCapability,
@@ -46,11 +48,18 @@ const ROUTE_REFRESH = 'route-refresh';
  * Exceptions started with `shape: 2` (everything raised since the fenced ledger) take every path above
  * and the kept wake timer without asking: their input says which code started them, so no patch
  * marker (and no TemporalChangeVersion upsert) is written into their history. Older runs ask `patched()`.
+ *
+ * `shape: 3` (raised since decision 0009) also writes no search attributes: the API sets the fixed ones
+ * (capability, region, severity) when it starts the workflow, which costs no history event, and listings
+ * read the ledger, never visibility; the API passes the route it read from the same ledger, so surfacing
+ * needs no route lookup. A lifecycle costs three upserts and a marker fewer (docs/benchmarks.md).
  */
-const CURRENT_SHAPE = 2;
+const FENCED_SHAPE = 2;
+const CURRENT_SHAPE = 3;
 
 export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.ExceptionState> {
-  const current = (input.shape ?? 1) >= CURRENT_SHAPE;
+  const shape = input.shape ?? 1;
+  const current = shape >= FENCED_SHAPE;
   const has = (patch: string) => current || wf.patched(patch);
   const c = new ExceptionCase(
     input,
@@ -64,22 +73,26 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
   let payload = input.payload;
   let transitionsThisRun = 0;
   const lean = has(LEAN_HISTORY);
-  const indexed = new SearchAttributeIndex(lean);
+  const indexed = new SearchAttributeIndex(lean, shape < CURRENT_SHAPE);
   const wake = new WakeTimer(current);
-  const receipt = (): msg.Receipt => ({ id: c.state.id, seq: c.state.seq, status: c.state.status });
+  // In memory only (never in history): what the confirmer rebuilds a ledger tail from (decision 0009).
+  const recent = new RecentTransitions();
+  const receipt = (): msg.Receipt => ({ id: c.state.id, seq: c.state.seq, status: c.state.status, digest: stateDigest(c.state) });
   const continueAsNewDue = () =>
     wf.workflowInfo().continueAsNewSuggested || (input.continueAsNewAfter !== undefined && transitionsThisRun >= input.continueAsNewAfter);
 
   /**
    * Writes what changed to the ledger before the caller hears back (read-your-writes for listings).
    * The fence is this workflow task's start time: a retried or later task normally starts later, so
-   * the ledger can tell a superseded attempt's write from a current one (ledger/projection.ts). A
-   * dropped speculative task breaks that assumption: decision 0008, "Open".
+   * the ledger can tell a superseded attempt's write from a current one (ledger/projection.ts). Where
+   * that is not enough (a dropped speculative task; a local activity resolved from an earlier attempt),
+   * the receipt's digest and the transitions remembered here let the ledger find and repair it (decision 0009).
    */
   async function flush(): Promise<void> {
     const { events, notifications } = c.drain();
     if (events.length === 0) return;
     const state = c.state;
+    recent.add({ events, notifications });
     await recordTransition({ fence: Date.now(), state, events, notifications, ...(payload ? { payload } : {}) });
     payload = undefined;
     recorded = Math.max(recorded, state.seq);
@@ -104,6 +117,7 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
   }
 
   wf.setHandler(msg.getException, () => c.state);
+  wf.setHandler(msg.getRecentTransitions, (since) => ({ state: c.state, transitions: recent.since(since) }));
   wf.setHandler(msg.intake, async ({ intakeId }) => {
     await wf.condition(() => c.surfaced && recorded >= 1);
     return { ...receipt(), created: intakeId === input.intakeId };
@@ -113,8 +127,8 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
   on(msg.reassignException, (now, a) => c.reassign(a.actor, a.to, a.reason, now), (a) => refuse(rules.reassign(c.state, a.actor, a.to, a.toStatus)));
   on(
     msg.resolveException,
-    (now, a) => c.resolve(a.actor, a.code, a.note ?? null, a.valueEvent ?? null, now),
-    (a) => refuse(rules.resolve(c.state, a.actor, a.valueEvent, c.state.valueEvents)),
+    (now, a) => c.resolve(a.actor, a.code, a.note ?? null, a.valueEvent ?? null, now, a.quantity ?? null),
+    (a) => refuse(rules.resolve(c.state, a.actor, a.valueEvent, c.state.valueEvents, a.quantity)),
   );
   on(msg.dismissException, (now, a) => c.dismiss(a.actor, a.reason, now), (a) => refuse(rules.dismiss(c.state, a.actor)));
   on(msg.commentOnException, (now, a) => c.comment(a.actor, a.text, now), () => refuse(rules.comment(c.state)));
@@ -126,7 +140,7 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
 
   if (!c.surfaced) {
     indexed.surface(input);
-    const { route } = await resolveRoute({ capability: input.capability, region: input.region, area: input.area, currentOwner: null });
+    const route = input.route ?? (await resolveRoute({ capability: input.capability, region: input.region, area: input.area, currentOwner: null })).route;
     c.surface(route, Date.now());
     await flush();
   }
@@ -156,8 +170,9 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
       await Promise.all(deliveries);
       if (isClosed(c.state.status)) break;
       // The next run carries the bounded state and any reroute that arrived meanwhile; never the payload.
-      const { payload: _payload, carried: _carried, pendingReroute: _pending, ...facts } = input;
-      await wf.continueAsNew<typeof exceptionWorkflow>({ ...facts, shape: CURRENT_SHAPE, carried: c.state, pendingReroute: reroute });
+      // A run keeps its shape (at least the fenced one): a shape-2 run goes on writing its search attributes.
+      const { payload: _payload, carried: _carried, pendingReroute: _pending, route: _route, ...facts } = input;
+      await wf.continueAsNew<typeof exceptionWorkflow>({ ...facts, shape: Math.max(shape, FENCED_SHAPE), carried: c.state, pendingReroute: reroute });
     }
   }
   await wf.condition(wf.allHandlersFinished);
@@ -166,16 +181,20 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
 }
 
 /**
- * The search attributes listings in the Temporal UI filter on. Lean histories write the fixed ones
- * with the first transition and any other only when it changes.
+ * The search attributes listings in the Temporal UI filter on, for runs before shape 3 (those write
+ * none). Lean histories write the fixed ones with the first transition and any other only when it changes.
  */
 class SearchAttributeIndex {
   private written = new Map<string, unknown>();
   private fixed: SearchAttributeUpdatePair[] = [];
 
-  constructor(private readonly lean: boolean) {}
+  constructor(
+    private readonly lean: boolean,
+    private readonly enabled: boolean,
+  ) {}
 
   surface(input: msg.ExceptionInput): void {
+    if (!this.enabled) return;
     const fixed = [
       { key: ExceptionCapability, value: input.capability },
       { key: ExceptionRegion, value: input.region },
@@ -186,6 +205,7 @@ class SearchAttributeIndex {
   }
 
   update(state: msg.ExceptionState): void {
+    if (!this.enabled) return;
     const pairs: SearchAttributeUpdatePair[] = [
       ...this.fixed,
       { key: ExceptionStatus, value: state.status },
