@@ -36,6 +36,7 @@ const urlOf = (r: DeclaredRoute, params: Record<string, string> = {}) =>
 const sampleBody = (r: DeclaredRoute): unknown =>
   ({
     'put /api/v1/capabilities/{capabilityId}/regions/{region}': {},
+    'put /api/v1/capabilities/{capabilityId}/regions/{region}/stage': { stage: 'pilot' },
     'put /api/v1/capabilities/{capabilityId}/ownership/{region}/{area}': { owner: 'priya', backup: 'li', escalation: ['dana'], reason: 'contract test' },
     'put /api/v1/people/{personId}': { name: 'Priya', email: 'priya@example.com', managerId: 'grace', roles: ['owner', 'operator'] },
     'post /api/v1/people/{personId}/departure': { reason: 'contract test' },
@@ -81,6 +82,10 @@ const cases: Record<string, Record<string, (r: DeclaredRoute) => Promise<HttpRes
   'put /api/v1/capabilities/{capabilityId}/ownership/{region}/{area}': {
     409: (r) => call(r, 'stale version', { token: w.admin, body: { ...(sampleBody(r) as object), expectedVersion: 0 } }),
     422: (r) => call(r, 'unknown person', { token: w.admin, body: { owner: 'nobody-here', backup: 'li', escalation: ['dana'], reason: 'contract test' } }),
+  },
+  'put /api/v1/capabilities/{capabilityId}/regions/{region}/stage': {
+    409: (r) => call(r, 'promote a region that is not ready', { token: w.admin, body: { stage: 'production' } }),
+    422: (r) => call(r, 'an override without a reason', { token: w.admin, body: { stage: 'production', override: true } }),
   },
   'put /api/v1/people/{personId}': {
     422: (r) => call(r, 'unknown manager', { token: w.admin, params: { personId: 'newcomer' }, body: { name: 'N', email: 'n@example.com', managerId: 'nobody-here', roles: ['operator'] } }),
