@@ -24,7 +24,8 @@ async function main() {
   // Before anything serves or connects, so the first request is traced too (on when OTEL_EXPORTER_OTLP_ENDPOINT is set).
   startTracing({ serviceName: 'exception-desk', version });
   const logger = createLogger(config);
-  installTemporalRuntime(logger, { metricsAddress: `127.0.0.1:${await freePort()}` });
+  // METRICS=off: the Temporal SDK's runtime records and serves no worker metrics either.
+  installTemporalRuntime(logger, config.METRICS === 'off' ? {} : { metricsAddress: `127.0.0.1:${await freePort()}` });
   const target = temporalTarget(config);
   const dbFile = path.join(config.DATA_DIR, 'temporal.sqlite');
   const freshDataDir = !existsSync(dbFile) && !existsSync(ledgerFile(config.DATA_DIR));

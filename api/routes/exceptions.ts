@@ -33,8 +33,10 @@ const BatchResult = z.object({
   problem: z.object({ title: z.string(), detail: z.string(), errors: z.array(z.object({ path: z.string(), message: z.string() })).optional() }).optional(),
 });
 
-export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
+/** `metrics: false` (METRICS=off) raises without counting intake outcomes. */
+export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps, options: { metrics?: boolean } = {}) {
   const { ledger } = deps;
+  const observe: typeof observeIntake = options.metrics === false ? (_body, intake) => intake : observeIntake;
 
   routes.route({
     method: 'post',
@@ -55,7 +57,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
       422: { description: 'Unknown capability, region or type, or an input contract violation (kept in the quarantine)' },
     },
     handler: async ({ body, principal }) => {
-      const { created, state } = await observeIntake(body, raiseException(deps, principal, body));
+      const { created, state } = await observe(body, raiseException(deps, principal, body));
       return new Reply(created ? 201 : 200, await exceptionDetailView(deps, principal, state.id), { location: `/api/v1/exceptions/${encodeURIComponent(state.id)}` });
     },
   });
@@ -76,7 +78,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
       const work = async () => {
         for (let index = next++; index < body.items.length; index = next++) {
           try {
-            const { created, state } = await observeIntake(body.items[index], raiseException(deps, principal, body.items[index]));
+            const { created, state } = await observe(body.items[index], raiseException(deps, principal, body.items[index]));
             results[index] = { index, status: created ? 201 : 200, id: state.id, exception: exceptionView(state) };
           } catch (err) {
             if (!(err instanceof AppError) || err.status >= 500) throw err;
