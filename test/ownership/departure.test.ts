@@ -6,7 +6,8 @@ import { buildWorld, eventually, path, priceVariance } from '../world.js';
 let stack: Stack;
 let w: Awaited<ReturnType<typeof buildWorld>>;
 beforeAll(async () => {
-  stack = await startStack({ env: { GAP_MAX_OPEN_PER_OWNER: '1000' } });
+  // Sweeps check on their moves at least every second, not after a back-off that doubles to a minute.
+  stack = await startStack({ env: { GAP_MAX_OPEN_PER_OWNER: '1000', DEPARTURE_WAIT_MAX_MS: '1000' } });
   w = await buildWorld(stack);
 });
 afterAll(async () => stack?.close());
