@@ -94,7 +94,8 @@ describe('npm start after a launcher that left its server behind', () => {
     const bystander = spawn('sleep', ['600'], { stdio: 'ignore' });
     try {
       writeFileSync(path.join(dataDir, 'temporal.pid'), String(bystander.pid));
-      const launcher = await startLauncher('stale-pid', await launcherEnv(dataDir), logDir);
+      // Started empty (DEMO=false): loading the demo data takes seconds and proves nothing here.
+      const launcher = await startLauncher('stale-pid', { ...(await launcherEnv(dataDir)), DEMO: 'false' }, logDir);
       started.push(launcher);
       expect(isAlive(bystander.pid!)).toBe(true);
       await launcher.kill('SIGTERM');
