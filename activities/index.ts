@@ -1,11 +1,13 @@
 import os from 'node:os';
 import type { Client } from '@temporalio/client';
 import type { AllowedHosts } from '../platform/webhook-target.js';
+import type { GapInputs } from '../domain/gaps.js';
 import { sql } from 'kysely';
 import type { OwnershipChange } from '../domain/ownership.js';
 import type { Person } from '../domain/people.js';
 import { appendAudit } from '../ledger/audit.js';
 import { createExceptionActivities } from './exceptions.js';
+import { createReadinessActivities } from './readiness.js';
 import { createRoutingActivities } from './routing.js';
 import type { LedgerDb } from '../ledger/db.js';
 import { recordChange } from '../ledger/ownership.js';
@@ -18,6 +20,8 @@ export interface ActivityDeps {
   webhookSecret: string;
   now?: () => Date;
   webhookAllowedHosts?: AllowedHosts;
+  /** The gap audit's thresholds, for the readiness scorecard's ownership criterion. */
+  gapThresholds?: GapInputs['thresholds'];
   /** Test-only: the ledger fence off (test/ledger/fence.test.ts). */
   unfencedLedger?: boolean;
 }
@@ -29,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createExceptionActivities(deps),
     ...createRoutingActivities(deps),
+    ...createReadinessActivities(deps),
 
     async describeLedger(): Promise<SelfCheckResult> {
       const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(ledger);

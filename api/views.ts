@@ -35,7 +35,7 @@ export const ExceptionView = z
     escalationCount: z.number().int(),
     comments: z.array(z.object({ at: z.string().nullable(), by: z.string(), text: z.string() })).optional().meta({ description: 'Only on the exception itself: the most recent 100' }),
     commentCount: z.number().int(),
-    resolution: z.object({ code: z.string(), note: z.string().nullable(), valueEvent: z.string().nullable(), by: z.string(), at: z.string().nullable() }).nullable(),
+    resolution: z.object({ code: z.string(), note: z.string().nullable(), valueEvent: z.string().nullable(), quantity: z.number().optional().meta({ description: "What the value event was worth, in its unit; absent when not given" }), by: z.string(), at: z.string().nullable() }).nullable(),
     dismissal: z.object({ reason: z.string(), by: z.string(), at: z.string().nullable() }).nullable(),
     raisedBy: z.string(),
     createdAt: z.string().nullable(),

@@ -137,14 +137,49 @@ function uniqueIds(label: string) {
 export const ValueEvent = z.strictObject({ id: kebab('value event id'), description: z.string().min(1), unit: z.string().min(1).optional() });
 export type ValueEvent = z.infer<typeof ValueEvent>;
 
-/** Thresholds the pilot must hold before it is handed over to the run team. */
+/**
+ * Thresholds the pilot must hold before it is handed over to the run team. The readiness scorecard
+ * (domain/rules/readiness.ts) grades each region against them; the optional ones, when absent, are
+ * shown as measurements that do not hold a region back.
+ */
 export const Cutover = z.strictObject({
   minAutomationRate: z.number().min(0).max(1),
   maxOpenExceptions: z.int().min(0),
   maxSlaBreachRate: z.number().min(0).max(1),
-  minDaysStable: z.int().min(0),
+  minDaysStable: z.int().min(0).max(365),
+  /** Days the scorecard reads back, today included; 14 when absent. */
+  windowDays: z.int().min(1).max(90).optional(),
+  /** Input reliability: intakes refused at the door ÷ intakes submitted. */
+  maxQuarantineRate: z.number().min(0).max(1).optional(),
+  /** Adoption: exceptions claimed within their claim SLA ÷ those whose claim window has passed. */
+  minClaimedWithinSla: z.number().min(0).max(1).optional(),
 });
 export type Cutover = z.infer<typeof Cutover>;
+
+const RegionCode = z.string().regex(/^[A-Z][A-Z0-9-]{1,15}$/, 'expected an upper-case region code such as EMEA or UK-IE');
+
+/** One region of the rollout plan, with what it waits for: other regions in production, for at least so long. */
+export const RolloutStep = z.strictObject({
+  region: RegionCode,
+  after: z.array(z.strictObject({ region: RegionCode, inProductionFor: durationAtMost('365d').optional() })).max(10).default([]),
+});
+export type RolloutStep = z.infer<typeof RolloutStep>;
+
+/** The regions to roll to, in order; a prerequisite names a region earlier in the plan. */
+export const RolloutPlan = z
+  .array(RolloutStep)
+  .max(50)
+  .superRefine((steps, ctx) => {
+    const seen = new Set<string>();
+    steps.forEach((step, i) => {
+      if (seen.has(step.region)) ctx.addIssue({ code: 'custom', path: [i, 'region'], message: `${step.region} is already in the plan` });
+      step.after.forEach((prerequisite, j) => {
+        if (!seen.has(prerequisite.region)) ctx.addIssue({ code: 'custom', path: [i, 'after', j, 'region'], message: `${prerequisite.region} must come earlier in the plan` });
+      });
+      seen.add(step.region);
+    });
+  });
+export type RolloutPlan = z.infer<typeof RolloutPlan>;
 
 export const Weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 export type Weekday = z.infer<typeof Weekday>;
@@ -198,6 +233,8 @@ export const CapabilityTemplate = z
     slaPolicies: SlaPolicies,
     valueEvents: z.array(ValueEvent).superRefine(uniqueIds('value event')),
     cutover: Cutover,
+    /** Where to roll next, and when: GET /api/v1/capabilities/{id}/rollout-plan. */
+    rolloutPlan: RolloutPlan.optional(),
     timeZone: TimeZone.default('UTC'),
     businessCalendar: BusinessCalendar.optional(),
     notifications: Notifications.default({ channel: 'none' }),

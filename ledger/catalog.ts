@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { CapabilityTemplate } from '../domain/capability.js';
 import type { LedgerDb } from './db.js';
+import { beginWriteTransaction } from './dialect.js';
 
 export interface StoredCapability {
   id: string;
@@ -89,13 +90,13 @@ export async function listRollouts(db: LedgerDb, capabilityId?: string): Promise
 }
 
 /**
- * Runs `work` as one write transaction, taken at its start (BEGIN IMMEDIATE): what it reads stays true
- * until it commits, in this process or any other on the same file, so a check and the write it guards
+ * Runs `work` as one write transaction, taken at its start (ledger/dialect.ts): what it reads stays true
+ * until it commits, in this process or any other on the same ledger, so a check and the write it guards
  * (and their audit entry) land together or not at all.
  */
 export async function writeTransaction<T>(db: LedgerDb, work: (tx: LedgerDb) => Promise<T>): Promise<T> {
   return db.connection().execute(async (tx) => {
-    await sql`begin immediate`.execute(tx);
+    await beginWriteTransaction(tx);
     try {
       const result = await work(tx);
       await sql`commit`.execute(tx);

@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import { canonicalJson, chainEvents, chainNotices, stateDigest } from '../domain/rules/digest.js';
 import type { ExceptionState, Receipt, RecordedTransition } from '../domain/rules/exception-model.js';
 import type { LedgerDb } from './db.js';
+import { lockRow } from './dialect.js';
 import { dropTail, stateRow, writeEvents, writeInbox, writeOutbox } from './projection.js';
 import type { LedgerSchema } from './schema.js';
 
@@ -104,6 +105,7 @@ export type ReceiptCheck = 'confirmed' | 'unchecked' | 'differs' | 'behind';
  */
 export async function confirmReceipt(db: LedgerDb, receipt: Receipt): Promise<ReceiptCheck> {
   return db.transaction().execute(async (tx) => {
+    await lockRow(tx, 'exceptions', receipt.id);
     const head = await readProjectionHead(tx, receipt.id);
     if (!head) return 'unchecked';
     if (head.confirmed_seq >= receipt.seq && head.seq >= receipt.seq) return 'confirmed';
@@ -124,6 +126,7 @@ async function handToConfirmer(tx: Tx, id: string, head: Head): Promise<void> {
 /** The confirmer asked the workflow: confirms if the ledger holds exactly its state, and rows that chain to it. */
 export async function confirmFromWorkflow(db: LedgerDb, id: string, observed: Observed, truth: ExceptionState): Promise<boolean> {
   return db.transaction().execute(async (tx) => {
+    await lockRow(tx, 'exceptions', id);
     const head = await readProjectionHead(tx, id);
     if (!head || head.fence !== observed.fence || head.seq !== observed.seq || truth.seq !== head.seq) return false;
     const state = parseState(head.state);
@@ -145,6 +148,7 @@ export type RebuildOutcome = 'rebuilt' | 'moved' | 'uncovered';
  */
 export async function rebuildTail(db: LedgerDb, id: string, observed: Observed, truth: ExceptionState, transitions: RecordedTransition[], now = Date.now()): Promise<RebuildOutcome> {
   return db.transaction().execute(async (tx) => {
+    await lockRow(tx, 'exceptions', id);
     const head = await readProjectionHead(tx, id);
     if (!head || head.fence !== observed.fence || head.seq !== observed.seq) return 'moved';
     if (typeof truth.digestFrom !== 'number') return 'uncovered';
@@ -169,6 +173,7 @@ export async function rebuildTail(db: LedgerDb, id: string, observed: Observed, 
  */
 export async function trimToWorkflow(db: LedgerDb, id: string, observed: Observed, truth: ExceptionState, now = Date.now()): Promise<boolean> {
   return db.transaction().execute(async (tx) => {
+    await lockRow(tx, 'exceptions', id);
     const head = await readProjectionHead(tx, id);
     if (!head || head.fence !== observed.fence || head.seq !== observed.seq || truth.seq >= head.seq) return false;
     await dropTail(tx, id, truth.seq, null);

@@ -1,31 +1,23 @@
 import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
 import { makePrivate, makePrivateDir, sqliteFiles } from '../platform/private-files.js';
 import { migrations } from './migrations.js';
 import type { LedgerSchema } from './schema.js';
 
 export type LedgerDb = Kysely<LedgerSchema>;
 
-export interface LedgerOptions {
-  /** A SQLite file path, or ':memory:'. */
-  file: string;
-}
-
-export class LedgerConfigError extends Error {
-  override name = 'LedgerConfigError';
-  readonly actionable = true;
-}
+/** A SQLite file path (or ':memory:'), or a PostgreSQL URL. */
+export type LedgerOptions = { file: string } | { url: string; poolSize?: number };
 
 /**
- * The ledger's location: a SQLite file under DATA_DIR. A PostgreSQL LEDGER_URL is refused until that
- * dialect ships (its migrations need bigint timestamps), rather than silently falling back to SQLite.
+ * The ledger's location: PostgreSQL when LEDGER_URL is set (every API and worker process on any machine
+ * shares it), otherwise a SQLite file under DATA_DIR (one machine).
  */
 export function ledgerLocation(config: { DATA_DIR: string; LEDGER_URL?: string }): LedgerOptions {
-  if (config.LEDGER_URL) {
-    throw new LedgerConfigError('LEDGER_URL is set, but this version of exception-desk stores its ledger in SQLite only. Unset LEDGER_URL to use DATA_DIR/ledger.sqlite.');
-  }
+  if (config.LEDGER_URL) return { url: config.LEDGER_URL };
   return { file: ledgerFile(config.DATA_DIR) };
 }
 
@@ -33,26 +25,49 @@ export function ledgerFile(dataDir: string): string {
   return path.join(dataDir, 'ledger.sqlite');
 }
 
+/** Opens the ledger its options name: PostgreSQL for a URL, SQLite for a file. Migrate it before use. */
+export function openLedger(options: LedgerOptions): LedgerDb {
+  return 'url' in options ? openPostgresLedger(options.url, options.poolSize) : openSqliteLedger(options.file);
+}
+
 /**
- * Opens the SQLite ledger. WAL lets the API read while the worker writes (also across processes);
+ * The SQLite ledger. WAL lets the API read while the worker writes (also across processes);
  * busy_timeout absorbs the short write locks two processes take. Its files are 0600: created so (an
  * empty file is an empty database), tightened if an older version left them 0644, and -wal and -shm,
  * which SQLite creates with the database file's mode, checked again once WAL is on.
  */
-export function openLedger(options: LedgerOptions): LedgerDb {
-  const onDisk = options.file !== ':memory:';
+function openSqliteLedger(file: string): LedgerDb {
+  const onDisk = file !== ':memory:';
   if (onDisk) {
-    makePrivateDir(path.dirname(options.file));
-    closeSync(openSync(options.file, 'a', 0o600));
-    makePrivate(...sqliteFiles(options.file));
+    makePrivateDir(path.dirname(file));
+    closeSync(openSync(file, 'a', 0o600));
+    makePrivate(...sqliteFiles(file));
   }
-  const database = new Database(options.file);
+  const database = new Database(file);
   database.pragma('journal_mode = WAL');
-  if (onDisk) makePrivate(...sqliteFiles(options.file));
+  if (onDisk) makePrivate(...sqliteFiles(file));
   database.pragma('synchronous = FULL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
   return new Kysely<LedgerSchema>({ dialect: new SqliteDialect({ database }) });
+}
+
+/**
+ * Opens a PostgreSQL ledger over a pool. bigint columns (epoch milliseconds, fences, ids, counts) read
+ * back as JS numbers, as SQLite's integers do; one past 2^53 is an error, never a silently rounded number.
+ */
+function openPostgresLedger(url: string, poolSize = 10): LedgerDb {
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(pg.types.builtins.INT8, (text: string) => {
+    const value = Number(text);
+    if (!Number.isSafeInteger(value)) throw new RangeError(`ledger value ${text} is beyond a JS number's safe integers`);
+    return value;
+  });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types, application_name: 'exception-desk' });
+  // A pooled connection the server drops while idle (a restart, a failover) is only discarded: the next
+  // query takes a new one or reports the error to its caller. Unhandled, it would end the process.
+  pool.on('error', () => undefined);
+  return new Kysely<LedgerSchema>({ dialect: new PostgresDialect({ pool }) });
 }
 
 export async function migrateLedger(db: LedgerDb): Promise<string[]> {

@@ -154,9 +154,11 @@ export async function quarantine(db: LedgerDb, entry: { actor: string; capabilit
 }
 
 /** `scope` (capability:region pairs) keeps rows it covers; a row refused before its capability and region were read has neither and shows only without a scope. */
-export async function listQuarantine(db: LedgerDb, f: { capability?: string; sourceKey?: string; beforeId?: number; limit: number; scope?: string[] }) {
+export async function listQuarantine(db: LedgerDb, f: { capability?: string; region?: string; source?: string; sourceKey?: string; beforeId?: number; limit: number; scope?: string[] }) {
   let q = db.selectFrom('quarantine').selectAll().orderBy('id', 'desc').limit(f.limit + 1);
   if (f.capability) q = q.where('capability', '=', f.capability);
+  if (f.region) q = q.where('region', '=', f.region);
+  if (f.source) q = q.where('source', '=', f.source);
   if (f.scope) {
     const pairs = f.scope.map((entry) => entry.split(':') as [string, string]);
     q = q.where('capability', 'is not', null).where('region', 'is not', null);

@@ -1,13 +1,20 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import { overdueAt, type OverdueClocks } from '../domain/rules/overdue.js';
+import { columnTypes, isPostgres } from './dialect.js';
+import { readinessMigration } from './readiness-migration.js';
 
-/** In-code migrations: they ship inside the bundle, so no folder has to be found at run time. */
+/**
+ * In-code migrations: they ship inside the bundle, so no folder has to be found at run time. Each runs
+ * on SQLite and on PostgreSQL: column types come from columnTypes (integers are bigint on PostgreSQL),
+ * and the few statements the two spell differently say so where they are.
+ */
 export const migrations: Record<string, Migration> = {
   '0001_audit_log': {
     async up(db: Kysely<unknown>) {
+      const t = columnTypes(db);
       await db.schema
         .createTable('audit_log')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', t.int, t.serialId)
         .addColumn('idempotency_key', 'text', (c) => c.notNull().unique())
         .addColumn('at', 'text', (c) => c.notNull())
         .addColumn('actor', 'text', (c) => c.notNull())
@@ -22,11 +29,12 @@ export const migrations: Record<string, Migration> = {
   },
   '0002_capabilities_people_ownership': {
     async up(db: Kysely<unknown>) {
+      const t = columnTypes(db);
       await db.schema
         .createTable('capabilities')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('name', 'text', (c) => c.notNull())
-        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('version', t.int, (c) => c.notNull())
         .addColumn('template', 'text', (c) => c.notNull())
         .addColumn('source', 'text', (c) => c.notNull())
         .addColumn('updated_at', 'text', (c) => c.notNull())
@@ -50,14 +58,14 @@ export const migrations: Record<string, Migration> = {
         .addColumn('manager_id', 'text')
         .addColumn('status', 'text', (c) => c.notNull())
         .addColumn('roles', 'text', (c) => c.notNull())
-        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('version', t.int, (c) => c.notNull())
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .addColumn('updated_by', 'text', (c) => c.notNull())
         .execute();
       await db.schema
         .createTable('ownership_changes')
         .addColumn('capability', 'text', (c) => c.notNull())
-        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('version', t.int, (c) => c.notNull())
         .addColumn('at', 'text', (c) => c.notNull())
         .addColumn('actor', 'text', (c) => c.notNull())
         .addColumn('region', 'text', (c) => c.notNull())
@@ -71,6 +79,7 @@ export const migrations: Record<string, Migration> = {
   },
   '0003_exceptions': {
     async up(db: Kysely<unknown>) {
+      const t = columnTypes(db);
       await db.schema
         .createTable('ownership_cells')
         .addColumn('capability', 'text', (c) => c.notNull())
@@ -79,7 +88,7 @@ export const migrations: Record<string, Migration> = {
         .addColumn('owner', 'text')
         .addColumn('backup', 'text')
         .addColumn('escalation', 'text', (c) => c.notNull())
-        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('version', t.int, (c) => c.notNull())
         .addPrimaryKeyConstraint('ownership_cells_pk', ['capability', 'region', 'area'])
         .execute();
       await db.schema
@@ -94,18 +103,18 @@ export const migrations: Record<string, Migration> = {
         .addColumn('status', 'text', (c) => c.notNull())
         .addColumn('owner', 'text')
         .addColumn('claimant', 'text')
-        .addColumn('escalation_level', 'integer', (c) => c.notNull())
-        .addColumn('confidence', 'real')
-        .addColumn('claim_by', 'integer', (c) => c.notNull())
-        .addColumn('resolve_by', 'integer', (c) => c.notNull())
-        .addColumn('lease_until', 'integer')
-        .addColumn('snoozed_until', 'integer')
-        .addColumn('created_at', 'integer', (c) => c.notNull())
-        .addColumn('updated_at', 'integer', (c) => c.notNull())
-        .addColumn('closed_at', 'integer')
+        .addColumn('escalation_level', t.int, (c) => c.notNull())
+        .addColumn('confidence', t.real)
+        .addColumn('claim_by', t.int, (c) => c.notNull())
+        .addColumn('resolve_by', t.int, (c) => c.notNull())
+        .addColumn('lease_until', t.int)
+        .addColumn('snoozed_until', t.int)
+        .addColumn('created_at', t.int, (c) => c.notNull())
+        .addColumn('updated_at', t.int, (c) => c.notNull())
+        .addColumn('closed_at', t.int)
         .addColumn('resolution_code', 'text')
         .addColumn('value_event', 'text')
-        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('seq', t.int, (c) => c.notNull())
         .addColumn('state', 'text', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('exceptions_status_created').on('exceptions').columns(['status', 'created_at', 'id']).execute();
@@ -117,8 +126,8 @@ export const migrations: Record<string, Migration> = {
       await db.schema
         .createTable('exception_events')
         .addColumn('exception_id', 'text', (c) => c.notNull())
-        .addColumn('seq', 'integer', (c) => c.notNull())
-        .addColumn('at', 'integer', (c) => c.notNull())
+        .addColumn('seq', t.int, (c) => c.notNull())
+        .addColumn('at', t.int, (c) => c.notNull())
         .addColumn('actor', 'text', (c) => c.notNull())
         .addColumn('action', 'text', (c) => c.notNull())
         .addColumn('from_value', 'text')
@@ -129,21 +138,21 @@ export const migrations: Record<string, Migration> = {
         .execute();
       await db.schema
         .createTable('inbox')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', t.int, t.serialId)
         .addColumn('person', 'text', (c) => c.notNull())
         .addColumn('exception_id', 'text', (c) => c.notNull())
-        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('seq', t.int, (c) => c.notNull())
         .addColumn('kind', 'text', (c) => c.notNull())
-        .addColumn('level', 'integer', (c) => c.notNull())
+        .addColumn('level', t.int, (c) => c.notNull())
         .addColumn('reason', 'text', (c) => c.notNull())
-        .addColumn('at', 'integer', (c) => c.notNull())
+        .addColumn('at', t.int, (c) => c.notNull())
         .addUniqueConstraint('inbox_once', ['exception_id', 'seq', 'person', 'kind'])
         .execute();
       await db.schema.createIndex('inbox_person').on('inbox').columns(['person', 'id']).execute();
       await db.schema
         .createTable('quarantine')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-        .addColumn('received_at', 'integer', (c) => c.notNull())
+        .addColumn('id', t.int, t.serialId)
+        .addColumn('received_at', t.int, (c) => c.notNull())
         .addColumn('actor', 'text', (c) => c.notNull())
         .addColumn('capability', 'text')
         .addColumn('region', 'text')
@@ -158,9 +167,15 @@ export const migrations: Record<string, Migration> = {
     async up(db: Kysely<unknown>) {
       // The earliest deadline an active exception can miss; overdue means it has passed. Computed by
       // SQLite, so no writer can forget it, and indexed with the sort keys so the queue's overdue view
-      // sorts small index tuples instead of rows.
-      await sql`alter table exceptions add column due_at integer generated always as (
-        case status when 'open' then min(claim_by, resolve_by) when 'claimed' then resolve_by end) virtual`.execute(db);
+      // sorts small index tuples instead of rows. (0005 drops it again. PostgreSQL 15 has no virtual
+      // generated columns and spells two-argument min `least`: a stored one there, for the same history.)
+      if (isPostgres(db)) {
+        await sql`alter table exceptions add column due_at bigint generated always as (
+          case status when 'open' then least(claim_by, resolve_by) when 'claimed' then resolve_by end) stored`.execute(db);
+      } else {
+        await sql`alter table exceptions add column due_at integer generated always as (
+          case status when 'open' then min(claim_by, resolve_by) when 'claimed' then resolve_by end) virtual`.execute(db);
+      }
       await db.schema.createIndex('exceptions_due').on('exceptions').columns(['due_at', 'created_at', 'claim_by', 'id']).execute();
       // The listing writes this predicate literally, so the planner can match the partial index.
       await db.schema.createIndex('exceptions_escalated').on('exceptions').columns(['claim_by', 'id']).where(sql<boolean>`escalation_level > 0`).execute();
@@ -168,21 +183,22 @@ export const migrations: Record<string, Migration> = {
   },
   '0005_fenced_projection': {
     async up(db: Kysely<unknown>) {
+      const t = columnTypes(db);
       // Overdue is the workflow's answer (domain/rules/overdue.ts), stored by its ledger write: the
       // generated column ignored snooze, so `?overdue=true` and the view disagreed.
       await sql`drop index exceptions_due`.execute(db);
       await sql`alter table exceptions drop column due_at`.execute(db);
-      await db.schema.alterTable('exceptions').addColumn('overdue_at', 'integer').execute();
+      await db.schema.alterTable('exceptions').addColumn('overdue_at', t.int).execute();
       // The fence: the start time of the workflow task that wrote the row. A later task supersedes an
       // earlier attempt's rows; a write from an attempt older than the stored fence is refused.
-      await db.schema.alterTable('exceptions').addColumn('fence', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('exceptions').addColumn('fence', t.int, (c) => c.notNull().defaultTo(0)).execute();
       // Transitions up to here are known to be in history (an update returned, or a query agreed).
-      await db.schema.alterTable('exceptions').addColumn('confirmed_seq', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-      await db.schema.alterTable('exceptions').addColumn('written_at', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('exceptions').addColumn('confirmed_seq', t.int, (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('exceptions').addColumn('written_at', t.int, (c) => c.notNull().defaultTo(0)).execute();
       // The payload is written once, at surfacing: the workflow does not carry it after that.
       await db.schema.alterTable('exceptions').addColumn('payload', 'text', (c) => c.notNull().defaultTo(sql`'{}'`)).execute();
-      await db.schema.alterTable('exception_events').addColumn('fence', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-      await db.schema.alterTable('inbox').addColumn('fence', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('exception_events').addColumn('fence', t.int, (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('inbox').addColumn('fence', t.int, (c) => c.notNull().defaultTo(0)).execute();
       const rows = await sql<{ id: string; state: string; confirmed: number }>`select id, state, seq as confirmed from exceptions`.execute(db);
       for (const row of rows.rows) {
         const state = JSON.parse(row.state) as OverdueClocks & { payload?: unknown; comments?: unknown };
@@ -196,21 +212,21 @@ export const migrations: Record<string, Migration> = {
       // transition and delivered only once that transition is confirmed in history.
       await db.schema
         .createTable('outbox')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', t.int, t.serialId)
         .addColumn('exception_id', 'text', (c) => c.notNull())
-        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('seq', t.int, (c) => c.notNull())
         .addColumn('person', 'text', (c) => c.notNull())
         .addColumn('kind', 'text', (c) => c.notNull())
         .addColumn('channel', 'text', (c) => c.notNull())
         .addColumn('target', 'text', (c) => c.notNull())
         .addColumn('body', 'text', (c) => c.notNull())
-        .addColumn('fence', 'integer', (c) => c.notNull())
-        .addColumn('created_at', 'integer', (c) => c.notNull())
-        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('next_attempt_at', 'integer', (c) => c.notNull())
-        .addColumn('locked_until', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('delivered_at', 'integer')
-        .addColumn('failed_at', 'integer')
+        .addColumn('fence', t.int, (c) => c.notNull())
+        .addColumn('created_at', t.int, (c) => c.notNull())
+        .addColumn('attempts', t.int, (c) => c.notNull().defaultTo(0))
+        .addColumn('next_attempt_at', t.int, (c) => c.notNull())
+        .addColumn('locked_until', t.int, (c) => c.notNull().defaultTo(0))
+        .addColumn('delivered_at', t.int)
+        .addColumn('failed_at', t.int)
         .addColumn('last_error', 'text')
         .addUniqueConstraint('outbox_key', ['exception_id', 'seq', 'person', 'kind'])
         .execute();
@@ -226,4 +242,5 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('exceptions').addColumn('confirmed_notice_digest', 'text').execute();
     },
   },
+  '0007_readiness': readinessMigration,
 };

@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import type { ExceptionEvent, ExceptionState, Notification } from '../domain/rules/exception-model.js';
 import { overdueAt } from '../domain/rules/overdue.js';
 import type { LedgerDb } from './db.js';
+import { lockRow } from './dialect.js';
 import type { LedgerSchema } from './schema.js';
 
 /**
@@ -40,6 +41,7 @@ export async function recordTransition(db: LedgerDb, w: TransitionWrite, options
   const now = (options.now ?? Date.now)();
   const { state } = w;
   return db.transaction().execute(async (tx) => {
+    await lockRow(tx, 'exceptions', state.id);
     const current = await tx.selectFrom('exceptions').select(['fence', 'seq', 'confirmed_seq']).where('id', '=', state.id).executeTakeFirst();
     if (fenced && current && w.fence < current.fence) return 'stale';
     const first = w.events[0]?.seq ?? state.seq + 1;

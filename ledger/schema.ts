@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { ReadinessDailyTable, ReadinessSnapshotsTable, ReportedEventsTable, RolloutStagesTable } from './readiness-schema.js';
 
 /** Append-only audit trail: every state change, with the actor taken from the token. */
 export interface AuditLogTable {
@@ -168,6 +169,8 @@ export interface QuarantineTable {
   source_key: string | null;
   reasons: string;
   body: string;
+  /** `intake`, or `report` for a refused reported event (0007_readiness). */
+  source: Generated<string>;
 }
 
 export interface LedgerSchema {
@@ -182,4 +185,8 @@ export interface LedgerSchema {
   capability_regions: CapabilityRegionsTable;
   people: PeopleTable;
   ownership_changes: OwnershipChangesTable;
+  reported_events: ReportedEventsTable;
+  readiness_daily: ReadinessDailyTable;
+  readiness_snapshots: ReadinessSnapshotsTable;
+  rollout_stages: RolloutStagesTable;
 }

@@ -6,6 +6,7 @@ import { startDevServer } from '../server/dev-server.js';
 import { freePort } from '../platform/ports.js';
 import { resolveTemporalCli } from '../server/temporal-cli.js';
 import { bundleWorkflows } from '../worker/worker.js';
+import { suitePostgres, type PostgresAvailability } from './pg.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -13,6 +14,8 @@ declare module 'vitest' {
     workflowBundlePath: string;
     namespaceLocks: string;
     namespaceCount: number;
+    /** The suite's throwaway PostgreSQL (test/pg.ts), or why its tests skip or fail. */
+    postgres: PostgresAvailability;
   }
 }
 
@@ -22,6 +25,7 @@ const NAMESPACES = 64;
 /** One real Temporal dev server (in memory, free ports) and one workflow bundle for the whole suite. */
 export default async function setup(project: TestProject) {
   const started = Date.now();
+  const postgresStarting = suitePostgres();
   const cli = await resolveTemporalCli({ log: (line) => console.error(line) });
   const namespaces = Array.from({ length: NAMESPACES }, (_, i) => `test-${i}`);
   const server = await startDevServer({ cli, port: await freePort(), namespace: 'default', extraNamespaces: namespaces, readyTimeoutMs: 60_000 });
@@ -33,9 +37,12 @@ export default async function setup(project: TestProject) {
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('namespaceLocks', path.join(dir, 'namespaces'));
   project.provide('namespaceCount', NAMESPACES);
+  const postgres = await postgresStarting;
+  project.provide('postgres', postgres.availability);
   console.error(`test Temporal dev server at ${server.address} ready in ${Date.now() - started} ms`);
   return async () => {
     await server.stop();
+    await postgres.stop();
     rmSync(dir, { recursive: true, force: true });
   };
 }

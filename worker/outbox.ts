@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { LedgerDb } from '../ledger/db.js';
+import { isPostgres } from '../ledger/dialect.js';
 
 export interface OutboxOptions {
   ledger: LedgerDb;
@@ -33,6 +34,7 @@ export function startOutbox(options: OutboxOptions) {
   const stopping = new AbortController();
   const inFlight = new Set<Promise<void>>();
   let polling: Promise<void> = Promise.resolve();
+  const postgres = isPostgres(options.ledger);
 
   async function claimBatch(limit: number) {
     const now = Date.now();
@@ -47,6 +49,9 @@ export function startOutbox(options: OutboxOptions) {
         .where(sql<boolean>`outbox.seq <= exceptions.confirmed_seq`)
         .orderBy('outbox.next_attempt_at')
         .limit(limit)
+        // PostgreSQL: several workers claim at once on their own connections; each takes rows no other
+        // claim holds. (SQLite has one writer: the lease update below is never raced there.)
+        .$if(postgres, (q) => q.forUpdate('outbox').skipLocked())
         .execute();
       if (rows.length) {
         await tx.updateTable('outbox').set({ locked_until: now + timeoutMs * 2 }).where('id', 'in', rows.map((r) => r.id)).execute();

@@ -3,4 +3,5 @@ export { departureWorkflow } from './departure/workflow.js';
 export { exceptionWorkflow } from './exception/workflow.js';
 export { ownershipMatrixWorkflow } from './ownership/workflow.js';
 export { peopleDirectoryWorkflow } from './people/workflow.js';
+export { readinessDailyWorkflow } from './readiness/workflow.js';
 export { selfCheckWorkflow } from './system/workflow.js';

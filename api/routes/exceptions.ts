@@ -3,15 +3,18 @@ import { z } from 'zod';
 import { ResponsibilityArea, Severity } from '../../domain/capability.js';
 import { ExceptionIntake, ResolutionCode, type ExceptionStatus } from '../../domain/exception.js';
 import { PersonId } from '../../domain/people.js';
+import { MAX_QUANTITY } from '../../domain/rules/exception.js';
 import type { Role } from '../../domain/principal.js';
 import { Region } from '../../domain/rollout.js';
 import { storedJson, storedObject } from '../../ledger/bounded-json.js';
-import { listExceptions, listQuarantine, timeline } from '../../ledger/exceptions.js';
+import { getExceptionState, listExceptions, listQuarantine, timeline } from '../../ledger/exceptions.js';
 import * as msg from '../../workflows/exception/messages.js';
 import { AppError } from '../errors.js';
+import { observeIntake } from '../intake-metrics.js';
 import { decodeCursor, encodeCursor, PageQuery, pageOf } from '../pagination.js';
 import { Reply, type ApiRoutes } from '../route.js';
 import { exceptionTarget, intakeTarget, scopedInbox } from '../scope.js';
+import { recordResolutionValue } from '../services/reports.js';
 import { actorOf, exceptionDetailView, raiseException, requireException, transition, type ExceptionDeps } from '../services/exceptions.js';
 import { exceptionView, ExceptionView, iso } from '../views.js';
 
@@ -52,7 +55,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
       422: { description: 'Unknown capability, region or type, or an input contract violation (kept in the quarantine)' },
     },
     handler: async ({ body, principal }) => {
-      const { created, state } = await raiseException(deps, principal, body);
+      const { created, state } = await observeIntake(body, raiseException(deps, principal, body));
       return new Reply(created ? 201 : 200, await exceptionDetailView(deps, principal, state.id), { location: `/api/v1/exceptions/${encodeURIComponent(state.id)}` });
     },
   });
@@ -73,7 +76,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
       const work = async () => {
         for (let index = next++; index < body.items.length; index = next++) {
           try {
-            const { created, state } = await raiseException(deps, principal, body.items[index]);
+            const { created, state } = await observeIntake(body.items[index], raiseException(deps, principal, body.items[index]));
             results[index] = { index, status: created ? 201 : 200, id: state.id, exception: exceptionView(state) };
           } catch (err) {
             if (!(err instanceof AppError) || err.status >= 500) throw err;
@@ -178,6 +181,12 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
     body: B,
     update: UpdateDefinition<msg.Receipt, [A]>,
     toArgs: (body: z.infer<B>, actor: ReturnType<typeof actorOf>) => A | Promise<A>,
+    options: {
+      /** The values this transition refuses (422), when it refuses any. */
+      invalid?: string;
+      /** Runs once the transition is confirmed, with the exception as the ledger has it. */
+      after?: (state: msg.ExceptionState) => Promise<void>;
+    } = {},
   ) =>
     routes.route({
       method: 'post',
@@ -193,11 +202,15 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
         403: { description: 'Not yours to do' },
         404: { description: 'Unknown id' },
         409: { description: 'Conflicting state, e.g. claimed by someone else or already resolved' },
-        422: { description: 'A bad value, e.g. an unknown value event or an inactive person' },
+        ...(options.invalid ? { 422: { description: options.invalid } } : ({} as Record<number, never>)),
       },
       handler: async ({ params, body: parsed, principal }) => {
         const args = await toArgs(parsed, actorOf(principal));
         await transition(deps, principal, params.id, update, args);
+        if (options.after) {
+          const state = await getExceptionState(ledger, params.id);
+          if (state) await options.after(state);
+        }
         return exceptionDetailView(deps, principal, params.id);
       },
     });
@@ -209,18 +222,28 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
   act('reassign', 'Give it to another active person (owner or manager)', ['owner', 'manager'], z.strictObject({ to: PersonId, reason }), msg.reassignException, async (b, actor) => {
     const person = await ledger.selectFrom('people').select('status').where('id', '=', b.to).executeTakeFirst();
     return { actor, to: b.to, toStatus: person?.status, reason: b.reason };
-  });
+  }, { invalid: 'An unknown or inactive person' });
   act(
     'resolve',
-    'Resolve it with a code, a note and optionally a value event from the template',
+    'Resolve it with a code, a note and optionally a value event from the template and what it was worth',
     workers,
-    z.strictObject({ code: ResolutionCode, note: z.string().max(5000).optional(), valueEvent: z.string().max(64).optional() }),
+    z.strictObject({
+      code: ResolutionCode,
+      note: z.string().max(5000).optional(),
+      valueEvent: z.string().max(64).optional(),
+      quantity: z.number().min(0).max(MAX_QUANTITY).optional().meta({ description: "What the value event was worth, in its unit (e.g. 12 for 12 minutes); needs valueEvent" }),
+    }),
     msg.resolveException,
     (b, actor) => ({ actor, ...b }),
+    {
+      invalid: 'A value event the template does not count, or a quantity without one',
+      // The value event counts in the readiness scorecard beside the reported ones.
+      after: (state) => recordResolutionValue(ledger, state),
+    },
   );
   act('dismiss', 'Dismiss it with a reason (owner or manager)', ['owner', 'manager'], z.strictObject({ reason }), msg.dismissException, (b, actor) => ({ actor, reason: b.reason }));
-  act('comments', 'Add a comment (a claimant comment renews the claim lease)', [...workers, 'integration'], z.strictObject({ text: z.string().trim().min(1).max(5000) }), msg.commentOnException, (b, actor) => ({ actor, text: b.text }));
-  act('escalate', 'Escalate by hand to the next step of the chain', workers, z.strictObject({ reason }), msg.escalateException, (b, actor) => ({ actor, reason: b.reason }));
+  act('comments', 'Add a comment (a claimant comment renews the claim lease)', [...workers, 'integration'], z.strictObject({ text: z.string().trim().min(1).max(5000) }), msg.commentOnException, (b, actor) => ({ actor, text: b.text }), { invalid: 'The exception already has 10 000 comments, the most one keeps' });
+  act('escalate', 'Escalate by hand to the next step of the chain', workers, z.strictObject({ reason }), msg.escalateException, (b, actor) => ({ actor, reason: b.reason }), { invalid: 'Escalated by hand 25 times already, the most one exception takes' });
   act(
     'snooze',
     'Snooze until a time; the SLA clocks pause meanwhile (owner or manager)',
@@ -228,6 +251,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
     z.strictObject({ until: z.iso.datetime({ offset: true }), reason: reason.optional() }),
     msg.snoozeException,
     (b, actor) => ({ actor, until: Date.parse(b.until), reason: b.reason }),
+    { invalid: 'A time in the past, or more than 30 days ahead' },
   );
 
   routes.route({
@@ -257,22 +281,28 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
   routes.route({
     method: 'get',
     path: '/api/v1/quarantine',
-    summary: 'Intakes refused at the door, with their reasons: nothing rejected is lost',
+    summary: 'Intakes and reported events refused at the door, with their reasons: nothing rejected is lost',
     tags: ['exceptions'],
     roles: ['integration', 'operator', 'manager', 'admin'],
     scope: { kind: 'listing', filters: 'intakes whose capability:region the scope covers; one refused before either could be read shows only to an unscoped token' },
-    query: z.strictObject({ capability: z.string().max(64).optional(), sourceKey: z.string().max(200).optional(), ...PageQuery }),
+    query: z.strictObject({
+      capability: z.string().max(64).optional(),
+      region: Region.optional(),
+      source: z.enum(['intake', 'report']).optional().meta({ description: 'intake: refused exceptions; report: refused reported events' }),
+      sourceKey: z.string().max(200).optional(),
+      ...PageQuery,
+    }),
     responses: {
       200: {
         description: 'Quarantined intakes',
-        schema: pageOf(z.object({ id: z.number(), receivedAt: z.string().nullable(), actor: z.string(), capability: z.string().nullable(), region: z.string().nullable(), type: z.string().nullable(), sourceKey: z.string().nullable(), reasons: z.unknown(), body: z.unknown() })),
+        schema: pageOf(z.object({ id: z.number(), source: z.string(), receivedAt: z.string().nullable(), actor: z.string(), capability: z.string().nullable(), region: z.string().nullable(), type: z.string().nullable(), sourceKey: z.string().nullable(), reasons: z.unknown(), body: z.unknown() })),
       },
     },
     handler: async ({ query, principal }) => {
       const after = decodeCursor(query.cursor, z.object({ id: z.number().int() }));
-      const { rows, more } = await listQuarantine(ledger, { capability: query.capability, sourceKey: query.sourceKey, beforeId: after?.id, limit: query.limit, scope: principal.scope });
+      const { rows, more } = await listQuarantine(ledger, { capability: query.capability, region: query.region, source: query.source, sourceKey: query.sourceKey, beforeId: after?.id, limit: query.limit, scope: principal.scope });
       return {
-        items: rows.map((r) => ({ id: r.id, receivedAt: iso(r.received_at), actor: r.actor, capability: r.capability, region: r.region, type: r.type, sourceKey: r.source_key, reasons: storedJson(r.reasons), body: storedJson(r.body) })),
+        items: rows.map((r) => ({ id: r.id, source: r.source, receivedAt: iso(r.received_at), actor: r.actor, capability: r.capability, region: r.region, type: r.type, sourceKey: r.source_key, reasons: storedJson(r.reasons), body: storedJson(r.body) })),
         nextCursor: more ? encodeCursor({ id: rows.at(-1)!.id }) : null,
       };
     },

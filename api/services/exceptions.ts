@@ -10,6 +10,8 @@ import { MAX_NESTING, nestingDepth } from '../../ledger/bounded-json.js';
 import type { LedgerDb } from '../../ledger/db.js';
 import { getExceptionDetail, getExceptionState, quarantine } from '../../ledger/exceptions.js';
 import { confirmReceipt } from '../../ledger/confirmation.js';
+import { readRoute } from '../../ledger/route.js';
+import { ExceptionCapability, ExceptionRegion, ExceptionSeverity } from '../../workflows/search-attributes.js';
 import * as msg from '../../workflows/exception/messages.js';
 import { exceptionWorkflow } from '../../workflows/exception/workflow.js';
 import { AppError, fieldErrors, fromTemporal, grpcCode } from '../errors.js';
@@ -84,10 +86,13 @@ export async function raiseException(deps: ExceptionDeps, principal: Principal, 
 
   const severity = intake.severity ?? type.defaultSeverity;
   const channel = effective.notifications.channel;
+  // The route as the ledger has it now: the workflow surfaces to it without a lookup of its own (shape 3).
+  const route = existing ? undefined : (await readRoute(deps.ledger, intake.capability, intake.region, type.area, null)).route;
   const input: msg.ExceptionInput = {
     id,
     intakeId: randomUUID(),
-    shape: 2,
+    shape: 3,
+    ...(route ? { route } : {}),
     capability: intake.capability,
     region: intake.region,
     type: type.id,
@@ -111,6 +116,12 @@ export async function raiseException(deps: ExceptionDeps, principal: Principal, 
         workflowId: id,
         taskQueue: deps.taskQueue,
         args: [input],
+        // Set at the start, so they cost no history event; the workflow writes no others (shape 3).
+        typedSearchAttributes: [
+          { key: ExceptionCapability, value: input.capability },
+          { key: ExceptionRegion, value: input.region },
+          { key: ExceptionSeverity, value: input.severity },
+        ],
         workflowIdConflictPolicy: 'USE_EXISTING',
         // A closed exception is never reopened by a late duplicate; it is returned as it stands.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',

@@ -78,7 +78,8 @@ export interface ExceptionState extends ExceptionFacts {
   leaseUntil: number | null;
   snoozedUntil: number | null;
   snoozedAt: number | null;
-  resolution: { code: string; note: string | null; valueEvent: string | null; by: string; at: number } | null;
+  /** `quantity`: what the value event was worth, in the template's unit; absent when not given. */
+  resolution: { code: string; note: string | null; valueEvent: string | null; quantity?: number; by: string; at: number } | null;
   dismissal: { reason: string; by: string; at: number } | null;
   createdAt: number;
   updatedAt: number;

@@ -29,6 +29,9 @@ export interface Refusal {
   path?: string;
 }
 
+/** The most a single value event may be worth in its unit (a resolution's or a reported event's quantity). */
+export const MAX_QUANTITY = 1_000_000_000;
+
 const privileged = (actor: Actor) => actor.roles.includes('admin') || actor.roles.includes('manager');
 
 /** Who may do what to an exception in a given state; the workflow's validators apply these. */
@@ -59,6 +62,7 @@ export const rules = {
     actor: Actor,
     valueEvent: string | undefined,
     valueEvents: string[],
+    quantity?: number,
   ): Refusal | null {
     if (isClosed(state.status)) return { type: 'Conflict', message: `The exception is already ${state.status}.` };
     const mayResolve = state.claimant === actor.id || state.owner === actor.id || actor.roles.includes('admin');
@@ -67,6 +71,12 @@ export const rules = {
     }
     if (valueEvent !== undefined && !valueEvents.includes(valueEvent)) {
       return { type: 'Invalid', message: `Unknown value event ${valueEvent}; the template counts: ${valueEvents.join(', ')}.`, path: 'valueEvent' };
+    }
+    if (quantity !== undefined) {
+      if (valueEvent === undefined) return { type: 'Invalid', message: 'A quantity says what a value event was worth; name the valueEvent too.', path: 'quantity' };
+      if (!Number.isFinite(quantity) || quantity < 0 || quantity > MAX_QUANTITY) {
+        return { type: 'Invalid', message: `A quantity is a number from 0 to ${MAX_QUANTITY}.`, path: 'quantity' };
+      }
     }
     return null;
   },

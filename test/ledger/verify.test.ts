@@ -1,15 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { verifyOne } from '../../worker/ledger-verify.js';
 import { http } from '../http.js';
+import { eachLedger } from '../ledgers.js';
 import { startStack, type Stack } from '../stack.js';
 import { buildWorld, path, priceVariance } from '../world.js';
 
 /** ledger:verify must see what a user would see go wrong: a column a listing filters on, a lost event, a stray inbox entry. */
-describe('ledger:verify', () => {
+eachLedger('ledger:verify', (ledger) => {
   let stack: Stack;
   let world: Awaited<ReturnType<typeof buildWorld>>;
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startStack({ ledger });
     world = await buildWorld(stack);
   }, 60_000);
   afterAll(async () => stack?.close());

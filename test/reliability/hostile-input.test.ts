@@ -5,6 +5,7 @@ import { startStack, type Stack } from '../stack.js';
 import { buildWorld, priceVariance } from '../world.js';
 import { http } from '../http.js';
 import { checkProperty, report, scaled } from './soak.js';
+import { verifyLedgerAfterwards } from './ledger-checks.js';
 
 let stack: Stack;
 let w: Awaited<ReturnType<typeof buildWorld>>;
@@ -155,3 +156,5 @@ describe('hostile input on every route', () => {
     report('hostile-input', { cases: numRuns, routes: routes.length, statuses, quarantined });
   }, scaled(600_000, 1_800_000));
 });
+
+verifyLedgerAfterwards('hostile-input', () => stack);

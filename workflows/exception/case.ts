@@ -120,13 +120,15 @@ export class ExceptionCase {
     this.notify(to, 'reassigned', `reassigned to you by ${actor.id}: ${reason}`, now);
   }
 
-  resolve(actor: Actor, code: string, note: string | null, valueEvent: string | null, now: number): void {
+  /** A quantity is recorded only when given, so a resolution without one is recorded as it always was. */
+  resolve(actor: Actor, code: string, note: string | null, valueEvent: string | null, now: number, quantity: number | null = null): void {
     const s = this.state;
     const from = s.status;
+    const worth = quantity === null ? {} : { quantity };
     s.status = 'resolved';
-    s.resolution = { code, note, valueEvent, by: actor.id, at: now };
+    s.resolution = { code, note, valueEvent, ...worth, by: actor.id, at: now };
     this.closeClocks();
-    this.record(now, actor.id, 'resolved', from, 'resolved', note, { code, valueEvent });
+    this.record(now, actor.id, 'resolved', from, 'resolved', note, { code, valueEvent, ...worth });
   }
 
   dismiss(actor: Actor, reason: string, now: number): void {

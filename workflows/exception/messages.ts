@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Actor } from '../../domain/rules/exception.js';
+import type { Actor, Route } from '../../domain/rules/exception.js';
 import type { ExceptionFacts, ExceptionState, Receipt, RecordedTransition } from '../../domain/rules/exception-model.js';
 
 /**
@@ -20,6 +20,8 @@ export interface ExceptionInput extends ExceptionFacts {
   pendingReroute?: OwnershipChangedSignal | null;
   /** Which code started it (workflow.ts CURRENT_SHAPE); absent for exceptions raised before shape 2. */
   shape?: number;
+  /** Shape 3: the route the API read from the ledger at intake; surfacing then needs no lookup. Not carried. */
+  route?: Route;
   /** Tests: continue as new after this many transitions (see CONTINUE_AS_NEW_AFTER). */
   continueAsNewAfter?: number;
 }
@@ -28,7 +30,8 @@ export const intake = defineUpdate<Receipt, [{ intakeId: string }]>('intake');
 export const claimException = defineUpdate<Receipt, [{ actor: Actor }]>('claimException');
 export const releaseException = defineUpdate<Receipt, [{ actor: Actor; reason?: string }]>('releaseException');
 export const reassignException = defineUpdate<Receipt, [{ actor: Actor; to: string; toStatus: string | undefined; reason: string }]>('reassignException');
-export const resolveException = defineUpdate<Receipt, [{ actor: Actor; code: string; note?: string; valueEvent?: string }]>('resolveException');
+/** `quantity` (how much the value event was worth, in the template's unit) is optional: older histories never carry it. */
+export const resolveException = defineUpdate<Receipt, [{ actor: Actor; code: string; note?: string; valueEvent?: string; quantity?: number }]>('resolveException');
 export const dismissException = defineUpdate<Receipt, [{ actor: Actor; reason: string }]>('dismissException');
 export const commentOnException = defineUpdate<Receipt, [{ actor: Actor; text: string }]>('commentOnException');
 export const escalateException = defineUpdate<Receipt, [{ actor: Actor; reason: string }]>('escalateException');

@@ -48,11 +48,18 @@ const ROUTE_REFRESH = 'route-refresh';
  * Exceptions started with `shape: 2` (everything raised since the fenced ledger) take every path above
  * and the kept wake timer without asking: their input says which code started them, so no patch
  * marker (and no TemporalChangeVersion upsert) is written into their history. Older runs ask `patched()`.
+ *
+ * `shape: 3` (raised since decision 0009) also writes no search attributes: the API sets the fixed ones
+ * (capability, region, severity) when it starts the workflow, which costs no history event, and listings
+ * read the ledger, never visibility; the API passes the route it read from the same ledger, so surfacing
+ * needs no route lookup. A lifecycle costs three upserts and a marker fewer (docs/benchmarks.md).
  */
-const CURRENT_SHAPE = 2;
+const FENCED_SHAPE = 2;
+const CURRENT_SHAPE = 3;
 
 export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.ExceptionState> {
-  const current = (input.shape ?? 1) >= CURRENT_SHAPE;
+  const shape = input.shape ?? 1;
+  const current = shape >= FENCED_SHAPE;
   const has = (patch: string) => current || wf.patched(patch);
   const c = new ExceptionCase(
     input,
@@ -66,7 +73,7 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
   let payload = input.payload;
   let transitionsThisRun = 0;
   const lean = has(LEAN_HISTORY);
-  const indexed = new SearchAttributeIndex(lean);
+  const indexed = new SearchAttributeIndex(lean, shape < CURRENT_SHAPE);
   const wake = new WakeTimer(current);
   // In memory only (never in history): what the confirmer rebuilds a ledger tail from (decision 0009).
   const recent = new RecentTransitions();
@@ -120,8 +127,8 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
   on(msg.reassignException, (now, a) => c.reassign(a.actor, a.to, a.reason, now), (a) => refuse(rules.reassign(c.state, a.actor, a.to, a.toStatus)));
   on(
     msg.resolveException,
-    (now, a) => c.resolve(a.actor, a.code, a.note ?? null, a.valueEvent ?? null, now),
-    (a) => refuse(rules.resolve(c.state, a.actor, a.valueEvent, c.state.valueEvents)),
+    (now, a) => c.resolve(a.actor, a.code, a.note ?? null, a.valueEvent ?? null, now, a.quantity ?? null),
+    (a) => refuse(rules.resolve(c.state, a.actor, a.valueEvent, c.state.valueEvents, a.quantity)),
   );
   on(msg.dismissException, (now, a) => c.dismiss(a.actor, a.reason, now), (a) => refuse(rules.dismiss(c.state, a.actor)));
   on(msg.commentOnException, (now, a) => c.comment(a.actor, a.text, now), () => refuse(rules.comment(c.state)));
@@ -133,7 +140,7 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
 
   if (!c.surfaced) {
     indexed.surface(input);
-    const { route } = await resolveRoute({ capability: input.capability, region: input.region, area: input.area, currentOwner: null });
+    const route = input.route ?? (await resolveRoute({ capability: input.capability, region: input.region, area: input.area, currentOwner: null })).route;
     c.surface(route, Date.now());
     await flush();
   }
@@ -163,8 +170,9 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
       await Promise.all(deliveries);
       if (isClosed(c.state.status)) break;
       // The next run carries the bounded state and any reroute that arrived meanwhile; never the payload.
-      const { payload: _payload, carried: _carried, pendingReroute: _pending, ...facts } = input;
-      await wf.continueAsNew<typeof exceptionWorkflow>({ ...facts, shape: CURRENT_SHAPE, carried: c.state, pendingReroute: reroute });
+      // A run keeps its shape (at least the fenced one): a shape-2 run goes on writing its search attributes.
+      const { payload: _payload, carried: _carried, pendingReroute: _pending, route: _route, ...facts } = input;
+      await wf.continueAsNew<typeof exceptionWorkflow>({ ...facts, shape: Math.max(shape, FENCED_SHAPE), carried: c.state, pendingReroute: reroute });
     }
   }
   await wf.condition(wf.allHandlersFinished);
@@ -173,16 +181,20 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
 }
 
 /**
- * The search attributes listings in the Temporal UI filter on. Lean histories write the fixed ones
- * with the first transition and any other only when it changes.
+ * The search attributes listings in the Temporal UI filter on, for runs before shape 3 (those write
+ * none). Lean histories write the fixed ones with the first transition and any other only when it changes.
  */
 class SearchAttributeIndex {
   private written = new Map<string, unknown>();
   private fixed: SearchAttributeUpdatePair[] = [];
 
-  constructor(private readonly lean: boolean) {}
+  constructor(
+    private readonly lean: boolean,
+    private readonly enabled: boolean,
+  ) {}
 
   surface(input: msg.ExceptionInput): void {
+    if (!this.enabled) return;
     const fixed = [
       { key: ExceptionCapability, value: input.capability },
       { key: ExceptionRegion, value: input.region },
@@ -193,6 +205,7 @@ class SearchAttributeIndex {
   }
 
   update(state: msg.ExceptionState): void {
+    if (!this.enabled) return;
     const pairs: SearchAttributeUpdatePair[] = [
       ...this.fixed,
       { key: ExceptionStatus, value: state.status },

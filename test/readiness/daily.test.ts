@@ -1,0 +1,127 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import YAML from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DAY_MS, dayOf } from '../../domain/rules/readiness.js';
+import { READINESS_SCHEDULE_ID } from '../../worker/readiness-schedule.js';
+import { http } from '../http.js';
+import { startStack, type Stack } from '../stack.js';
+import { buildWorld } from '../world.js';
+
+let stack: Stack;
+let w: Awaited<ReturnType<typeof buildWorld>>;
+const cell = (area: string) => `${stack.url}/api/v1/capabilities/po-daily/ownership/NA/${area}`;
+const areas = ['business-rules', 'model-retraining', 'exception-queue', 'adoption-training'];
+
+beforeAll(async () => {
+  // priya owns every cell of three capabilities here; that is a test world, not a single point of failure.
+  stack = await startStack({ env: { GAP_MAX_CELLS_PER_PERSON: '20' } });
+  w = await buildWorld(stack);
+  // po-daily: the shipped template, stable after 4 days.
+  const template = YAML.parse(readFileSync('templates/po-assist.yaml', 'utf8')) as Record<string, any>;
+  template.id = 'po-daily';
+  template.cutover.minDaysStable = 4;
+  expect((await http(`${stack.url}/api/v1/capabilities/po-daily`, { method: 'PUT', token: w.admin, body: template })).status).toBe(201);
+  expect((await http(`${stack.url}/api/v1/capabilities/po-daily/regions/NA`, { method: 'PUT', token: w.admin, body: {} })).status).toBe(201);
+  for (const area of areas) {
+    expect((await http(cell(area), { method: 'PUT', token: w.admin, body: { owner: 'priya', backup: 'li', escalation: ['dana', 'grace'], reason: 'daily world' } })).status).toBe(200);
+  }
+  // Decisions on each of the last six days, and today.
+  const today = dayOf(Date.now());
+  const events = Array.from({ length: 7 }, (_, i) => ({
+    kind: 'decision',
+    key: `daily-${i}`,
+    capability: 'po-daily',
+    region: 'NA',
+    quantity: 40,
+    occurredAt: new Date(Math.min(today - i * DAY_MS + 3_600_000, Date.now() - 1000)).toISOString(),
+  }));
+  expect((await http(`${stack.url}/api/v1/reports`, { token: w.integration, body: { events } })).body.stored).toBe(7);
+});
+afterAll(async () => stack?.close());
+
+const snapshots = (capability: string) =>
+  stack.ledger.selectFrom('readiness_snapshots').select(['day', 'held', 'origin']).where('capability', '=', capability).where('region', '=', 'NA').orderBy('day').execute();
+const readiness = async () => (await http(`${stack.url}/api/v1/capabilities/po-daily/regions/NA/readiness`, { token: w.grace })).body;
+const stable = (card: { criteria: Array<{ id: string; measured: number }> }) => card.criteria.find((c) => c.id === 'days-stable')!.measured;
+
+/** Triggers the schedule and waits for the run it started; answers that run's result. */
+async function runSchedule(): Promise<{ day: string; written: number; kept: number; flagged: string[]; cleared: string[] }> {
+  const handle = stack.api.client.schedule.getHandle(READINESS_SCHEDULE_ID);
+  const before = (await handle.describe()).info.recentActions.length;
+  await handle.trigger();
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const actions = (await handle.describe()).info.recentActions;
+    if (actions.length > before) {
+      const started = actions.at(-1)!.action;
+      return stack.api.client.workflow.getHandle(started.workflow.workflowId, started.workflow.firstExecutionRunId).result();
+    }
+    if (Date.now() > deadline) throw new Error('the schedule started no run');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('the daily readiness schedule', () => {
+  it('exists once the worker runs: every day at 00:05 UTC, on the worker\'s task queue, never overlapping', async () => {
+    const description = await stack.api.client.schedule.getHandle(READINESS_SCHEDULE_ID).describe();
+    expect(description.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 0, end: 0, step: 1 }], minute: [{ start: 5, end: 5, step: 1 }] });
+    expect(description.action).toMatchObject({ type: 'startWorkflow', workflowType: 'readinessDailyWorkflow', taskQueue: stack.config.TEMPORAL_TASK_QUEUE });
+    expect(description.policies.overlap).toBe('SKIP');
+  });
+
+  it('snapshots every region for the day that ended, once: a second run of the same day keeps the first', async () => {
+    const first = await runSchedule();
+    const yesterday = new Date(dayOf(Date.now()) - DAY_MS).toISOString().slice(0, 10);
+    expect(first).toMatchObject({ day: yesterday, written: 2, kept: 0 });
+    const second = await runSchedule();
+    expect(second).toMatchObject({ day: yesterday, written: 0, kept: 2 });
+    expect((await snapshots('po-daily')).map((s) => [new Date(Number(s.day)).toISOString().slice(0, 10), s.origin])).toEqual([[yesterday, 'schedule']]);
+  });
+});
+
+describe('the backfill command', () => {
+  it('computes past days from the ledger, oldest first, so days stable is a fact; a day already snapshotted is kept', async () => {
+    expect(stable(await readiness())).toBe(2);
+    const { stdout } = await promisify(execFile)('npx', ['tsx', 'scripts/readiness-backfill.ts', '--days', '6'], { env: { ...process.env, DATA_DIR: stack.config.DATA_DIR, LOG_LEVEL: 'silent', GAP_MAX_CELLS_PER_PERSON: '20' } });
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(6);
+    expect(lines.at(-1)).toMatch(/\twritten 0\tkept 2$/);
+    expect(lines[0]).toMatch(/\twritten 2\tkept 0$/);
+
+    const rows = await snapshots('po-daily');
+    expect(rows.map((r) => Number(r.held))).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(rows.map((r) => r.origin)).toEqual(['backfill', 'backfill', 'backfill', 'backfill', 'backfill', 'schedule']);
+    const card = await readiness();
+    expect(stable(card)).toBe(7);
+    expect(card).toMatchObject({ ready: true, failing: [] });
+
+    const history = await http(`${stack.url}/api/v1/capabilities/po-daily/regions/NA/readiness/history?days=10`, { token: w.grace });
+    expect(history.body.items).toHaveLength(6);
+    expect(history.body.items[0].criteria.find((c: { id: string }) => c.id === 'automation-rate')).toMatchObject({ measured: 1, pass: true });
+    // Yesterday's scheduled snapshot was taken before the backfill and stands, with the count it had then;
+    // the run of held days is what today's count reads.
+    expect(history.body.items.map((i: { criteria: Array<{ id: string; measured: number }> }) => i.criteria.find((c) => c.id === 'days-stable')!.measured)).toEqual([1, 2, 3, 4, 5, 1]);
+  });
+});
+
+describe('a region in production', () => {
+  it('is flagged, never demoted, when its scorecard falls below a threshold, and the owners to tell are named; the flag clears when it holds again', async () => {
+    const promoted = await http(`${stack.url}/api/v1/capabilities/po-daily/regions/NA/stage`, { method: 'PUT', token: w.grace, body: { stage: 'production' } });
+    expect(promoted.status, JSON.stringify(promoted.body)).toBe(200);
+
+    expect((await http(cell('business-rules'), { method: 'PUT', token: w.admin, body: { owner: 'priya', backup: null, escalation: ['dana', 'grace'], reason: 'li left the area' } })).status).toBe(200);
+    expect((await runSchedule()).flagged).toEqual(['po-daily:NA']);
+    const flagged = await readiness();
+    expect(flagged).toMatchObject({ stage: 'production', ready: false, flaggedAt: expect.any(String) });
+    const audit = await http(`${stack.url}/api/v1/audit-log?subjectType=rollout&subjectId=po-daily:NA&limit=1`, { token: w.admin });
+    expect(audit.body.items[0]).toMatchObject({ actor: 'system', action: 'rollout-flagged', detail: { failing: expect.arrayContaining(['ownership']), notify: expect.arrayContaining(['priya', 'li']) } });
+    // The same day again: flagged once.
+    expect((await runSchedule()).flagged).toEqual([]);
+
+    expect((await http(cell('business-rules'), { method: 'PUT', token: w.admin, body: { owner: 'priya', backup: 'li', escalation: ['dana', 'grace'], reason: 'priya is back' } })).status).toBe(200);
+    expect((await runSchedule()).cleared).toEqual(['po-daily:NA']);
+    expect(await readiness()).toMatchObject({ stage: 'production', flaggedAt: null });
+  });
+});
