@@ -9,8 +9,6 @@ import { ledgerDisagreements } from './ledger-checks.js';
 let stack: Stack;
 let w: Awaited<ReturnType<typeof buildWorld>>;
 beforeAll(async () => {
-  // This file's retries alone: a vitest worker runs several files in one process (vitest.config.ts).
-  retried.count = 0;
   stack = await startStack();
   w = await buildWorld(stack);
 });

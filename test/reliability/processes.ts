@@ -28,8 +28,7 @@ process.once('exit', () => {
   for (const proc of running) proc.child.kill('SIGKILL');
 });
 
-/** `env` is laid over this process's environment; a key set to undefined is left out. */
-export function spawnProcess(name: string, command: string, args: string[], env: Record<string, string | undefined>, logDir: string): Proc {
+export function spawnProcess(name: string, command: string, args: string[], env: Record<string, string>, logDir: string): Proc {
   const logFile = path.join(logDir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
   const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -14,8 +14,6 @@ let w: Awaited<ReturnType<typeof buildWorld>>;
 let raced = 0;
 
 beforeAll(async () => {
-  // This file's retries alone: a vitest worker runs several files in one process (vitest.config.ts).
-  retried.count = 0;
   // The stack lends a namespace, a task queue and a ledger file; its in-process API only builds the world.
   stack = await startStack({ worker: false });
   deployment = {

@@ -30,8 +30,6 @@ let w: Awaited<ReturnType<typeof buildWorld>>;
 const secret = new TextEncoder().encode(TEST_SECRET);
 
 beforeAll(async () => {
-  // This file's retries alone: a vitest worker runs several files in one process (vitest.config.ts).
-  retried.count = 0;
   const dataDir = tempDir('server-restart');
   const logDir = tempDir('server-restart-logs');
   temporal = await startOwnTemporal(dataDir, logDir);
