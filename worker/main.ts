@@ -13,7 +13,8 @@ async function main() {
   installTemporalRuntime(logger);
   const ledger = openLedger(ledgerLocation(config));
   await migrateLedger(ledger);
-  const worker = await startWorker({ config, target: temporalTarget(config), ledger, logger });
+  const workflowBundle = config.WORKFLOW_BUNDLE ? { codePath: config.WORKFLOW_BUNDLE } : undefined;
+  const worker = await startWorker({ config, target: temporalTarget(config), ledger, logger, workflowBundle });
   const stop = () => void worker.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
