@@ -1,14 +1,16 @@
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { ActorDirectory } from './actors.js';
 import type { TokenVerifier } from './auth.js';
 import { consoleRouter, importMapHash } from './console.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { httpMetrics, metricsRouter, registerGauges } from './metrics.js';
+import { collectProcessMetrics } from '../platform/metrics.js';
 import { createRegistry, docsRouter, openApiDocument } from './openapi.js';
 import type { ReadinessDeps } from './readiness.js';
+import { requestLog } from './request-log.js';
 import { ApiRoutes } from './route.js';
 import { auditRoutes } from './routes/audit.js';
 import { capabilityRoutes } from './routes/capabilities.js';
@@ -21,7 +23,11 @@ import { reportRoutes } from './routes/reports.js';
 import { systemRoutes } from './routes/system.js';
 
 export interface AppDeps extends ReadinessDeps {
-  config: Pick<Config, 'BODY_LIMIT' | 'CONTINUE_AS_NEW_AFTER' | 'DEPARTURE_WAIT_MAX_MS' | 'GAP_MAX_CELLS_PER_PERSON' | 'GAP_MAX_OPEN_PER_OWNER' | 'PUBLIC_URL' | 'WEBHOOK_ALLOWED_HOSTS'>;
+  config: Pick<
+    Config,
+    'BODY_LIMIT' | 'CONTINUE_AS_NEW_AFTER' | 'DEPARTURE_WAIT_MAX_MS' | 'GAP_MAX_CELLS_PER_PERSON' | 'GAP_MAX_OPEN_PER_OWNER' | 'PUBLIC_URL' | 'WEBHOOK_ALLOWED_HOSTS' | 'METRICS_SCRAPE' | 'METRICS_TOKEN'
+  > &
+    Partial<Pick<Config, 'METRICS'>>;
   logger: Logger;
   verifier: TokenVerifier;
   version: string;
@@ -34,18 +40,17 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
+  // METRICS=off: no request timing, no gauges, and /metrics is not served (404).
+  const metricsOn = deps.config.METRICS !== 'off';
   app.use(securityHeaders(deps.config.PUBLIC_URL));
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
-    }),
-  );
+  if (metricsOn) app.use(httpMetrics());
+  app.use(requestLog(deps.logger));
+  const thresholds = { maxCellsPerPerson: deps.config.GAP_MAX_CELLS_PER_PERSON, maxOpenPerOwner: deps.config.GAP_MAX_OPEN_PER_OWNER };
+  if (metricsOn) {
+    collectProcessMetrics();
+    app.use(metricsRouter(deps.config));
+    registerGauges({ ledger: deps.ledger, connection: deps.connection, namespace: deps.namespace, taskQueue: deps.taskQueue, thresholds });
+  }
   app.use(express.json({ limit: deps.config.BODY_LIMIT, type: ['application/json', 'application/*+json'], strict: true }));
   app.use(express.text({ limit: deps.config.BODY_LIMIT, type: ['application/yaml', 'application/x-yaml', 'text/yaml'] }));
 
@@ -55,12 +60,11 @@ export function createApp(deps: AppDeps): Express {
   const temporal = { client: deps.client, taskQueue: deps.taskQueue, continueAsNewAfter: deps.config.CONTINUE_AS_NEW_AFTER, departureWaitMaxMs: deps.config.DEPARTURE_WAIT_MAX_MS };
   peopleRoutes(routes, { ...temporal, ledger: deps.ledger });
   capabilityRoutes(routes, { ...temporal, ledger: deps.ledger, webhookAllowedHosts: deps.config.WEBHOOK_ALLOWED_HOSTS });
-  exceptionRoutes(routes, { ...temporal, ledger: deps.ledger });
+  exceptionRoutes(routes, { ...temporal, ledger: deps.ledger }, { metrics: metricsOn });
   reportRoutes(routes, { ledger: deps.ledger });
   if (deps.demoUsers && deps.verifier.mode === 'hs256') demoRoutes(routes, { ...temporal, demo: deps.demoUsers });
-  const gapThresholds = { maxCellsPerPerson: deps.config.GAP_MAX_CELLS_PER_PERSON, maxOpenPerOwner: deps.config.GAP_MAX_OPEN_PER_OWNER };
-  auditRoutes(routes, { ledger: deps.ledger, thresholds: gapThresholds });
-  readinessRoutes(routes, { ledger: deps.ledger, gapThresholds });
+  auditRoutes(routes, { ledger: deps.ledger, thresholds });
+  readinessRoutes(routes, { ledger: deps.ledger, gapThresholds: thresholds });
 
   const document = openApiDocument(routes.registry, deps.version);
   app.get('/openapi.json', (_req, res) => {

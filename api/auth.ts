@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import type { Config } from '../config/index.js';
+import { DEFAULT_MAX_TOKEN_LIFETIME_S, type Config } from '../config/index.js';
 import { localSecret } from '../config/secrets.js';
 import { hasRole, Principal, Role, ScopeEntry } from '../domain/principal.js';
 import { AppError } from './errors.js';
@@ -36,11 +36,12 @@ export function createTokenVerifier(config: Config): TokenVerifier {
           algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'],
           requiredClaims: ['exp'],
         }).catch(rethrowAsUnauthorized);
-        return principalFrom(payload);
+        return principalFrom(payload, { requireScope: config.AUTH_REQUIRE_SCOPE });
       },
     };
   }
   const secret = loadSigningSecret(config);
+  const maxLifetime = config.AUTH_MAX_TOKEN_LIFETIME ?? DEFAULT_MAX_TOKEN_LIFETIME_S;
   return {
     mode: 'hs256',
     verify: async (token) => {
@@ -50,10 +51,29 @@ export function createTokenVerifier(config: Config): TokenVerifier {
         // A token without an expiry would work forever, even after its holder left.
         requiredClaims: ['exp'],
       }).catch(rethrowAsUnauthorized);
-      return principalFrom(payload);
+      checkLifetime(payload, maxLifetime);
+      return principalFrom(payload, { requireScope: config.AUTH_REQUIRE_SCOPE });
     },
   };
 }
+
+const CLOCK_SKEW_S = 60;
+
+/**
+ * A locally signed token lives at most AUTH_MAX_TOKEN_LIFETIME, from when it says it was issued (or,
+ * saying nothing, from now): a token minted for ten years would outlive the job of whoever holds it.
+ */
+function checkLifetime(payload: JWTPayload, maxSeconds: number): void {
+  const now = Math.floor(Date.now() / 1000);
+  const issued = typeof payload.iat === 'number' ? payload.iat : now;
+  if (issued > now + CLOCK_SKEW_S) throw new AppError('UNAUTHORIZED', 'The token says it was issued in the future (iat).');
+  const lifetime = payload.exp! - issued;
+  if (lifetime > maxSeconds) {
+    throw new AppError('UNAUTHORIZED', `The token lives ${formatSeconds(lifetime)}, longer than the ${formatSeconds(maxSeconds)} AUTH_MAX_TOKEN_LIFETIME allows; mint a shorter-lived one.`);
+  }
+}
+
+const formatSeconds = (s: number) => (s % 86_400 === 0 ? `${s / 86_400}d` : s % 3600 === 0 ? `${s / 3600}h` : s % 60 === 0 ? `${s / 60}m` : `${s}s`);
 
 function oidcKeys(config: Config): () => Promise<JWTVerifyGetKey> {
   let keys: Promise<JWTVerifyGetKey> | undefined;
@@ -86,29 +106,41 @@ function rethrowAsUnauthorized(err: unknown): never {
 /**
  * Roles come from `roles` (unknown ones ignored); `scope` is an array of capability:region pairs or an
  * OAuth scope string. Scope fails closed: an entry that looks like a pair (has a colon) but does not
- * parse is refused, rather than dropped, which would leave the token unrestricted. OAuth scopes
- * without a colon (`openid profile`) are ignored.
+ * parse is refused (401 naming it), rather than dropped, which would leave the token unrestricted.
+ * OAuth scopes without a colon (`openid profile`) are ignored. With `requireScope` (AUTH_REQUIRE_SCOPE),
+ * a token with no pair at all is refused instead of unrestricted.
  */
-export function principalFrom(payload: JWTPayload): Principal {
+export function principalFrom(payload: JWTPayload, options: { requireScope?: boolean } = {}): Principal {
   if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new AppError('UNAUTHORIZED', 'The token has no subject (sub).');
   const rawRoles = Array.isArray(payload.roles) ? payload.roles : typeof payload.roles === 'string' ? payload.roles.split(/[\s,]+/) : [];
   const roles = rawRoles.flatMap((r) => (Role.safeParse(r).success ? [r as Role] : []));
-  let scope: string[] | undefined;
-  if (Array.isArray(payload.scope)) {
-    const parsed = ScopeEntry.array().safeParse(payload.scope);
-    if (!parsed.success) {
-      const bad = payload.scope.find((s) => !ScopeEntry.safeParse(s).success);
-      throw new AppError('UNAUTHORIZED', `The token scope must list capability:region pairs; ${JSON.stringify(String(bad).slice(0, 100))} is not one.`);
-    }
-    scope = parsed.data;
-  } else if (typeof payload.scope === 'string') {
-    const pairs = payload.scope.split(/\s+/).filter((s) => s.includes(':'));
-    const bad = pairs.find((s) => !ScopeEntry.safeParse(s).success);
-    if (bad !== undefined) throw new AppError('UNAUTHORIZED', `The token scope entry ${JSON.stringify(bad.slice(0, 100))} is not a capability:region pair (lower-case capability).`);
-    scope = pairs.length > 0 ? pairs : undefined;
+  const scope = scopePairs(payload.scope);
+  if (options.requireScope && !scope?.length) {
+    throw new AppError('UNAUTHORIZED', 'The token carries no capability:region scope, and this deployment requires one on every token (AUTH_REQUIRE_SCOPE).');
   }
   const name = typeof payload.name === 'string' ? payload.name : undefined;
   return Principal.parse({ sub: payload.sub, roles, scope, ...(name ? { name } : {}) });
+}
+
+/**
+ * The capability:region pairs of a scope claim; undefined when it names none (the token is
+ * unrestricted). An array is our own form (npm run token): every entry must be a pair, and an empty
+ * one reaches nothing. A string is an OAuth scope: its entries without a colon are other scopes.
+ */
+function scopePairs(claim: unknown): string[] | undefined {
+  if (claim === undefined) return undefined;
+  const notAPair = (entry: unknown) =>
+    new AppError('UNAUTHORIZED', `The token scope entry ${JSON.stringify(typeof entry === 'string' ? entry.slice(0, 100) : entry)?.slice(0, 100)} is not a capability:region pair (lower-case capability, e.g. po-assist:EMEA).`);
+  if (Array.isArray(claim)) {
+    const bad = claim.find((entry) => !ScopeEntry.safeParse(entry).success);
+    if (bad !== undefined) throw notAPair(bad);
+    return claim as string[];
+  }
+  if (typeof claim !== 'string') throw new AppError('UNAUTHORIZED', 'The token scope must be a list of capability:region pairs or an OAuth scope string.');
+  const pairs = claim.split(/\s+/).filter((entry) => entry.includes(':'));
+  const bad = pairs.find((entry) => !ScopeEntry.safeParse(entry).success);
+  if (bad !== undefined) throw notAPair(bad);
+  return pairs.length > 0 ? pairs : undefined;
 }
 
 /** Verifies the bearer token and sets `req.principal`; 401 when it is missing or bad. */

@@ -1,5 +1,7 @@
 import { loadConfig, loadDotEnv } from '../config/index.js';
 import { ledgerLocation, migrateLedger, openLedger } from '../ledger/db.js';
+import { startTracing, tracing } from '../platform/tracing.js';
+import { version } from './version.js';
 import { exitWithError } from '../platform/fatal.js';
 import { createLogger } from '../platform/logger.js';
 import { loadTemplates } from '../server/templates.js';
@@ -10,6 +12,8 @@ import { startApi } from './server.js';
 async function main() {
   loadDotEnv();
   const config = loadConfig();
+  // Before anything serves or connects, so the first request is traced too (on when OTEL_EXPORTER_OTLP_ENDPOINT is set).
+  startTracing({ serviceName: 'exception-desk-api', version });
   const logger = createLogger(config, 'exception-desk-api');
   const ledger = openLedger(ledgerLocation(config));
   await migrateLedger(ledger);
@@ -17,7 +21,11 @@ async function main() {
   const api = await startApi({ config, target: temporalTarget(config), ledger, logger, demoUsers: config.DEMO_USERS === true });
   logger.info(`API listening on ${api.url}`);
   const stop = () => {
-    void api.close().then(() => ledger.destroy()).then(() => process.exit(0));
+    void api
+      .close()
+      .then(() => ledger.destroy())
+      .then(() => tracing()?.shutdown())
+      .then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -7,6 +7,7 @@ import type { ActorDirectory } from './actors.js';
 import { authenticate, requireRole, type TokenVerifier } from './auth.js';
 import { AppError, fieldErrors } from './errors.js';
 import { enforceScope, type RouteScope, type ScopeKind } from './scope.js';
+import { nameRequestSpan } from '../platform/tracing.js';
 
 type Method = 'get' | 'post' | 'put' | 'delete' | 'patch';
 type AnyObject = z.ZodType<Record<string, unknown>>;
@@ -84,11 +85,28 @@ export function parsePart<T extends z.ZodType>(schema: T, value: unknown, where:
   });
 }
 
-const problemResponses = {
-  400: 'Malformed request (problem+json, with field paths)',
-  401: 'Missing or invalid token',
-  403: 'Role, scope or directory status denied (departed, on leave for a write, or not in the directory)',
-} as const;
+/**
+ * What every route may answer besides its own statuses, by what it is: all problem+json. A route's
+ * own error statuses without a schema get the Problem schema too, so a generated client has a body
+ * type for every status (test/contract/route-statuses.test.ts drives each one).
+ */
+function commonProblems(spec: { roles?: Role[]; body?: unknown }): Record<number, string> {
+  const problems: Record<number, string> = { 400: 'Malformed request: the path, query or body is invalid (problem+json, with field paths)' };
+  if (spec.roles) {
+    problems[401] = 'Missing or invalid token';
+    problems[403] = 'Role, scope or directory status denied (departed, on leave for a write, or not in the directory)';
+  }
+  if (spec.body) {
+    problems[413] = 'The body is larger than BODY_LIMIT';
+    problems[415] = 'The body is not in a content type this route accepts';
+  }
+  if (spec.roles) {
+    problems[429] = 'Too many concurrent changes to the same item; retry shortly';
+    problems[503] = 'The workflow engine (or, with OIDC, the token keys) did not answer in time; retry shortly';
+  }
+  problems[500] = 'Something went wrong on our side; the body names an incident to quote';
+  return problems;
+}
 
 const scopeDoc = (scope: RouteScope<never>): string =>
   ({
@@ -132,21 +150,34 @@ export class ApiRoutes {
     const activeActor = (req: Request, _res: Response, next: NextFunction) => {
       this.actors.check(req.principal!, access, roles ?? []).then(() => next(), next);
     };
-    const guards = roles ? [authenticate(this.verifier), requireRole(...roles), activeActor] : [];
+    // The route's template labels its metrics and log line: bounded, unlike the URL.
+    const named = (req: Request, res: Response, next: NextFunction) => {
+      res.locals.route = spec.path;
+      if (typeof req.params.id === 'string') res.locals.exceptionId = req.params.id;
+      nameRequestSpan(req.method, spec.path, res.locals.exceptionId as string | undefined);
+      next();
+    };
+    const guards = roles ? [named, authenticate(this.verifier), requireRole(...roles), activeActor] : [named];
     const handle = async (req: Request, res: Response, next: NextFunction) => {
       try {
         const params = parsePart(spec.params ?? z.strictObject({}), req.params, 'params');
         const query = parsePart(spec.query ?? z.strictObject({}), req.query, 'query');
         let body: unknown = undefined;
         if (spec.body) {
+          // No body, or an empty one whatever its content type (fetch() sends Content-Length: 0 and often a JSON
+          // type), is no body: a route that needs no fields takes it, one that does answers 400 naming them.
+          const length = req.headers['content-length'];
+          const empty = length === '0' || (length === undefined && req.headers['transfer-encoding'] === undefined);
           // req.is() is null when the request has no body at all, false when it has one of another type.
-          const matches = req.is(bodyTypes);
+          const matches = empty ? null : req.is(bodyTypes);
           if (matches === false) throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Send the body as ${bodyTypes.join(' or ')}.`);
           // Recursive code further on (JSON.stringify, merges) overflows the stack on a body nested 100 000 deep.
           if (!spec.checksNesting && nestingDepth(req.body, MAX_NESTING) > MAX_NESTING) {
             throw new AppError('BAD_REQUEST', `The body nests deeper than ${MAX_NESTING} levels.`, { errors: [{ path: '(body)', message: `nested deeper than ${MAX_NESTING} levels` }] });
           }
-          body = parsePart(spec.body, matches === null ? undefined : req.body, 'body');
+          // An empty body where fields are needed is checked as {}, so the 400 names each missing field.
+          const sent = matches === null ? (spec.body.safeParse(undefined).success ? undefined : {}) : req.body;
+          body = parsePart(spec.body, sent, 'body');
         }
         if (req.principal) await enforceScope(spec.scope, { params, query, body, principal: req.principal } as never, req.principal);
         const result = await spec.handler({ params, query, body, principal: req.principal!, req, res } as never);
@@ -166,15 +197,16 @@ export class ApiRoutes {
 
   private document<P extends AnyObject, Q extends AnyObject, B extends z.ZodType>(spec: RouteSpec<P, Q, B>) {
     const responses: Record<string, { description: string; content?: Record<string, { schema: z.ZodType }> }> = {};
+    const problem = { 'application/problem+json': { schema: Problem } };
     for (const [status, r] of Object.entries(spec.responses)) {
+      const schema = r.schema ?? (Number(status) >= 400 ? Problem : undefined);
       responses[status] = {
         description: r.description,
-        ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: r.schema } } } : {}),
+        ...(schema ? { content: { [r.contentType ?? (Number(status) >= 400 && !r.schema ? 'application/problem+json' : 'application/json')]: { schema } } } : {}),
       };
     }
-    const problems = spec.roles ? problemResponses : { 400: problemResponses[400] };
-    for (const [status, description] of Object.entries(problems)) {
-      responses[status] ??= { description, content: { 'application/problem+json': { schema: Problem } } };
+    for (const [status, description] of Object.entries(commonProblems(spec))) {
+      responses[status] ??= { description, content: problem };
     }
     this.registry.registerPath({
       method: spec.method,
@@ -187,7 +219,7 @@ export class ApiRoutes {
         ...(spec.params ? { params: spec.params as never } : {}),
         ...(spec.query ? { query: spec.query as never } : {}),
         ...(spec.body
-          ? { body: { required: true, content: Object.fromEntries((spec.bodyTypes ?? ['application/json']).map((t) => [t, { schema: spec.bodyDoc ?? spec.body! }])) } }
+          ? { body: { required: !spec.body.safeParse(undefined).success, content: Object.fromEntries((spec.bodyTypes ?? ['application/json']).map((t) => [t, { schema: spec.bodyDoc ?? spec.body! }])) } }
           : {}),
       },
       responses,

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import type { Config } from '../config/index.js';
+import { DEFAULT_MAX_TOKEN_LIFETIME_S, type Config } from '../config/index.js';
 import type { LedgerDb } from '../ledger/db.js';
 import { connectClient, type TemporalTarget } from '../platform/temporal-connection.js';
 import { createApp } from './app.js';
@@ -10,6 +10,7 @@ import type { DeclaredRoute } from './route.js';
 import { createTokenVerifier, loadSigningSecret } from './auth.js';
 import { clientErrorResponse } from './errors.js';
 import { version } from './version.js';
+import { timedQueries } from '../platform/query-timing.js';
 
 export interface RunningApi {
   url: string;
@@ -22,14 +23,19 @@ export interface RunningApi {
 
 /** `demoUsers` turns on the console's demo-user picker; it never applies when tokens come from OIDC. */
 export async function startApi(options: { config: Config; target: TemporalTarget; ledger: LedgerDb; logger: Logger; demoUsers?: boolean }): Promise<RunningApi> {
-  const { config, target, ledger, logger } = options;
+  const { config, target, logger } = options;
+  // METRICS=off: ledger queries go untimed.
+  const ledger = config.METRICS === 'off' ? options.ledger : timedQueries(options.ledger);
   const { connection, client } = await connectClient(target, { callTimeoutMs: config.TEMPORAL_CALL_TIMEOUT });
   const verifier = createTokenVerifier(config);
   const app = createApp({
     config,
     logger,
     verifier,
-    demoUsers: options.demoUsers && verifier.mode === 'hs256' ? { secret: loadSigningSecret(config), audience: config.AUTH_AUDIENCE } : undefined,
+    demoUsers:
+      options.demoUsers && verifier.mode === 'hs256'
+        ? { secret: loadSigningSecret(config), audience: config.AUTH_AUDIENCE, maxLifetimeSeconds: config.AUTH_MAX_TOKEN_LIFETIME ?? DEFAULT_MAX_TOKEN_LIFETIME_S }
+        : undefined,
     version,
     connection,
     client,

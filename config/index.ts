@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseScrapeAccess } from '../platform/scrape-access.js';
 import { parseAllowedHosts } from '../platform/webhook-allowlist.js';
 
 const port = (fallback: number, min = 1) => z.coerce.number().int().min(min).max(65535).default(fallback);
@@ -17,6 +18,8 @@ export const Config = z.object({
   PUBLIC_URL: z.preprocess(blankAsUnset, z.url({ protocol: /^https?$/ }).optional()),
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** auto: readable lines on a terminal, JSON elsewhere; json or pretty: always that. */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 1mb or 512kb').default('1mb'),
 
   TEMPORAL_PORT: port(7233),
@@ -46,6 +49,18 @@ export const Config = z.object({
   AUTH_OIDC_ISSUER: z.preprocess(blankAsUnset, z.url().optional()),
   AUTH_JWKS_URL: z.preprocess(blankAsUnset, z.url().optional()),
   AUTH_AUDIENCE: z.preprocess(blankAsUnset, z.string().optional()),
+  /** The longest a locally signed (HS256) token may live, exp minus iat: 30m, 8h, 7d. Unset: 24h. */
+  AUTH_MAX_TOKEN_LIFETIME: z.preprocess(
+    blankAsUnset,
+    z
+      .string()
+      .regex(/^\d+(s|m|h|d)$/, 'expected a duration such as 30m, 8h or 7d')
+      .transform((v) => Number(v.slice(0, -1)) * { s: 1, m: 60, h: 3600, d: 86_400 }[v.slice(-1) as 's' | 'm' | 'h' | 'd'])
+      .pipe(z.number().min(60, 'must be at least 1m').max(365 * 86_400, 'must be at most 365d'))
+      .optional(),
+  ),
+  /** Refuse tokens that carry no capability:region scope pair (every caller scoped). */
+  AUTH_REQUIRE_SCOPE: z.preprocess(blankAsUnset, flag.default(false)),
 
   /** Continue entity workflows as new after this many changes per run, besides the server's suggestion (tests). */
   CONTINUE_AS_NEW_AFTER: z.preprocess(blankAsUnset, z.coerce.number().int().positive().optional()),
@@ -77,11 +92,54 @@ export const Config = z.object({
       }
     }),
 
+  /**
+   * off: no metrics at all (no request timing, query timing, activity interceptor, counters, gauges,
+   * Node process metrics, Temporal SDK metrics or /metrics), for deployments that do not scrape, and
+   * for the benchmark's with/without comparison. The scrape settings below then must stay unset.
+   */
+  METRICS: z.enum(['on', 'off']).default('on'),
+  /** Who may scrape /metrics: loopback (default), any, none, or addresses and CIDR ranges (platform/scrape-access.ts). */
+  METRICS_SCRAPE: z
+    .string()
+    .default('loopback')
+    .transform((text, ctx) => {
+      try {
+        return parseScrapeAccess(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** When set, a scrape must also send `Authorization: Bearer <METRICS_TOKEN>` (Prometheus: `authorization.credentials`). */
+  METRICS_TOKEN: z.preprocess(blankAsUnset, z.string().min(32, 'must be at least 32 characters').optional()),
+  /** A port on HOST where the worker serves its own /metrics (its counters and the Temporal SDK's); unset: none. */
+  WORKER_METRICS_PORT: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(65535).optional()),
+
   DEMO: z.preprocess(blankAsUnset, flag.optional()),
   /** The console's demo-user picker. Unset: on for `npm start` with the embedded Temporal on a loopback HOST, off otherwise. */
   DEMO_USERS: z.preprocess(blankAsUnset, flag.optional()),
 });
 export type Config = z.infer<typeof Config>;
+
+/** AUTH_MAX_TOKEN_LIFETIME when unset: a working day and then some, never a token that outlives its holder's job. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_S = 24 * 3600;
+
+/** Settings that are each valid but together would be accepted and ignored (`env` tells a value given from a default). */
+const consistent = (env: NodeJS.ProcessEnv) => Config.superRefine((config, ctx) => {
+  if (config.AUTH_MAX_TOKEN_LIFETIME !== undefined && (config.AUTH_OIDC_ISSUER || config.AUTH_JWKS_URL)) {
+    ctx.addIssue({ code: 'custom', path: ['AUTH_MAX_TOKEN_LIFETIME'], message: 'bounds locally signed tokens only; with AUTH_OIDC_ISSUER or AUTH_JWKS_URL your identity provider sets lifetimes. Unset it' });
+  }
+  if (config.METRICS_TOKEN && config.METRICS_SCRAPE.kind === 'none') {
+    ctx.addIssue({ code: 'custom', path: ['METRICS_SCRAPE'], message: 'turns /metrics off, yet METRICS_TOKEN is set for scraping it; unset one of them' });
+  }
+  if (config.METRICS === 'off') {
+    for (const name of ['METRICS_SCRAPE', 'METRICS_TOKEN', 'WORKER_METRICS_PORT'] as const) {
+      // METRICS_SCRAPE=none agrees with off; any other scrape setting would be ignored.
+      if (blankAsUnset(env[name]) === undefined || (name === 'METRICS_SCRAPE' && config.METRICS_SCRAPE.kind === 'none')) continue;
+      ctx.addIssue({ code: 'custom', path: [name], message: 'is set, yet METRICS=off collects and serves no metrics; unset one of them' });
+    }
+  }
+});
 
 export class ConfigError extends Error {
   readonly actionable = true;
@@ -93,7 +151,7 @@ export class ConfigError extends Error {
 
 /** Parses the environment; a bad value throws a ConfigError naming the variable and the problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = Config.safeParse(env);
+  const parsed = consistent(env).safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {

@@ -112,19 +112,22 @@ async function raisedFacts(db: LedgerDb, capability: string, region: string, fro
     or (x.first_claim is null and x.claim_by < ${to} and (x.closed_at is null or x.closed_at > x.claim_by) and ${awake}))`;
   const resolveMissed = sql`((x.closed_at is not null and x.closed_at < ${to} and x.closed_at > x.resolve_by)
     or (${openAtTo} and x.resolve_by < ${to} and ${awake}))`;
+  // Materialized, so the first claim is looked up once per exception: a flattened subquery would
+  // repeat the lookup in every CASE that reads it (MATERIALIZED: SQLite 3.35+, PostgreSQL 12+).
   const { rows } = await sql<{ raised: unknown; breached: unknown; claimed_in_sla: unknown; claim_missed: unknown; overrides: unknown; operators: unknown }>`
+    with x as materialized (
+      select e.claim_by, e.resolve_by, e.closed_at, e.snoozed_until, e.area, e.claimant,
+        (select min(ev.at) from exception_events ev where ev.exception_id = e.id and ev.action = 'claimed' and ev.at < ${to}) as first_claim
+      from exceptions e
+      where e.capability = ${capability} and e.region = ${region} and e.created_at >= ${from} and e.created_at < ${to}
+    )
     select count(*) as raised,
       sum(case when ${claimMissed} or ${resolveMissed} then 1 else 0 end) as breached,
       sum(case when x.first_claim is not null and x.first_claim <= x.claim_by then 1 else 0 end) as claimed_in_sla,
       sum(case when ${claimMissed} then 1 else 0 end) as claim_missed,
       sum(case when x.area = 'adoption-training' then 1 else 0 end) as overrides,
       count(distinct x.claimant) as operators
-    from (
-      select e.claim_by, e.resolve_by, e.closed_at, e.snoozed_until, e.area, e.claimant,
-        (select min(ev.at) from exception_events ev where ev.exception_id = e.id and ev.action = 'claimed' and ev.at < ${to}) as first_claim
-      from exceptions e
-      where e.capability = ${capability} and e.region = ${region} and e.created_at >= ${from} and e.created_at < ${to}
-    ) x`.execute(db);
+    from x`.execute(db);
   const row = rows[0];
   return {
     raised: num(row?.raised),

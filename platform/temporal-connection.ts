@@ -1,5 +1,6 @@
 import { Client, Connection, isGrpcDeadlineError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { Config } from '../config/index.js';
 
@@ -29,7 +30,8 @@ export function temporalTarget(config: Config, env: NodeJS.ProcessEnv = process.
 export async function connectClient(target: TemporalTarget, options: { callTimeoutMs?: number } = {}): Promise<{ connection: Connection; client: Client }> {
   const { address, tls, apiKey, metadata } = target.options;
   const connection = await Connection.connect({ address, tls, apiKey, metadata });
-  const client = new Client({ connection, namespace: target.namespace });
+  // Carries the caller's trace (an HTTP request's) into the workflow through Temporal headers; a no-op without tracing.
+  const client = new Client({ connection, namespace: target.namespace, interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } });
   return { connection, client: options.callTimeoutMs ? deadlineClient(client, connection, options.callTimeoutMs) : client };
 }
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { putRollout } from '../api/services/catalog.js';
-import { startDeparture } from '../api/services/departures.js';
+import { readDeparture, startDeparture } from '../api/services/departures.js';
 import { raiseException } from '../api/services/exceptions.js';
 import { assignOwnership } from '../api/services/ownership.js';
 import { savePerson } from '../api/services/people.js';
@@ -9,6 +9,7 @@ import type { ResponsibilityArea } from '../domain/capability.js';
 import type { PersonInput } from '../domain/people.js';
 import type { LedgerDb } from '../ledger/db.js';
 import { demoIntakes } from './demo-exceptions.js';
+import { seedReadinessHistory } from './demo-readiness.js';
 
 const DEMO_ACTOR = 'system:demo';
 
@@ -57,9 +58,16 @@ const demoCells: Record<string, Record<ResponsibilityArea, Cell>> = {
 /** Part of the pilot team has moved on: the sweep hands their cells to backups and leaves gaps for a manager to fill. */
 const demoLeavers = ['marco', 'sofia'];
 
+/** NA's manager has already filled the gaps the leavers left there; EMEA's are still open. */
+const demoRefills: Record<string, Cell> = {
+  'model-retraining': { owner: 'amara', backup: 'raj', escalation: ['raj', 'grace'] },
+  'adoption-training': { owner: 'dana', backup: 'li', escalation: ['grace', 'raj'] },
+};
+
 /**
  * Loads po-assist in NA and EMEA with a pilot team, a run team and managers, raises open exceptions,
- * then lets part of the pilot team leave, through the same paths as the API.
+ * then lets part of the pilot team leave, through the same paths as the API; NA's gaps are filled
+ * again, and 30 days of reported decisions and value events leave NA ready (and promoted) and EMEA not.
  */
 export async function seedDemo(deps: TemporalDeps & { ledger: LedgerDb }, logger: Logger): Promise<void> {
   for (const [id, person] of demoPeople) await savePerson(deps, id, person, DEMO_ACTOR, 'demo data');
@@ -82,8 +90,22 @@ export async function seedDemo(deps: TemporalDeps & { ledger: LedgerDb }, logger
   for (const person of demoLeavers) {
     await startDeparture(deps, { person, actor: DEMO_ACTOR, reason: 'moved on after the pilot (demo data)' });
   }
+  // The refills follow the sweeps' hand-over of the leavers' cells (not the wait for their work to move).
+  await Promise.all(demoLeavers.map((person) => matrixHandedOver(deps, person)));
+  for (const [area, cell] of Object.entries(demoRefills)) {
+    await assignOwnership(deps, { capability: 'po-assist', region: 'NA', area, assignment: { ...cell, reason: 'filled after the pilot team left (demo data)' }, actor: 'grace' });
+  }
+  await seedReadinessHistory(deps.ledger);
   logger.info(
     { people: demoPeople.length, regions: Object.keys(demoRollouts), exceptions: demoIntakes().length, departed: demoLeavers },
-    'demo data loaded: po-assist in NA and EMEA',
+    'demo data loaded: po-assist in NA (in production) and EMEA (a pilot, held back), with 30 days of readiness history',
   );
+}
+
+async function matrixHandedOver(deps: TemporalDeps, person: string): Promise<void> {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+    const { result } = await readDeparture(deps, person);
+    if (result.stage !== 'marking' && result.stage !== 'matrix') return;
+  }
+  throw new Error(`the departure sweep of ${person} did not hand over their cells within a minute`);
 }

@@ -6,10 +6,12 @@ import { loadSigningSecret } from '../api/auth.js';
 import { ledgerFile, ledgerLocation, migrateLedger, openLedger } from '../ledger/db.js';
 import { startWorker } from '../worker/run.js';
 import { registerSearchAttributes, startDevServer, stopLeftoverDevServer, type DevServer } from './dev-server.js';
+import { startTracing, tracing } from '../platform/tracing.js';
+import { version } from '../api/version.js';
 import { exitWithError, StartupError } from '../platform/fatal.js';
 import { seedDemo } from './demo.js';
 import { createLogger, installTemporalRuntime } from '../platform/logger.js';
-import { isPortFree } from '../platform/ports.js';
+import { freePort, isPortFree } from '../platform/ports.js';
 import { makePrivateDir } from '../platform/private-files.js';
 import { resolveTemporalCli } from './temporal-cli.js';
 import { loadTemplates } from './templates.js';
@@ -19,8 +21,11 @@ import { connectClient, temporalTarget } from '../platform/temporal-connection.j
 async function main() {
   loadDotEnv();
   const config = loadConfig();
+  // Before anything serves or connects, so the first request is traced too (on when OTEL_EXPORTER_OTLP_ENDPOINT is set).
+  startTracing({ serviceName: 'exception-desk', version });
   const logger = createLogger(config);
-  installTemporalRuntime(logger);
+  // METRICS=off: the Temporal SDK's runtime records and serves no worker metrics either.
+  installTemporalRuntime(logger, config.METRICS === 'off' ? {} : { metricsAddress: `127.0.0.1:${await freePort()}` });
   const target = temporalTarget(config);
   const dbFile = path.join(config.DATA_DIR, 'temporal.sqlite');
   const freshDataDir = !existsSync(dbFile) && !existsSync(ledgerFile(config.DATA_DIR));
@@ -79,6 +84,7 @@ async function main() {
     await worker.shutdown();
     await ledger.destroy();
     await devServer?.stop();
+    await tracing()?.shutdown().catch(() => undefined);
     process.exit(code);
   };
   process.once('SIGINT', () => void shutdown('SIGINT', 0));

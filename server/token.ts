@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadSigningSecret, mintToken } from '../api/auth.js';
-import { loadConfig, loadDotEnv } from '../config/index.js';
+import { DEFAULT_MAX_TOKEN_LIFETIME_S, loadConfig, loadDotEnv } from '../config/index.js';
 import { Role, ScopeEntry } from '../domain/principal.js';
 import { exitWithError, StartupError } from '../platform/fatal.js';
 
@@ -38,6 +38,10 @@ async function main() {
     throw new StartupError(`${args.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n')}\n\n${usage}`);
   }
   const config = loadConfig();
+  const max = config.AUTH_MAX_TOKEN_LIFETIME ?? DEFAULT_MAX_TOKEN_LIFETIME_S;
+  const ttl = args.data.ttl.replace(/\s+/g, '');
+  const seconds = Number(ttl.slice(0, -1)) * { s: 1, m: 60, h: 3600, d: 86_400 }[ttl.slice(-1) as 's' | 'm' | 'h' | 'd'];
+  if (seconds > max) throw new StartupError(`--ttl ${ttl} is longer than AUTH_MAX_TOKEN_LIFETIME (${max / 3600}h); the API would refuse the token.`);
   const token = await mintToken(loadSigningSecret(config), {
     sub: args.data.sub,
     roles: args.data.role,

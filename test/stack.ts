@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
+import type { WorkflowBundleOption } from '@temporalio/worker';
+import { pino, type Logger } from 'pino';
 import { inject } from 'vitest';
 import { mintToken, type MintOptions } from '../api/auth.js';
 import { startApi, type RunningApi } from '../api/server.js';
@@ -10,6 +11,7 @@ import { loadConfig, type Config } from '../config/index.js';
 import type { Role } from '../domain/principal.js';
 import { ledgerLocation, migrateLedger, openLedger, type LedgerDb } from '../ledger/db.js';
 import { installTemporalRuntime } from '../platform/logger.js';
+import { freePort } from '../platform/ports.js';
 import { temporalTarget, type TemporalTarget } from '../platform/temporal-connection.js';
 import { startWorker, type RunningWorker } from '../worker/run.js';
 import { freshPostgresDatabase, type LedgerKind } from './ledgers.js';
@@ -57,7 +59,9 @@ export function useLedgerByDefault(kind: LedgerKind): void {
  * free port and a ledger: SQLite in a temporary folder, or (`ledger: 'postgres'`) a fresh database on
  * the suite's PostgreSQL, as LEDGER_URL. TEST_LEDGER=postgres makes PostgreSQL the default for a run.
  */
-export async function startStack(options: { worker?: boolean; env?: Record<string, string>; demoUsers?: boolean; ledger?: LedgerKind } = {}): Promise<Stack> {
+export async function startStack(
+  options: { worker?: boolean; env?: Record<string, string>; demoUsers?: boolean; ledger?: LedgerKind; logger?: Logger; workflowBundle?: WorkflowBundleOption } = {},
+): Promise<Stack> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'exception-desk-test-'));
   const kind = options.ledger ?? defaultLedger ?? (process.env.TEST_LEDGER === 'postgres' ? 'postgres' : 'sqlite');
   const database = kind === 'postgres' ? await freshPostgresDatabase() : undefined;
@@ -77,9 +81,9 @@ export async function startStack(options: { worker?: boolean; env?: Record<strin
   const target = temporalTarget(config, env);
   const ledger = openLedger(ledgerLocation(config));
   await migrateLedger(ledger);
-  const logger = pino({ level: 'silent' });
-  installTemporalRuntime(pino({ level: 'warn' }));
-  const newWorker = () => startWorker({ config, target, ledger, logger, workflowBundle: { codePath: inject('workflowBundlePath') }, shutdownForceTime: '3 seconds' });
+  const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  installTemporalRuntime(pino({ level: 'warn' }), { metricsAddress: `127.0.0.1:${await freePort()}` });
+  const newWorker = () => startWorker({ config, target, ledger, logger, workflowBundle: options.workflowBundle ?? { codePath: inject('workflowBundlePath') }, shutdownForceTime: '3 seconds' });
   let worker = options.worker === false ? undefined : await newWorker();
   const api = await startApi({ config, target, ledger, logger, demoUsers: options.demoUsers });
   const secret = new TextEncoder().encode(TEST_SECRET);

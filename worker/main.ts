@@ -1,7 +1,9 @@
 import { loadConfig, loadDotEnv } from '../config/index.js';
 import { ledgerLocation, migrateLedger, openLedger } from '../ledger/db.js';
+import { startTracing, tracing } from '../platform/tracing.js';
 import { exitWithError } from '../platform/fatal.js';
 import { createLogger, installTemporalRuntime } from '../platform/logger.js';
+import { freePort } from '../platform/ports.js';
 import { temporalTarget } from '../platform/temporal-connection.js';
 import { startWorker } from './run.js';
 
@@ -9,8 +11,11 @@ import { startWorker } from './run.js';
 async function main() {
   loadDotEnv();
   const config = loadConfig();
+  // Before anything serves or connects, so the first request is traced too (on when OTEL_EXPORTER_OTLP_ENDPOINT is set).
+  startTracing({ serviceName: 'exception-desk-worker' });
   const logger = createLogger(config, 'exception-desk-worker');
-  installTemporalRuntime(logger);
+  // METRICS=off: the Temporal SDK's runtime records and serves no worker metrics either.
+  installTemporalRuntime(logger, config.METRICS === 'off' ? {} : { metricsAddress: `127.0.0.1:${await freePort()}` });
   const ledger = openLedger(ledgerLocation(config));
   await migrateLedger(ledger);
   const workflowBundle = config.WORKFLOW_BUNDLE ? { codePath: config.WORKFLOW_BUNDLE } : undefined;
@@ -20,6 +25,7 @@ async function main() {
   process.once('SIGTERM', stop);
   await worker.done;
   await ledger.destroy();
+  await tracing()?.shutdown();
 }
 
 main().catch(exitWithError);

@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { Client } from '@temporalio/client';
 import type { Worker, WorkflowBundleOption } from '@temporalio/worker';
@@ -8,21 +9,29 @@ import type { LedgerDb } from '../ledger/db.js';
 import { connectWorker, type TemporalTarget } from '../platform/temporal-connection.js';
 import { startConfirmer, type Confirmer } from './confirmer.js';
 import { deliverSignedPost } from '../platform/webhook-target.js';
+import { countedDelivery, serveWorkerMetrics } from './metrics.js';
+import { collectProcessMetrics } from '../platform/metrics.js';
 import { startOutbox } from './outbox.js';
+import { timedQueries } from '../platform/query-timing.js';
 import { ensureReadinessSchedule } from './readiness-schedule.js';
 import { createWorker } from './worker.js';
 
 export interface RunningWorker {
   worker: Worker;
   confirmer: Confirmer;
+  /** Where WORKER_METRICS_PORT serves this worker's /metrics, when set. */
+  metricsUrl?: string;
   /** Settles when the worker stops; rejects if it failed. */
   done: Promise<void>;
   shutdown(): Promise<void>;
 }
 
 export async function startWorker(options: {
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'WEBHOOK_SECRET' | 'DATA_DIR' | 'WORKER_MAX_CACHED_WORKFLOWS' | 'WEBHOOK_ALLOWED_HOSTS'> &
-    Partial<Pick<Config, 'GAP_MAX_CELLS_PER_PERSON' | 'GAP_MAX_OPEN_PER_OWNER'>>;
+  config: Pick<
+    Config,
+    'TEMPORAL_TASK_QUEUE' | 'WEBHOOK_SECRET' | 'DATA_DIR' | 'WORKER_MAX_CACHED_WORKFLOWS' | 'WEBHOOK_ALLOWED_HOSTS' | 'HOST' | 'WORKER_METRICS_PORT' | 'METRICS_SCRAPE' | 'METRICS_TOKEN'
+  > &
+    Partial<Pick<Config, 'GAP_MAX_CELLS_PER_PERSON' | 'GAP_MAX_OPEN_PER_OWNER' | 'METRICS'>>;
   target: TemporalTarget;
   ledger: LedgerDb;
   logger: Logger;
@@ -31,6 +40,10 @@ export async function startWorker(options: {
   maxCachedWorkflows?: number;
   shutdownForceTime?: string;
 }): Promise<RunningWorker> {
+  // METRICS=off: no query timing, activity interceptor, delivery counts or process metrics (the config refuses WORKER_METRICS_PORT then).
+  const metricsOn = options.config.METRICS !== 'off';
+  if (metricsOn) collectProcessMetrics();
+  const ledger = metricsOn ? timedQueries(options.ledger) : options.ledger;
   const connection = await connectWorker(options.target);
   const client = new Client({ connection, namespace: options.target.namespace });
   const webhookSecret = options.config.WEBHOOK_SECRET ?? localSecret(options.config.DATA_DIR, 'webhook-secret');
@@ -39,7 +52,7 @@ export async function startWorker(options: {
     namespace: options.target.namespace,
     taskQueue: options.config.TEMPORAL_TASK_QUEUE,
     deps: {
-      ledger: options.ledger,
+      ledger,
       client,
       webhookSecret,
       webhookAllowedHosts: options.config.WEBHOOK_ALLOWED_HOSTS,
@@ -49,29 +62,33 @@ export async function startWorker(options: {
     maxCachedWorkflows: options.maxCachedWorkflows ?? options.config.WORKER_MAX_CACHED_WORKFLOWS,
     shutdownForceTime: options.shutdownForceTime,
     identity: `exception-desk-worker/${process.pid}@${os.hostname()}`,
+    metrics: metricsOn,
   });
   // A namespace that refuses schedules (permissions) leaves readiness without daily snapshots, not the desk down.
   await ensureReadinessSchedule(client, options.config.TEMPORAL_TASK_QUEUE, options.logger).catch((err: unknown) =>
     options.logger.warn({ err }, 'could not create the readiness-daily schedule; run `npm run readiness:backfill` to snapshot days by hand'),
   );
   // Beside the worker: confirming the ledger against history, and delivering the outbox.
-  const confirmer = startConfirmer({ ledger: options.ledger, client, logger: options.logger });
-  const outbox = startOutbox({
-    ledger: options.ledger,
-    logger: options.logger,
-    webhookSecret,
-    // Checked against WEBHOOK_ALLOWED_HOSTS on the connection itself; redirects never followed.
-    post: async (url, init) => (await deliverSignedPost({ url, ...init, allowedHosts: options.config.WEBHOOK_ALLOWED_HOSTS, timeoutMs: 10_000 })).status,
-  });
+  const confirmer = startConfirmer({ ledger, client, logger: options.logger });
+  // Checked against WEBHOOK_ALLOWED_HOSTS on the connection itself; redirects never followed.
+  const post = async (url: string, init: { headers: Record<string, string>; body: string; signal: AbortSignal }) =>
+    (await deliverSignedPost({ url, ...init, allowedHosts: options.config.WEBHOOK_ALLOWED_HOSTS, timeoutMs: 10_000 })).status;
+  const outbox = startOutbox({ ledger, logger: options.logger, webhookSecret, post: metricsOn ? countedDelivery(post) : post });
+  const { WORKER_METRICS_PORT: metricsPort, HOST: host } = options.config;
+  const metricsServer = metricsPort === undefined
+    ? undefined
+    : await serveWorkerMetrics({ host, port: metricsPort, access: options.config.METRICS_SCRAPE, token: options.config.METRICS_TOKEN });
   const done = worker
     .run()
-    .finally(() => Promise.all([confirmer.stop(), outbox.stop()]))
+    .finally(() => Promise.all([confirmer.stop(), outbox.stop(), new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)))]))
     .finally(() => connection.close());
-  options.logger.info({ taskQueue: options.config.TEMPORAL_TASK_QUEUE, namespace: options.target.namespace }, 'worker polling');
+  const metricsUrl = metricsServer ? `http://${host.includes(':') ? `[${host}]` : host}:${(metricsServer.address() as AddressInfo).port}/metrics` : undefined;
+  options.logger.info({ taskQueue: options.config.TEMPORAL_TASK_QUEUE, namespace: options.target.namespace, ...(metricsUrl ? { metrics: metricsUrl } : {}) }, 'worker polling');
   return {
     worker,
     done,
     confirmer,
+    metricsUrl,
     async shutdown() {
       void outbox.stop();
       if (worker.getState() === 'RUNNING') worker.shutdown();

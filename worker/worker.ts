@@ -1,7 +1,15 @@
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
+import { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor } from '@temporalio/interceptors-opentelemetry';
+import { bundleWorkflowCode, Worker, type ActivityInterceptorsFactory, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { metricsInterceptor } from './metrics.js';
+import { tracing, tracingWorkflowModule } from '../platform/tracing.js';
+
+const tracedActivity: ActivityInterceptorsFactory = (ctx) => ({
+  inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+  outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+});
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -14,9 +22,14 @@ const resolveTsExtensions = (config: object) => ({
   },
 });
 
-/** Bundles the workflow code once, e.g. for tests that start many workers (a fault test adds its interceptor). */
+/**
+ * Bundles the workflow code once, e.g. for tests that start many workers (a fault test adds its
+ * interceptor). With tracing on in this process, the tracing interceptors go in too, so a worker
+ * given this bundle carries traces through its workflows.
+ */
 export async function bundleWorkflows(workflowInterceptorModules: string[] = []): Promise<{ code: string }> {
-  return bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, webpackConfigHook: resolveTsExtensions as never, logger: undefined });
+  const modules = tracing() ? [tracingWorkflowModule, ...workflowInterceptorModules] : workflowInterceptorModules;
+  return bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: modules, webpackConfigHook: resolveTsExtensions as never, logger: undefined });
 }
 
 export interface WorkerOptions {
@@ -31,14 +44,24 @@ export interface WorkerOptions {
   /** How long shutdown waits for in-flight work before giving up on it (its attempts are retried elsewhere). */
   shutdownForceTime?: string;
   logger?: Logger;
+  /** false (METRICS=off): no metrics interceptor on the activities. */
+  metrics?: boolean;
 }
 
 export async function createWorker(options: WorkerOptions): Promise<Worker> {
+  const traced = tracing();
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
+    interceptors: {
+      activity: [...(options.metrics === false ? [] : [metricsInterceptor]), ...(traced ? [tracedActivity] : [])],
+      // Used only when the worker bundles from source; a prebuilt bundle carries its own (bundleWorkflows).
+      ...(traced ? { workflowModules: [tracingWorkflowModule] } : {}),
+    },
+    // Workflow spans are made inside the sandbox and leave it through this sink.
+    ...(traced ? { sinks: { exporter: makeWorkflowExporter(traced.processor, traced.resource) } } : {}),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath, bundlerOptions: { webpackConfigHook: resolveTsExtensions as never } }),

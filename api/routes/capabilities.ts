@@ -21,6 +21,7 @@ const anyRole = ['operator', 'owner', 'manager', 'admin', 'integration'] as cons
 const CapabilityId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,63}$/, 'expected a kebab-case id such as po-assist');
 const yamlOrJson = ['application/json', 'application/yaml', 'application/x-yaml', 'text/yaml'];
 const TemplateDoc = CapabilityTemplate.meta({ id: 'CapabilityTemplate' });
+const RolloutDoc = z.object({ region: z.string(), overlay: z.record(z.string(), z.unknown()), effective: TemplateDoc });
 
 const Cell = z
   .object({ owner: z.string().nullable(), backup: z.string().nullable(), escalation: z.array(z.string()), updatedAt: z.string().nullable(), updatedBy: z.string().nullable() })
@@ -142,8 +143,9 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
     body: z.union([z.string(), z.record(z.string(), z.unknown())], { error: 'expected an overlay object or YAML text' }),
     bodyTypes: yamlOrJson,
     responses: {
-      200: { description: 'Updated; the effective template', schema: z.object({ region: z.string(), overlay: z.record(z.string(), z.unknown()), effective: TemplateDoc }) },
-      201: { description: 'Rolled out; the effective template' },
+      200: { description: 'Updated; the effective template', schema: RolloutDoc },
+      201: { description: 'Rolled out; the effective template', schema: RolloutDoc },
+      404: { description: 'Unknown capability' },
       422: { description: 'A key that is not adaptable, or a bad value' },
     },
     handler: async ({ params, body, principal }) => {
@@ -173,7 +175,10 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
     roles: [...anyRole],
     scope: { kind: 'resource', of: ({ params }) => ({ capability: params.capabilityId, region: params.region }) },
     params: z.strictObject({ capabilityId: CapabilityId, region: Region }),
-    responses: { 200: { description: 'The effective template', schema: z.object({ region: z.string(), overlay: z.record(z.string(), z.unknown()), effective: TemplateDoc }) } },
+    responses: {
+      200: { description: 'The effective template', schema: RolloutDoc },
+      404: { description: 'Unknown capability, or not rolled out to the region' },
+    },
     handler: async ({ params, principal }) => {
       await requireCapability(ledger, params.capabilityId);
       const rollout = await requireRollout(ledger, params.capabilityId, params.region);
@@ -191,7 +196,7 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
     scope: { kind: 'listing', filters: 'only the regions in scope' },
     params: z.strictObject({ capabilityId: CapabilityId }),
     query: z.strictObject({ region: Region.optional() }),
-    responses: { 200: { description: 'The matrix', schema: Matrix } },
+    responses: { 200: { description: 'The matrix', schema: Matrix }, 404: { description: 'Unknown capability' } },
     handler: async ({ params, query, principal, res }) => {
       await requireCapability(ledger, params.capabilityId);
       const regions = (await listRollouts(ledger, params.capabilityId))
@@ -224,6 +229,7 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
     body: CellAssignment,
     responses: {
       200: { description: 'The new cell and version', schema: z.object({ version: z.number().int(), cell: Cell, change: Change }) },
+      404: { description: 'Unknown capability' },
       409: { description: 'Stale version' },
       422: { description: 'Unknown or inactive person, backup equal to owner, region not rolled out' },
     },
@@ -247,7 +253,7 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
     scope: { kind: 'listing', filters: 'changes to cells in scope; 403 when the filter names a region out of scope' },
     params: z.strictObject({ capabilityId: CapabilityId }),
     query: z.strictObject({ region: Region.optional(), area: ResponsibilityArea.optional(), ...PageQuery }),
-    responses: { 200: { description: 'A page of changes', schema: pageOf(Change) } },
+    responses: { 200: { description: 'A page of changes', schema: pageOf(Change) }, 404: { description: 'Unknown capability' } },
     handler: async ({ params, query, principal }) => {
       if (query.region) assertScope(principal, params.capabilityId, query.region);
       else if (!capabilityInScope(principal, params.capabilityId)) throw new AppError('FORBIDDEN', `Your token's scope does not cover ${params.capabilityId}.`);

@@ -11,6 +11,8 @@ import type { TemporalDeps } from '../services/temporal.js';
 export interface DemoUsers {
   secret: Uint8Array;
   audience?: string;
+  /** AUTH_MAX_TOKEN_LIFETIME in seconds: a demo token never lives longer than the API accepts. */
+  maxLifetimeSeconds?: number;
 }
 
 const DemoUser = z.object({ id: z.string(), name: z.string(), roles: z.array(Role) }).meta({ id: 'DemoUser' });
@@ -89,7 +91,8 @@ export function demoRoutes(routes: ApiRoutes, deps: TemporalDeps & { demo: DemoU
           errors: [{ path: 'person', message: person.status !== 'active' ? `${body.person} is ${person.status}` : `${body.person} has no roles` }],
         });
       }
-      const token = await mintToken(deps.demo.secret, { sub: person.id, roles: person.roles, name: person.name, audience: deps.demo.audience });
+      const ttl = `${Math.min(8 * 3600, deps.demo.maxLifetimeSeconds ?? 8 * 3600)}s`;
+      const token = await mintToken(deps.demo.secret, { sub: person.id, roles: person.roles, name: person.name, audience: deps.demo.audience, ttl });
       return { token, user: { id: person.id, name: person.name, roles: person.roles } };
     },
   });

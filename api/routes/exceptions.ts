@@ -10,6 +10,7 @@ import { storedJson, storedObject } from '../../ledger/bounded-json.js';
 import { getExceptionState, listExceptions, listQuarantine, timeline } from '../../ledger/exceptions.js';
 import * as msg from '../../workflows/exception/messages.js';
 import { AppError } from '../errors.js';
+import { observeIntake } from '../intake-metrics.js';
 import { decodeCursor, encodeCursor, PageQuery, pageOf } from '../pagination.js';
 import { Reply, type ApiRoutes } from '../route.js';
 import { exceptionTarget, intakeTarget, scopedInbox } from '../scope.js';
@@ -32,8 +33,10 @@ const BatchResult = z.object({
   problem: z.object({ title: z.string(), detail: z.string(), errors: z.array(z.object({ path: z.string(), message: z.string() })).optional() }).optional(),
 });
 
-export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
+/** `metrics: false` (METRICS=off) raises without counting intake outcomes. */
+export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps, options: { metrics?: boolean } = {}) {
   const { ledger } = deps;
+  const observe: typeof observeIntake = options.metrics === false ? (_body, intake) => intake : observeIntake;
 
   routes.route({
     method: 'post',
@@ -54,7 +57,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
       422: { description: 'Unknown capability, region or type, or an input contract violation (kept in the quarantine)' },
     },
     handler: async ({ body, principal }) => {
-      const { created, state } = await raiseException(deps, principal, body);
+      const { created, state } = await observe(body, raiseException(deps, principal, body));
       return new Reply(created ? 201 : 200, await exceptionDetailView(deps, principal, state.id), { location: `/api/v1/exceptions/${encodeURIComponent(state.id)}` });
     },
   });
@@ -75,7 +78,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
       const work = async () => {
         for (let index = next++; index < body.items.length; index = next++) {
           try {
-            const { created, state } = await raiseException(deps, principal, body.items[index]);
+            const { created, state } = await observe(body.items[index], raiseException(deps, principal, body.items[index]));
             results[index] = { index, status: created ? 201 : 200, id: state.id, exception: exceptionView(state) };
           } catch (err) {
             if (!(err instanceof AppError) || err.status >= 500) throw err;
@@ -180,8 +183,12 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
     body: B,
     update: UpdateDefinition<msg.Receipt, [A]>,
     toArgs: (body: z.infer<B>, actor: ReturnType<typeof actorOf>) => A | Promise<A>,
-    /** Runs once the transition is confirmed, with the exception as the ledger has it. */
-    after?: (state: msg.ExceptionState) => Promise<void>,
+    options: {
+      /** The values this transition refuses (422), when it refuses any. */
+      invalid?: string;
+      /** Runs once the transition is confirmed, with the exception as the ledger has it. */
+      after?: (state: msg.ExceptionState) => Promise<void>;
+    } = {},
   ) =>
     routes.route({
       method: 'post',
@@ -197,14 +204,14 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
         403: { description: 'Not yours to do' },
         404: { description: 'Unknown id' },
         409: { description: 'Conflicting state, e.g. claimed by someone else or already resolved' },
-        422: { description: 'A bad value, e.g. an unknown value event or an inactive person' },
+        ...(options.invalid ? { 422: { description: options.invalid } } : ({} as Record<number, never>)),
       },
       handler: async ({ params, body: parsed, principal }) => {
         const args = await toArgs(parsed, actorOf(principal));
         await transition(deps, principal, params.id, update, args);
-        if (after) {
+        if (options.after) {
           const state = await getExceptionState(ledger, params.id);
-          if (state) await after(state);
+          if (state) await options.after(state);
         }
         return exceptionDetailView(deps, principal, params.id);
       },
@@ -217,7 +224,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
   act('reassign', 'Give it to another active person (owner or manager)', ['owner', 'manager'], z.strictObject({ to: PersonId, reason }), msg.reassignException, async (b, actor) => {
     const person = await ledger.selectFrom('people').select('status').where('id', '=', b.to).executeTakeFirst();
     return { actor, to: b.to, toStatus: person?.status, reason: b.reason };
-  });
+  }, { invalid: 'An unknown or inactive person' });
   act(
     'resolve',
     'Resolve it with a code, a note and optionally a value event from the template and what it was worth',
@@ -230,12 +237,15 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
     }),
     msg.resolveException,
     (b, actor) => ({ actor, ...b }),
-    // The value event counts in the readiness scorecard beside the reported ones.
-    (state) => recordResolutionValue(ledger, state),
+    {
+      invalid: 'A value event the template does not count, or a quantity without one',
+      // The value event counts in the readiness scorecard beside the reported ones.
+      after: (state) => recordResolutionValue(ledger, state),
+    },
   );
   act('dismiss', 'Dismiss it with a reason (owner or manager)', ['owner', 'manager'], z.strictObject({ reason }), msg.dismissException, (b, actor) => ({ actor, reason: b.reason }));
-  act('comments', 'Add a comment (a claimant comment renews the claim lease)', [...workers, 'integration'], z.strictObject({ text: z.string().trim().min(1).max(5000) }), msg.commentOnException, (b, actor) => ({ actor, text: b.text }));
-  act('escalate', 'Escalate by hand to the next step of the chain', workers, z.strictObject({ reason }), msg.escalateException, (b, actor) => ({ actor, reason: b.reason }));
+  act('comments', 'Add a comment (a claimant comment renews the claim lease)', [...workers, 'integration'], z.strictObject({ text: z.string().trim().min(1).max(5000) }), msg.commentOnException, (b, actor) => ({ actor, text: b.text }), { invalid: 'The exception already has 10 000 comments, the most one keeps' });
+  act('escalate', 'Escalate by hand to the next step of the chain', workers, z.strictObject({ reason }), msg.escalateException, (b, actor) => ({ actor, reason: b.reason }), { invalid: 'Escalated by hand 25 times already, the most one exception takes' });
   act(
     'snooze',
     'Snooze until a time; the SLA clocks pause meanwhile (owner or manager)',
@@ -243,6 +253,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
     z.strictObject({ until: z.iso.datetime({ offset: true }), reason: reason.optional() }),
     msg.snoozeException,
     (b, actor) => ({ actor, until: Date.parse(b.until), reason: b.reason }),
+    { invalid: 'A time in the past, or more than 30 days ahead' },
   );
 
   routes.route({

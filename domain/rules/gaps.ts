@@ -114,7 +114,10 @@ export function findGapsIn(input: GapInputs, areas: readonly string[]): GapFindi
   const openByOwner = new Map<string, typeof input.openExceptions>();
   for (const e of input.openExceptions) {
     if (e.owner === null) continue;
-    openByOwner.set(e.owner, [...(openByOwner.get(e.owner) ?? []), e]);
+    // Appended in place: copying the list per exception is quadratic in one owner's open work.
+    const owned = openByOwner.get(e.owner) ?? [];
+    owned.push(e);
+    openByOwner.set(e.owner, owned);
     if (status(e.owner) !== 'active') {
       findings.push({
         capability: e.capability,

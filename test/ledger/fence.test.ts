@@ -12,6 +12,7 @@ import { startConfirmer } from '../../worker/confirmer.js';
 import { verifyLedger, type VerifyReport } from '../../worker/ledger-verify.js';
 import { bundleWorkflows } from '../../worker/worker.js';
 import { http } from '../http.js';
+import { postgresSkipReason } from '../ledgers.js';
 import { ledgerAnomalies } from '../reliability/ledger-checks.js';
 import { report, scaled } from '../reliability/soak.js';
 import { startStack, type Stack } from '../stack.js';
@@ -167,6 +168,16 @@ describe('the ledger never disagrees with history under workflow task faults', (
     report('ledger fence, fenced', { injected: run.injected, lateWrites: run.lateWrites, resolvedFromEarlier: run.resolvedFromEarlier, requests: run.requests, statuses: run.statuses, repaired: run.repaired, differences: run.report.differences.length, checked: run.report.checked });
     expect(run.injected).toBeGreaterThanOrEqual(scaled(150, 600));
     expect(run.resolvedFromEarlier).toBeGreaterThanOrEqual(scaled(30, 120));
+    expect(run.report.differences).toEqual([]);
+    expect(run.anomalies).toEqual([]);
+  }, 600_000);
+
+  it.skipIf(postgresSkipReason())('with the fence and content checks on a PostgreSQL ledger: ledger:verify finds nothing', async () => {
+    await stack?.close();
+    stack = await startStack({ worker: false, ledger: 'postgres' });
+    const run = await runWithFaults(stack, true, { exceptions: 10, rounds: 12 });
+    report('ledger fence, fenced, PostgreSQL', { injected: run.injected, lateWrites: run.lateWrites, resolvedFromEarlier: run.resolvedFromEarlier, repaired: run.repaired, differences: run.report.differences.length });
+    expect(run.injected).toBeGreaterThanOrEqual(40);
     expect(run.report.differences).toEqual([]);
     expect(run.anomalies).toEqual([]);
   }, 600_000);

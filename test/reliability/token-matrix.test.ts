@@ -1,6 +1,11 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Connection } from '@temporalio/client';
 import { SignJWT } from 'jose';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ISSUER } from '../../api/auth.js';
+import { createApp } from '../../api/app.js';
+import { createTokenVerifier, ISSUER } from '../../api/auth.js';
 import type { DeclaredRoute } from '../../api/route.js';
 import { Role } from '../../domain/principal.js';
 import { expectProblem, http } from '../http.js';
@@ -37,6 +42,23 @@ const badTokens = async (): Promise<Record<string, string | undefined>> => {
       .setExpirationTime(now - 3600)
       .sign(new TextEncoder().encode(TEST_SECRET)),
     'alg none': `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'mallory', roles: ['admin'], exp: now + 3600 })}.`,
+    // Fail closed: a token that would work forever, or a scope that does not parse (which would read as unrestricted).
+    'no exp': await new SignJWT({ roles: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('mallory').setIssuedAt().sign(new TextEncoder().encode(TEST_SECRET)),
+    'lifetime past AUTH_MAX_TOKEN_LIFETIME': await new SignJWT({ roles: ['admin'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('mallory')
+      .setIssuedAt(now)
+      .setExpirationTime(now + 30 * 86_400)
+      .sign(new TextEncoder().encode(TEST_SECRET)),
+    'issued in the future': await new SignJWT({ roles: ['admin'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('mallory')
+      .setIssuedAt(now + 3600)
+      .setExpirationTime(now + 7200)
+      .sign(new TextEncoder().encode(TEST_SECRET)),
+    'malformed scope entry (string)': await sign({ roles: ['admin'], scope: 'PO-Assist:EMEA' }),
+    'malformed scope entry (list)': await sign({ roles: ['admin'], scope: ['po-test:NA', 'PO-Assist:EMEA'] }),
+    'scope neither list nor string': await sign({ roles: ['admin'], scope: { 'po-test': 'NA' } }),
   };
 };
 
@@ -72,7 +94,7 @@ describe('the token matrix, generated from the route table', () => {
     expect(stack.api.routes.filter((r) => r.roles).length).toBeGreaterThan(20);
   });
 
-  it('refuses a missing, malformed, wrongly signed, expired or unsigned token with 401 on every protected route', async () => {
+  it('refuses a missing, malformed, wrongly signed, expired, unsigned, unexpiring, too long-lived or badly scoped token with 401 on every protected route', async () => {
     const tokens = await badTokens();
     let checks = 0;
     for (const route of stack.api.routes.filter((r) => r.roles)) {
@@ -131,6 +153,50 @@ describe('the token matrix, generated from the route table', () => {
       }
     }
     report('token-matrix.403-scope', { checks, refused, filtered, perItem: checks - refused - filtered });
+  });
+});
+
+describe('AUTH_REQUIRE_SCOPE: every token scoped', () => {
+  let url: string;
+  let server: Server;
+  beforeAll(async () => {
+    const config = { ...stack.config, AUTH_REQUIRE_SCOPE: true };
+    const app = createApp({
+      config,
+      logger: pino({ level: 'silent' }),
+      verifier: createTokenVerifier(config),
+      version: 'test',
+      connection: stack.api.client.connection as Connection,
+      client: stack.api.client,
+      namespace: stack.target.namespace,
+      taskQueue: stack.config.TEMPORAL_TASK_QUEUE,
+      ledger: stack.ledger,
+    });
+    server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => server?.close());
+
+  it('refuses a token with no usable scope pair with 401 on every protected route, and takes a scoped one', async () => {
+    const unscoped = {
+      'no scope claim': await stack.token('grace', 'admin'),
+      'OAuth scopes only': await sign({ roles: ['admin'], scope: 'openid profile' }),
+      'an empty list': await stack.mint({ sub: 'grace', roles: ['admin'], scope: [] }),
+    };
+    const scoped = await stack.mint({ sub: 'grace', roles: ['admin'], scope: [`${w.capability}:NA`] });
+    let checks = 0;
+    for (const route of stack.api.routes.filter((r) => r.roles)) {
+      const at = (token: string) => http(url + urlOf(route).slice(stack.url.length), { method: route.method.toUpperCase(), token, ...(route.method === 'get' ? {} : { body: sampleBody[keyOf(route)] ?? {} }) });
+      for (const [name, token] of Object.entries(unscoped)) {
+        const res = await at(token);
+        expect(res.status, `${keyOf(route)} with ${name}`).toBe(401);
+        expect(res.body.detail).toContain('AUTH_REQUIRE_SCOPE');
+        checks++;
+      }
+      expect((await at(scoped)).status, `${keyOf(route)} scoped`).not.toBe(401);
+    }
+    report('token-matrix.require-scope', { checks });
   });
 });
 

@@ -1,0 +1,130 @@
+// `npm run bench:readiness [-- --decisions 1000000 --exceptions 100000 --quarantined 20000]`: the
+// readiness scorecard and the report path, against a ledger alone (no Temporal: both read and write
+// only the ledger). Seeds one region with the volume issue 15 names, then times the scorecard.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import YAML from 'yaml';
+import { reportEvents } from '../api/services/reports.js';
+import { parseTemplate } from '../domain/capability.js';
+import { DAY_MS, scorecard } from '../domain/rules/readiness.js';
+import { saveCapability, saveRollout } from '../ledger/catalog.js';
+import { migrateLedger, openLedger } from '../ledger/db.js';
+import { readinessFacts } from '../ledger/readiness.js';
+import { percentiles, round } from './stats.js';
+
+const { values } = parseArgs({ options: { decisions: { type: 'string', default: '1000000' }, exceptions: { type: 'string', default: '100000' }, quarantined: { type: 'string', default: '20000' }, batch: { type: 'string', default: '5000' } } });
+const decisions = Number(values.decisions);
+const exceptions = Number(values.exceptions);
+const quarantined = Number(values.quarantined);
+const batch = Number(values.batch);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'readiness-bench-'));
+const ledger = openLedger({ file: path.join(dir, 'ledger.sqlite') });
+await migrateLedger(ledger);
+const parsed = parseTemplate(YAML.parse(readFileSync('templates/po-assist.yaml', 'utf8')), 'object');
+if (!parsed.ok) throw new Error('the shipped template does not parse');
+const template = parsed.template;
+const at = new Date().toISOString();
+await saveCapability(ledger, { id: 'po-assist', name: template.name, version: 1, template, source: '', updatedAt: at, updatedBy: 'bench' }, []);
+for (const region of ['NA', 'EMEA']) await saveRollout(ledger, { capabilityId: 'po-assist', region, overlay: {}, effective: template, updatedAt: at, updatedBy: 'bench' });
+
+const now = Date.now();
+const spread = (i: number, n: number) => now - 13 * DAY_MS + Math.floor((i / n) * (13 * DAY_MS - 60_000));
+
+// 1. Ingest through the report service (validation, idempotent insert, daily totals, audit), as the endpoint does after parsing JSON.
+const principal = { sub: 'erp', roles: ['integration' as const] };
+let ingestMs = 0;
+for (let start = 0; start < decisions; start += batch) {
+  const items = Array.from({ length: Math.min(batch, decisions - start) }, (_, j) => ({
+    kind: 'decision',
+    key: `bench-${start + j}`,
+    capability: 'po-assist',
+    region: 'NA',
+    occurredAt: new Date(spread(start + j, decisions)).toISOString(),
+    quantity: 1,
+    outcome: (start + j) % 3 ? 'place-order' : 'expedite',
+  }));
+  const body = JSON.stringify({ events: items });
+  const began = performance.now();
+  const results = await reportEvents(ledger, principal, (JSON.parse(body) as { events: unknown[] }).events, now);
+  ingestMs += performance.now() - began;
+  if (results.some((r) => r.status !== 201)) throw new Error(`a bench event was refused: ${JSON.stringify(results.find((r) => r.status !== 201))}`);
+  if ((start / batch) % 20 === 0) log(`ingested ${start + items.length} decisions, ${round((start + items.length) / (ingestMs / 1000), 0)}/s so far`);
+}
+
+// 2. Exceptions and their timelines, written as the projection would (columns and a claim event), and refused intakes.
+const sample = { sev: ['critical', 'high', 'medium', 'low'], area: ['business-rules', 'model-retraining', 'exception-queue', 'adoption-training'] };
+for (let start = 0; start < exceptions; start += 500) {
+  const rows = Array.from({ length: Math.min(500, exceptions - start) }, (_, j) => {
+    const i = start + j;
+    const created = spread(i, exceptions);
+    const closed = i % 10 === 0 ? null : created + 3 * 3_600_000;
+    return {
+      id: `exception:po-assist:BENCH-${i}`,
+      capability: 'po-assist',
+      region: 'NA',
+      type: 'price-variance',
+      area: sample.area[i % 4]!,
+      severity: sample.sev[i % 4]!,
+      title: 'bench',
+      status: closed === null ? (i % 20 === 0 ? 'claimed' : 'open') : 'resolved',
+      owner: 'priya',
+      claimant: i % 20 === 0 || closed !== null ? `op${i % 40}` : null,
+      escalation_level: 0,
+      confidence: 0.5,
+      claim_by: created + 3_600_000,
+      resolve_by: created + DAY_MS,
+      overdue_at: closed === null ? created + 3_600_000 : null,
+      lease_until: null,
+      snoozed_until: null,
+      created_at: created,
+      updated_at: closed ?? created,
+      closed_at: closed,
+      resolution_code: closed === null ? null : 'fixed',
+      value_event: null,
+      seq: closed === null ? 2 : 3,
+      state: '{}',
+    };
+  });
+  await ledger.transaction().execute(async (tx) => {
+    await tx.insertInto('exceptions').values(rows).execute();
+    const events = rows.flatMap((r) => [
+      { exception_id: r.id, seq: 1, at: r.created_at, actor: 'erp', action: 'surfaced', from_value: null, to_value: 'open', reason: null, detail: '{}', fence: 0 },
+      ...(r.claimant ? [{ exception_id: r.id, seq: 2, at: r.created_at + (Number(r.id.slice(r.id.lastIndexOf('-') + 1)) % 7) * 900_000, actor: r.claimant, action: 'claimed', from_value: 'open', to_value: 'claimed', reason: null, detail: '{}', fence: 0 }] : []),
+      ...(r.closed_at ? [{ exception_id: r.id, seq: 3, at: r.closed_at, actor: r.claimant!, action: 'resolved', from_value: 'claimed', to_value: 'resolved', reason: null, detail: '{}', fence: 0 }] : []),
+    ]);
+    for (let k = 0; k < events.length; k += 500) await tx.insertInto('exception_events').values(events.slice(k, k + 500)).execute();
+  });
+}
+for (let start = 0; start < quarantined; start += 500) {
+  await ledger
+    .insertInto('quarantine')
+    .values(Array.from({ length: Math.min(500, quarantined - start) }, (_, j) => ({ received_at: spread(start + j, quarantined), actor: 'erp', capability: 'po-assist', region: 'NA', type: 'price-variance', source_key: `Q-${start + j}`, reasons: JSON.stringify([{ path: (start + j) % 3 ? 'payload.sku' : 'payload.poNumber', message: 'required' }]), body: '{}' })))
+    .execute();
+}
+log(`seeded ${exceptions} exceptions and ${quarantined} refused intakes`);
+
+// 3. The scorecard: facts from the ledger, graded by the pure rule.
+const samples: number[] = [];
+let card;
+for (let i = 0; i < 25; i++) {
+  const began = performance.now();
+  const facts = await readinessFacts(ledger, { capability: 'po-assist', region: 'NA', template, to: Date.now(), now: Date.now(), gapThresholds: { maxCellsPerPerson: 6, maxOpenPerOwner: 25 } });
+  card = scorecard(facts, template.cutover);
+  samples.push(performance.now() - began);
+}
+const p = percentiles(samples.slice(5));
+const result = {
+  decisions,
+  exceptions,
+  quarantined,
+  ingest: { eventsPerSecond: round(decisions / (ingestMs / 1000), 0), batch },
+  scorecardMs: { p50: round(p.p50), p95: round(p.p95), max: round(p.max) },
+  measured: Object.fromEntries(card!.criteria.map((c) => [c.id, c.measured])),
+};
+process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+await ledger.destroy();
+rmSync(dir, { recursive: true, force: true });
