@@ -97,9 +97,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 
   try {
     const binaries = await resolveTemporalServer({ log });
-    // The workers' bundle, built once while PostgreSQL and Temporal start.
-    const bundlePath = path.join(dir, 'workflows.js');
-    const bundling = bundleWorkflows().then((bundle) => writeFileSync(bundlePath, bundle.code, { mode: 0o600 }));
+    // The workers' bundle, built once while PostgreSQL and Temporal start. With tracing on, each worker
+    // bundles its own: the tracing interceptors go into a bundle only where tracing runs (worker/worker.ts).
+    const traced = Boolean(options.env?.OTEL_EXPORTER_OTLP_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT);
+    const bundlePath = traced ? undefined : path.join(dir, 'workflows.js');
+    const bundling = bundlePath ? bundleWorkflows().then((bundle) => writeFileSync(bundlePath, bundle.code, { mode: 0o600 })) : Promise.resolve();
     bundling.catch(() => undefined);
 
     log('starting PostgreSQL');
@@ -155,7 +157,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         ...shared,
         DATA_DIR: dataDir,
         ...(port ? { PORT: String(port) } : {}),
-        ...(kind === 'worker' ? { WORKFLOW_BUNDLE: bundlePath } : {}),
+        ...(kind === 'worker' && bundlePath ? { WORKFLOW_BUNDLE: bundlePath } : {}),
       };
       const spec: ServiceSpec = { name, command: process.execPath, args: ['--import', 'tsx', ENTRY[kind]], env, cwd: root, logFile: path.join(logDir, `${name}.log`), pidFile: path.join(runDir, `${name}.pid`), graceSeconds: 15 };
       const url = port ? `http://127.0.0.1:${port}` : undefined;
