@@ -72,6 +72,8 @@ export const Config = z.object({
 
   /** Open exceptions kept in the worker's memory; past this, the least recently used replay on their next event. */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).default(1000),
+  /** A workflow bundle built beforehand (`npm run cluster` bundles once for all its workers); unset: the worker bundles from source. */
+  WORKFLOW_BUNDLE: z.preprocess(blankAsUnset, z.string().optional()),
 
   WEBHOOK_SECRET: z.preprocess(blankAsUnset, z.string().min(32, 'must be at least 32 characters').optional()),
   /**

@@ -67,7 +67,7 @@ async function main() {
   if (!config.AUTH_OIDC_ISSUER && !config.AUTH_JWKS_URL) loadSigningSecret(config);
   await loadTemplates(ledger, logger);
 
-  const worker = await startWorker({ config, target, ledger, logger });
+  const worker = await startWorker({ config, target, ledger, logger, workflowBundle: config.WORKFLOW_BUNDLE ? { codePath: config.WORKFLOW_BUNDLE } : undefined });
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(config.HOST);
   const demoUsers = config.DEMO_USERS ?? (devServer !== undefined && loopback);
   const api = await startApi({ config, target, ledger, logger, demoUsers });

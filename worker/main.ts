@@ -18,7 +18,8 @@ async function main() {
   installTemporalRuntime(logger, config.METRICS === 'off' ? {} : { metricsAddress: `127.0.0.1:${await freePort()}` });
   const ledger = openLedger(ledgerLocation(config));
   await migrateLedger(ledger);
-  const worker = await startWorker({ config, target: temporalTarget(config), ledger, logger });
+  const workflowBundle = config.WORKFLOW_BUNDLE ? { codePath: config.WORKFLOW_BUNDLE } : undefined;
+  const worker = await startWorker({ config, target: temporalTarget(config), ledger, logger, workflowBundle });
   const stop = () => void worker.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
