@@ -122,12 +122,33 @@ export async function timeline(db: LedgerDb, id: string, afterSeq = 0, limit = 1
   return { rows: rows.slice(0, limit), more: rows.length > limit };
 }
 
+/**
+ * A person's inbox, newest first: entries about exceptions, with the exception's listing columns, and
+ * notices about a capability × region (no exception id: 0008_readiness_notices). An entry whose
+ * exception the ledger no longer has is left out, as before notices existed.
+ */
 export async function inboxOf(db: LedgerDb, person: string, beforeId: number | undefined, limit: number) {
   let q = db
     .selectFrom('inbox')
-    .innerJoin('exceptions', 'exceptions.id', 'inbox.exception_id')
-    .select(['inbox.id', 'inbox.exception_id', 'inbox.kind', 'inbox.level', 'inbox.reason', 'inbox.at', 'exceptions.title', 'exceptions.status', 'exceptions.severity', 'exceptions.owner', 'exceptions.claimant'])
+    .leftJoin('exceptions', 'exceptions.id', 'inbox.exception_id')
+    .select([
+      'inbox.id',
+      'inbox.exception_id',
+      'inbox.kind',
+      'inbox.level',
+      'inbox.reason',
+      'inbox.at',
+      'exceptions.title',
+      'exceptions.status',
+      'exceptions.severity',
+      'exceptions.owner',
+      'exceptions.claimant',
+      // Where the entry is: the exception's place, or the notice's own.
+      (eb) => eb.fn.coalesce('exceptions.capability', 'inbox.capability').as('capability'),
+      (eb) => eb.fn.coalesce('exceptions.region', 'inbox.region').as('region'),
+    ])
     .where('inbox.person', '=', person)
+    .where((eb) => eb.or([eb('exceptions.id', 'is not', null), eb.and([eb('inbox.exception_id', 'is', null), eb('inbox.capability', 'is not', null), eb('inbox.region', 'is not', null)])]))
     .orderBy('inbox.id', 'desc')
     .limit(limit + 1);
   if (beforeId !== undefined) q = q.where('inbox.id', '<', beforeId);

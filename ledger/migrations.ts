@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import { overdueAt, type OverdueClocks } from '../domain/rules/overdue.js';
 import { columnTypes, isPostgres } from './dialect.js';
+import { readinessNoticesMigration } from './notices-migration.js';
 import { readinessMigration } from './readiness-migration.js';
 
 /**
@@ -243,4 +244,5 @@ export const migrations: Record<string, Migration> = {
     },
   },
   '0007_readiness': readinessMigration,
+  '0008_readiness_notices': readinessNoticesMigration,
 };

@@ -7,23 +7,27 @@ import { DAY_MS, dayOf } from '../../domain/rules/readiness.js';
 import { READINESS_SCHEDULE_ID } from '../../worker/readiness-schedule.js';
 import { http } from '../http.js';
 import { startStack, type Stack } from '../stack.js';
-import { buildWorld } from '../world.js';
+import { startReceiver } from '../reliability/receiver.js';
+import { buildWorld, eventually } from '../world.js';
 
 let stack: Stack;
 let w: Awaited<ReturnType<typeof buildWorld>>;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
 const cell = (area: string) => `${stack.url}/api/v1/capabilities/po-daily/ownership/NA/${area}`;
 const areas = ['business-rules', 'model-retraining', 'exception-queue', 'adoption-training'];
 
 beforeAll(async () => {
   // priya owns every cell of three capabilities here; that is a test world, not a single point of failure.
-  stack = await startStack({ env: { GAP_MAX_CELLS_PER_PERSON: '20' } });
+  // The region's webhook receiver is on loopback, which webhooks reach only when the allowlist says so.
+  receiver = await startReceiver();
+  stack = await startStack({ env: { GAP_MAX_CELLS_PER_PERSON: '20', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' } });
   w = await buildWorld(stack);
   // po-daily: the shipped template, stable after 4 days.
   const template = YAML.parse(readFileSync('templates/po-assist.yaml', 'utf8')) as Record<string, any>;
   template.id = 'po-daily';
   template.cutover.minDaysStable = 4;
   expect((await http(`${stack.url}/api/v1/capabilities/po-daily`, { method: 'PUT', token: w.admin, body: template })).status).toBe(201);
-  expect((await http(`${stack.url}/api/v1/capabilities/po-daily/regions/NA`, { method: 'PUT', token: w.admin, body: {} })).status).toBe(201);
+  expect((await http(`${stack.url}/api/v1/capabilities/po-daily/regions/NA`, { method: 'PUT', token: w.admin, body: { notifications: { channel: { webhook: receiver.url } } } })).status).toBe(201);
   for (const area of areas) {
     expect((await http(cell(area), { method: 'PUT', token: w.admin, body: { owner: 'priya', backup: 'li', escalation: ['dana', 'grace'], reason: 'daily world' } })).status).toBe(200);
   }
@@ -39,7 +43,10 @@ beforeAll(async () => {
   }));
   expect((await http(`${stack.url}/api/v1/reports`, { token: w.integration, body: { events } })).body.stored).toBe(7);
 });
-afterAll(async () => stack?.close());
+afterAll(async () => {
+  await stack?.close();
+  await receiver?.close();
+});
 
 const snapshots = (capability: string) =>
   stack.ledger.selectFrom('readiness_snapshots').select(['day', 'held', 'origin']).where('capability', '=', capability).where('region', '=', 'NA').orderBy('day').execute();
@@ -107,7 +114,9 @@ describe('the backfill command', () => {
 });
 
 describe('a region in production', () => {
-  it('is flagged, never demoted, when its scorecard falls below a threshold, and the owners to tell are named; the flag clears when it holds again', async () => {
+  const notices = async (token: string) => (await http(`${stack.url}/api/v1/me/inbox?limit=100`, { token })).body.items.filter((i: { kind: string }) => i.kind === 'readiness-flagged');
+
+  it('is flagged, never demoted, when its scorecard falls below a threshold; its owners and backups are told once, in their inbox and on the webhook; the flag clears when it holds again', async () => {
     const promoted = await http(`${stack.url}/api/v1/capabilities/po-daily/regions/NA/stage`, { method: 'PUT', token: w.grace, body: { stage: 'production' } });
     expect(promoted.status, JSON.stringify(promoted.body)).toBe(200);
 
@@ -116,9 +125,35 @@ describe('a region in production', () => {
     const flagged = await readiness();
     expect(flagged).toMatchObject({ stage: 'production', ready: false, flaggedAt: expect.any(String) });
     const audit = await http(`${stack.url}/api/v1/audit-log?subjectType=rollout&subjectId=po-daily:NA&limit=1`, { token: w.admin });
-    expect(audit.body.items[0]).toMatchObject({ actor: 'system', action: 'rollout-flagged', detail: { failing: expect.arrayContaining(['ownership']), notify: expect.arrayContaining(['priya', 'li']) } });
-    // The same day again: flagged once.
+    expect(audit.body.items[0]).toMatchObject({ actor: 'system', action: 'rollout-flagged', detail: { failing: expect.arrayContaining(['ownership']), notify: ['li', 'priya'] } });
+
+    // priya (owner) and li (backup of the other areas) each find one notice in their inbox, linked to the scorecard.
+    const li = await stack.token('li', 'operator');
+    for (const token of [w.priya, li]) {
+      const told = await notices(token);
+      expect(told).toHaveLength(1);
+      expect(told[0]).toMatchObject({
+        exceptionId: null,
+        capability: 'po-daily',
+        region: 'NA',
+        title: 'po-daily in NA: below its cutover thresholds in production',
+        reason: expect.stringMatching(/fell below its cutover thresholds .*Ownership readiness .*priya has no backup/),
+        link: '/api/v1/capabilities/po-daily/regions/NA/readiness',
+      });
+    }
+    // The region's webhook hears it once per person, signed and keyed like an exception's notifications.
+    const flagTime = Date.parse(flagged.flaggedAt);
+    const keys = [`rollout:po-daily:NA#${flagTime}#li`, `rollout:po-daily:NA#${flagTime}#priya`];
+    await eventually(async () => keys.every((k) => receiver.deliveries.has(k)), Boolean, 15_000);
+    expect(keys.map((k) => receiver.deliveries.get(k))).toEqual([1, 1]);
+    // Nobody outside the region's scope sees it, owner or not.
+    expect(await notices(await stack.mint({ sub: 'priya', roles: ['owner'], scope: ['po-daily:EMEA'] }))).toEqual([]);
+
+    // The same day again, and the next: flagged once, told once.
     expect((await runSchedule()).flagged).toEqual([]);
+    expect(await notices(w.priya)).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(receiver.deliveries.size).toBe(2);
 
     expect((await http(cell('business-rules'), { method: 'PUT', token: w.admin, body: { owner: 'priya', backup: 'li', escalation: ['dana', 'grace'], reason: 'priya is back' } })).status).toBe(200);
     expect((await runSchedule()).cleared).toEqual(['po-daily:NA']);
