@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { ExceptionState } from '../domain/rules/exception-model.js';
 import { boundedJson, storedObject } from './bounded-json.js';
 import type { LedgerDb } from './db.js';
+import { countRefusals } from './refusals.js';
 
 /** The exception's bounded state as last projected; null if the row cannot be read (never throws on a bad row). */
 export async function getExceptionState(db: LedgerDb, id: string): Promise<ExceptionState | undefined> {
@@ -156,22 +157,45 @@ export async function inboxOf(db: LedgerDb, person: string, beforeId: number | u
   return { rows: rows.slice(0, limit), more: rows.length > limit };
 }
 
-export async function quarantine(db: LedgerDb, entry: { actor: string; capability?: string; region?: string; type?: string; sourceKey?: string; reasons: unknown; body: unknown; at: number }) {
-  const { id } = await db
-    .insertInto('quarantine')
-    .values({
-      received_at: entry.at,
-      actor: entry.actor,
-      capability: entry.capability ?? null,
-      region: entry.region ?? null,
-      type: entry.type ?? null,
-      source_key: entry.sourceKey ?? null,
-      reasons: JSON.stringify(entry.reasons),
-      body: boundedJson(entry.body),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return id;
+export interface RefusedIntake {
+  actor: string;
+  capability?: string;
+  region?: string;
+  type?: string;
+  sourceKey?: string;
+  reasons: unknown;
+  body: unknown;
+  at: number;
+}
+
+export async function quarantine(db: LedgerDb, entry: RefusedIntake): Promise<number> {
+  return (await quarantineIntakes(db, [entry]))[0]!;
+}
+
+/** Keeps refused intakes, and counts them per day for the readiness scorecard in the same transaction; answers their ids in order. */
+export async function quarantineIntakes(db: LedgerDb, entries: RefusedIntake[]): Promise<number[]> {
+  return db.transaction().execute(async (tx) => {
+    const ids: number[] = [];
+    for (const entry of entries) {
+      const { id } = await tx
+        .insertInto('quarantine')
+        .values({
+          received_at: entry.at,
+          actor: entry.actor,
+          capability: entry.capability ?? null,
+          region: entry.region ?? null,
+          type: entry.type ?? null,
+          source_key: entry.sourceKey ?? null,
+          reasons: JSON.stringify(entry.reasons),
+          body: boundedJson(entry.body),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      ids.push(id);
+    }
+    await countRefusals(tx, entries.map((e) => ({ capability: e.capability ?? null, region: e.region ?? null, at: e.at, reasons: e.reasons })));
+    return ids;
+  });
 }
 
 /** `scope` (capability:region pairs) keeps rows it covers; a row refused before its capability and region were read has neither and shows only without a scope. */

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Migration } from 'kysely';
 import { overdueAt, type OverdueClocks } from '../domain/rules/overdue.js';
 import { columnTypes, isPostgres } from './dialect.js';
 import { readinessNoticesMigration } from './notices-migration.js';
+import { readinessFactsMigration } from './readiness-facts-migration.js';
 import { readinessMigration } from './readiness-migration.js';
 
 /**
@@ -245,4 +246,5 @@ export const migrations: Record<string, Migration> = {
   },
   '0007_readiness': readinessMigration,
   '0008_readiness_notices': readinessNoticesMigration,
+  '0009_readiness_facts': readinessFactsMigration,
 };

@@ -1,5 +1,5 @@
 import type { Generated } from 'kysely';
-import type { ReadinessDailyTable, ReadinessSnapshotsTable, ReportedEventsTable, RolloutStagesTable } from './readiness-schema.js';
+import type { ReadinessClosedTable, ReadinessDailyTable, ReadinessExceptionDailyTable, ReadinessSnapshotsTable, ReportedEventsTable, RolloutStagesTable } from './readiness-schema.js';
 
 /** Append-only audit trail: every state change, with the actor taken from the token. */
 export interface AuditLogTable {
@@ -199,4 +199,6 @@ export interface LedgerSchema {
   readiness_daily: ReadinessDailyTable;
   readiness_snapshots: ReadinessSnapshotsTable;
   rollout_stages: RolloutStagesTable;
+  readiness_closed: ReadinessClosedTable;
+  readiness_exception_daily: ReadinessExceptionDailyTable;
 }

@@ -120,6 +120,19 @@ export function consecutiveHeldDays(history: ReadonlyArray<{ day: number; held: 
   return count;
 }
 
+/**
+ * The contract paths one refused intake broke, each once: what the input-reliability criterion's "most
+ * failed" fields count. `reasons` as the quarantine keeps them (a list of `{ path, message }`).
+ */
+export function failedContractPaths(reasons: unknown): string[] {
+  if (!Array.isArray(reasons)) return [];
+  const paths = reasons.flatMap((r: unknown) => (r && typeof (r as { path?: unknown }).path === 'string' ? [(r as { path: string }).path] : []));
+  return [...new Set(paths)];
+}
+
+/** A stored reasons text that is not JSON still counts, once, as unreadable. */
+export const UNREADABLE_REASONS = '(unreadable reasons)';
+
 const pct = (rate: number) => `${Math.round(rate * 1000) / 10}%`;
 const ratio = (num: number, den: number): number | null => (den > 0 ? num / den : null);
 const round = (n: number) => Math.round(n * 1000) / 1000;
