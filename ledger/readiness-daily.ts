@@ -3,6 +3,7 @@ import { DAY_MS, dayOf, scorecard } from '../domain/rules/readiness.js';
 import { listRollouts } from './catalog.js';
 import type { LedgerDb } from './db.js';
 import { gapInputs } from './gaps.js';
+import { gapInputsAsOf } from './gaps-history.js';
 import { readinessFacts } from './readiness.js';
 import { clearFlag, raiseFlag } from './readiness-notices.js';
 import { getStage, saveSnapshot } from './rollout-stages.js';
@@ -23,7 +24,7 @@ export interface DaySnapshotResult {
  * unless `replace`. A region in production whose scorecard no longer holds is flagged (never demoted),
  * once: its owners and backups find it in their inbox and, where the region has a webhook channel, it
  * goes out through the outbox (ledger/readiness-notices.ts); the flag clears when it holds again.
- * The ownership criterion reads the matrix as it is now (the matrix's history is not replayed).
+ * A backfilled day's ownership criterion reads the matrix as it stood that day (ledger/gaps-history.ts).
  */
 export async function snapshotDay(
   db: LedgerDb,
@@ -32,7 +33,10 @@ export async function snapshotDay(
   const day = dayOf(options.day);
   const now = options.now ?? Date.now();
   const to = Math.min(day + DAY_MS, now);
-  const inputs = await gapInputs(db, options.gapThresholds);
+  // The backfill grades a past day against the matrix and directory as they stood at its end; the
+  // schedule, at 00:05, reads them as they are (the day's end, give or take minutes) and speaks for the
+  // region now: what it flags, it flags today.
+  const inputs = options.origin === 'backfill' && to < now ? await gapInputsAsOf(db, options.gapThresholds, to) : await gapInputs(db, options.gapThresholds);
   const result: DaySnapshotResult = { day: new Date(day).toISOString().slice(0, 10), written: 0, kept: 0, flagged: [], cleared: [] };
   for (const rollout of await listRollouts(db)) {
     const { capabilityId: capability, region, effective: template } = rollout;

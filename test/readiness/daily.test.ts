@@ -89,27 +89,43 @@ describe('the daily readiness schedule', () => {
 });
 
 describe('the backfill command', () => {
-  it('computes past days from the ledger, oldest first, so days stable is a fact; a day already snapshotted is kept', async () => {
+  it('grades each past day against the matrix and the directory as they stood at its end, oldest first, so days stable is a fact; a day already snapshotted is kept', async () => {
     expect(stable(await readiness())).toBe(2);
+    // A ledger with history: the people and the matrix were set up a week ago; business-rules lost its
+    // backup four days ago and had it back the day after. (Made through the API now, then dated back.)
+    const today = dayOf(Date.now());
+    const at = (daysAgo: number) => new Date(today - daysAgo * DAY_MS + 12 * 3_600_000).toISOString();
+    expect((await http(cell('business-rules'), { method: 'PUT', token: w.admin, body: { owner: 'priya', backup: null, escalation: ['dana', 'grace'], reason: 'li away (history)' } })).status).toBe(200);
+    expect((await http(cell('business-rules'), { method: 'PUT', token: w.admin, body: { owner: 'priya', backup: 'li', escalation: ['dana', 'grace'], reason: 'li back (history)' } })).status).toBe(200);
+    const dateBack = (reason: string, daysAgo: number) => stack.ledger.updateTable('ownership_changes').set({ at: at(daysAgo) }).where('capability', '=', 'po-daily').where('reason', '=', reason).execute();
+    await dateBack('daily world', 7);
+    await dateBack('li away (history)', 4);
+    await dateBack('li back (history)', 3);
+    await stack.ledger.updateTable('audit_log').set({ at: at(8) }).where('subject_type', '=', 'person').where('action', '=', 'person.created').execute();
+    // Today's scorecard reads today's matrix: unchanged.
+    expect(stable(await readiness())).toBe(2);
+
     const { stdout } = await promisify(execFile)('npx', ['tsx', 'scripts/readiness-backfill.ts', '--days', '6'], { env: { ...process.env, DATA_DIR: stack.config.DATA_DIR, LOG_LEVEL: 'silent', GAP_MAX_CELLS_PER_PERSON: '20' } });
     const lines = stdout.trim().split('\n');
     expect(lines).toHaveLength(6);
     expect(lines.at(-1)).toMatch(/\twritten 0\tkept 2$/);
     expect(lines[0]).toMatch(/\twritten 2\tkept 0$/);
 
+    // Four days ago business-rules had no backup: that day did not hold, whatever the matrix says today.
     const rows = await snapshots('po-daily');
-    expect(rows.map((r) => Number(r.held))).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(rows.map((r) => Number(r.held))).toEqual([1, 1, 0, 1, 1, 1]);
     expect(rows.map((r) => r.origin)).toEqual(['backfill', 'backfill', 'backfill', 'backfill', 'backfill', 'schedule']);
     const card = await readiness();
-    expect(stable(card)).toBe(7);
+    expect(stable(card)).toBe(4);
     expect(card).toMatchObject({ ready: true, failing: [] });
 
     const history = await http(`${stack.url}/api/v1/capabilities/po-daily/regions/NA/readiness/history?days=10`, { token: w.grace });
     expect(history.body.items).toHaveLength(6);
     expect(history.body.items[0].criteria.find((c: { id: string }) => c.id === 'automation-rate')).toMatchObject({ measured: 1, pass: true });
+    expect(history.body.items[2].criteria.find((c: { id: string }) => c.id === 'ownership')).toMatchObject({ measured: 1, pass: false });
     // Yesterday's scheduled snapshot was taken before the backfill and stands, with the count it had then;
     // the run of held days is what today's count reads.
-    expect(history.body.items.map((i: { criteria: Array<{ id: string; measured: number }> }) => i.criteria.find((c) => c.id === 'days-stable')!.measured)).toEqual([1, 2, 3, 4, 5, 1]);
+    expect(history.body.items.map((i: { criteria: Array<{ id: string; measured: number }> }) => i.criteria.find((c) => c.id === 'days-stable')!.measured)).toEqual([1, 2, 0, 1, 2, 1]);
   });
 });
 
