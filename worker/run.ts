@@ -91,6 +91,9 @@ export async function startWorker(options: {
     metricsUrl,
     async shutdown() {
       void outbox.stop();
+      // The confirmer asks workflows that this worker answers: it stops first, or its check in flight
+      // waits on a query nobody serves until the server gives up (about 30 s an attempt).
+      await confirmer.stop();
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done.catch(() => undefined);
     },

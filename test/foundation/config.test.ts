@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../config/index.js';
 
+// node with the tsx loader, as `npm start` runs it, without npx and the tsx CLI's extra process.
 const run = promisify(execFile);
 
 describe('configuration', () => {
@@ -28,7 +29,7 @@ describe('configuration', () => {
   });
 
   it('fails npm start with a clear message and no stack trace', async () => {
-    const failure = await run('npx', ['tsx', 'server/main.ts'], { env: { ...process.env, TEMPORAL_PORT: '99999' } }).then(
+    const failure = await run(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env: { ...process.env, TEMPORAL_PORT: '99999' } }).then(
       () => undefined,
       (err: { code: number; stderr: string }) => err,
     );

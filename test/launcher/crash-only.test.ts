@@ -65,7 +65,8 @@ describe('npm start killed with kill -9', () => {
   }, 180_000);
 });
 
-describe('npm start after a launcher that left its server behind', () => {
+// Two separate DATA_DIRs on their own ports: the two run side by side.
+describe.concurrent('npm start after a launcher that left its server behind', () => {
   it('stops a leftover Temporal dev server on its own DATA_DIR, named by the pid file, and starts', async () => {
     const dataDir = tempDir('leftover');
     const logDir = tempDir('leftover-logs');
@@ -94,7 +95,8 @@ describe('npm start after a launcher that left its server behind', () => {
     const bystander = spawn('sleep', ['600'], { stdio: 'ignore' });
     try {
       writeFileSync(path.join(dataDir, 'temporal.pid'), String(bystander.pid));
-      const launcher = await startLauncher('stale-pid', await launcherEnv(dataDir), logDir);
+      // Started empty (DEMO=false): loading the demo data takes seconds and proves nothing here.
+      const launcher = await startLauncher('stale-pid', { ...(await launcherEnv(dataDir)), DEMO: 'false' }, logDir);
       started.push(launcher);
       expect(isAlive(bystander.pid!)).toBe(true);
       await launcher.kill('SIGTERM');

@@ -27,7 +27,11 @@ const CHECKS_PAST_OLD_LIMIT = Math.ceil(OLD_HISTORY_LIMIT / OLD_EVENTS_PER_CHECK
 const MAX_EVENTS_PER_RUN = 1_400;
 
 const now = Date.now();
-/** The ledger row of an open exception owned by `owner`, as recordTransition writes it. */
+/**
+ * The ledger row of an open exception owned by `owner`, as recordTransition writes it and the confirmer
+ * has confirmed it: left unconfirmed, the confirmer would keep asking the stuck workflow, which no
+ * worker serves, and the stack's close would wait out that query.
+ */
 const ledgerRow = (id: string, owner: string) => ({
   id,
   capability: 'po-test',
@@ -51,6 +55,7 @@ const ledgerRow = (id: string, owner: string) => ({
   resolution_code: null,
   value_event: null,
   seq: 1,
+  confirmed_seq: 1,
   state: '{}',
 });
 

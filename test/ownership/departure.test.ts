@@ -6,7 +6,8 @@ import { buildWorld, eventually, path, priceVariance } from '../world.js';
 let stack: Stack;
 let w: Awaited<ReturnType<typeof buildWorld>>;
 beforeAll(async () => {
-  stack = await startStack({ env: { GAP_MAX_OPEN_PER_OWNER: '1000' } });
+  // Sweeps check on their moves at least every second, not after a back-off that doubles to a minute.
+  stack = await startStack({ env: { GAP_MAX_OPEN_PER_OWNER: '1000', DEPARTURE_WAIT_MAX_MS: '1000' } });
   w = await buildWorld(stack);
 });
 afterAll(async () => stack?.close());
@@ -146,4 +147,27 @@ describe('departure sweep', () => {
     expectProblem(await http(`${stack.url}/api/v1/audit/ownership-gaps`, { token: w.olivia }), 403);
     await assign('exception-queue', { owner: 'priya', backup: 'li', escalation: ['dana'] });
   });
+
+  it('restarts its worker within seconds while the confirmer is still checking moved exceptions', async () => {
+    const ids = await raiseMany(100);
+    // Moved by a signal, not an update: each moved row waits for the worker's confirmer to ask its workflow.
+    expect((await assign('business-rules', { owner: 'dana', backup: 'li', escalation: ['grace'] })).status).toBe(200);
+    const progress = async () => {
+      const rows = await stack.ledger.selectFrom('exceptions').select(['owner', 'seq', 'confirmed_seq', 'written_at']).where('id', 'in', ids).execute();
+      const settled = Date.now() - 1_500;
+      const moved = rows.filter((r) => r.owner === 'dana');
+      return { confirmed: moved.filter((r) => r.confirmed_seq >= r.seq).length, due: moved.filter((r) => r.confirmed_seq < r.seq && r.written_at <= settled).length };
+    };
+    // Part-way: the confirmer has begun on the moves and has more of them, due, to ask about.
+    const deadline = Date.now() + 60_000;
+    let midway = await progress();
+    while (!(midway.confirmed > 0 && midway.due >= 10) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      midway = await progress();
+    }
+    expect(midway.due).toBeGreaterThanOrEqual(10);
+    const stopping = Date.now();
+    await stack.restartWorker();
+    expect(Date.now() - stopping).toBeLessThan(10_000);
+  }, 120_000);
 });

@@ -5,7 +5,8 @@ import { startStack, type Stack } from '../stack.js';
 let stack: Stack;
 let summary: ScenarioSummary;
 beforeAll(async () => {
-  stack = await startStack({ env: { GAP_MAX_OPEN_PER_OWNER: '100' } });
+  // Sweeps check on their moves at least every second, not after a back-off that doubles to a minute.
+  stack = await startStack({ env: { GAP_MAX_OPEN_PER_OWNER: '100', DEPARTURE_WAIT_MAX_MS: '1000' } });
   summary = await runPilotLeaves({ url: stack.url, token: (sub, ...roles) => stack.token(sub, ...(roles as never[])) });
 }, 180_000);
 afterAll(async () => stack?.close());

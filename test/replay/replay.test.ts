@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { historyFromJSON, type History } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import * as workflows from '../../workflows/index.js';
 
 /**
@@ -37,11 +37,22 @@ describe('replay of recorded histories against the current workflow code', () =>
     for (const file of files) expect(Object.keys(workflows), file).toContain(workflowTypeOf(load(file)));
   });
 
-  it.each(files)('%s replays without a determinism error', async (file) => {
-    const history = load(file);
-    expect(history.events?.length).toBeGreaterThan(0);
-    // Throws DeterminismViolationError (or ReplayError) when the code no longer matches the history.
-    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, workflowIdOf(file));
+  // One replay worker for every history, one after another (a worker each cost most of this file's
+  // time); each history's outcome is then its own test.
+  const outcomes = new Map<string, Error | undefined>();
+  beforeAll(async () => {
+    const histories = files.map((file) => ({ workflowId: workflowIdOf(file), history: load(file) }));
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories)) {
+      outcomes.set(result.workflowId, result.error);
+    }
+  }, 120_000);
+
+  it.each(files)('%s replays without a determinism error', (file) => {
+    expect(load(file).events?.length).toBeGreaterThan(0);
+    expect(outcomes.has(workflowIdOf(file)), 'replayed').toBe(true);
+    // A DeterminismViolationError (or ReplayError) when the code no longer matches the history.
+    const error = outcomes.get(workflowIdOf(file));
+    if (error) throw error;
   });
 
   it('reports a determinism error when the workflow code does not match (the check can fail)', async () => {
