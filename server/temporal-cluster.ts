@@ -1,11 +1,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time.js';
 import pg from 'pg';
 import YAML from 'yaml';
 import { freePort, isPortFree } from '../platform/ports.js';
-import { registerSearchAttributes } from './dev-server.js';
+import { prepareNamespace } from './namespace.js';
 import { databaseUrl } from './postgres.js';
 import { startService, stopLeftoverService, type ServiceProcess, type ServiceSpec } from './service-process.js';
 import { run } from './temporal-cli.js';
@@ -287,22 +286,7 @@ async function probe(connection: Connection, namespace: string): Promise<void> {
 async function ensureNamespace(cluster: TemporalCluster): Promise<void> {
   const connection = await Connection.connect({ address: cluster.address });
   try {
-    try {
-      await connection.workflowService.registerNamespace({ namespace: cluster.namespace, workflowExecutionRetentionPeriod: msToTs('3 days') });
-    } catch (err) {
-      // 6 = ALREADY_EXISTS: a cluster started again on its folder.
-      if ((err as { code?: number }).code !== 6) throw err;
-    }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await registerSearchAttributes(connection, cluster.namespace);
-        break;
-      } catch (err) {
-        // The frontend's namespace cache learns of a new namespace within seconds.
-        if (attempt >= 30) throw err;
-        await new Promise((r) => setTimeout(r, 1_000));
-      }
-    }
+    await prepareNamespace(connection, cluster.namespace, 3);
   } finally {
     await connection.close();
   }

@@ -14,6 +14,7 @@ import { ledgerAnomalies } from '../reliability/ledger-checks.js';
 import type { Stack } from '../stack.js';
 import { buildWorld, enrolOperators, eventually, priceVariance, slowPolicy } from '../world.js';
 import { Clients, withClients } from './clients.js';
+import { CpuMeter } from './cpu.js';
 
 /**
  * `npm run test:cluster` (issue 14, item 5): exception-desk on the cluster `npm run cluster` starts
@@ -112,6 +113,7 @@ describe(`exception-desk on a multi-shard Temporal cluster on PostgreSQL (${LIFE
       // Their claim SLA lapses while the faults below happen: their timers must survive them.
       await withClients(Array.from({ length: ESCALATING }), CLIENTS, async (_, client) => void escalating.push(await raise(client, 'po-cluster-sla')));
       let done = 0;
+      const cpu = new CpuMeter(cluster);
       const faults: Array<Record<string, unknown>> = [];
       const whenDone = async (share: number) => {
         while (done < LIFECYCLES * share) await new Promise((r) => setTimeout(r, 100));
@@ -119,10 +121,13 @@ describe(`exception-desk on a multi-shard Temporal cluster on PostgreSQL (${LIFE
       const chaos = (async () => {
         await whenDone(0.2);
         faults.push({ fault: 'kill -9 worker-1 and api-1', atLifecycle: done });
+        cpu.settle('worker-1');
+        cpu.settle('api-1');
         await Promise.all([cluster.kill('worker-1'), cluster.kill('api-1')]);
         await whenDone(0.4);
         const down = Date.now();
         faults.push({ fault: 'kill -9 temporal-history', atLifecycle: done });
+        cpu.settle('temporal-history');
         await cluster.kill('temporal-history');
         await new Promise((r) => setTimeout(r, 3_000));
         await cluster.restart('temporal-history');
@@ -161,6 +166,11 @@ describe(`exception-desk on a multi-shard Temporal cluster on PostgreSQL (${LIFE
       });
       await chaos;
       const seconds = (Date.now() - t0) / 1000;
+      const used = cpu.finish();
+      const cpuMsPerLifecycle = Object.fromEntries(Object.entries(used.cpuSeconds).map(([k, v]) => [k, Math.round((v * 1000) / LIFECYCLES)]));
+      // What the machine's cores gave the cluster, against what they could have (others share them).
+      const busy = Object.values(used.cpuSeconds).reduce((a, b) => a + b, 0);
+      report('cpu', { ...used, cpuMsPerLifecycle, clusterShareOfCores: Math.round((busy / (used.wallSeconds * os.cpus().length)) * 100) / 100 });
       report('load', { lifecycles: LIFECYCLES, escalating: ESCALATING, clients: CLIENTS, seconds, perSecond: LIFECYCLES / seconds, retried: clients.retried, failedOver: clients.failedOver, faults });
       expect(failures.slice(0, 5)).toEqual([]);
       expect(lifecycles).toHaveLength(LIFECYCLES);
