@@ -7,6 +7,7 @@ import type { TokenVerifier } from './auth.js';
 import { consoleRouter, importMapHash } from './console.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { httpMetrics, metricsRouter, registerGauges } from './metrics.js';
+import { collectProcessMetrics } from '../platform/metrics.js';
 import { createRegistry, docsRouter, openApiDocument } from './openapi.js';
 import type { ReadinessDeps } from './readiness.js';
 import { requestLog } from './request-log.js';
@@ -25,7 +26,8 @@ export interface AppDeps extends ReadinessDeps {
   config: Pick<
     Config,
     'BODY_LIMIT' | 'CONTINUE_AS_NEW_AFTER' | 'DEPARTURE_WAIT_MAX_MS' | 'GAP_MAX_CELLS_PER_PERSON' | 'GAP_MAX_OPEN_PER_OWNER' | 'PUBLIC_URL' | 'WEBHOOK_ALLOWED_HOSTS' | 'METRICS_SCRAPE' | 'METRICS_TOKEN'
-  >;
+  > &
+    Partial<Pick<Config, 'METRICS'>>;
   logger: Logger;
   verifier: TokenVerifier;
   version: string;
@@ -38,12 +40,17 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
+  // METRICS=off: no request timing, no gauges, and /metrics is not served (404).
+  const metricsOn = deps.config.METRICS !== 'off';
   app.use(securityHeaders(deps.config.PUBLIC_URL));
-  app.use(httpMetrics());
+  if (metricsOn) app.use(httpMetrics());
   app.use(requestLog(deps.logger));
-  app.use(metricsRouter(deps.config));
   const thresholds = { maxCellsPerPerson: deps.config.GAP_MAX_CELLS_PER_PERSON, maxOpenPerOwner: deps.config.GAP_MAX_OPEN_PER_OWNER };
-  registerGauges({ ledger: deps.ledger, connection: deps.connection, namespace: deps.namespace, taskQueue: deps.taskQueue, thresholds });
+  if (metricsOn) {
+    collectProcessMetrics();
+    app.use(metricsRouter(deps.config));
+    registerGauges({ ledger: deps.ledger, connection: deps.connection, namespace: deps.namespace, taskQueue: deps.taskQueue, thresholds });
+  }
   app.use(express.json({ limit: deps.config.BODY_LIMIT, type: ['application/json', 'application/*+json'], strict: true }));
   app.use(express.text({ limit: deps.config.BODY_LIMIT, type: ['application/yaml', 'application/x-yaml', 'text/yaml'] }));
 
@@ -53,7 +60,7 @@ export function createApp(deps: AppDeps): Express {
   const temporal = { client: deps.client, taskQueue: deps.taskQueue, continueAsNewAfter: deps.config.CONTINUE_AS_NEW_AFTER, departureWaitMaxMs: deps.config.DEPARTURE_WAIT_MAX_MS };
   peopleRoutes(routes, { ...temporal, ledger: deps.ledger });
   capabilityRoutes(routes, { ...temporal, ledger: deps.ledger, webhookAllowedHosts: deps.config.WEBHOOK_ALLOWED_HOSTS });
-  exceptionRoutes(routes, { ...temporal, ledger: deps.ledger });
+  exceptionRoutes(routes, { ...temporal, ledger: deps.ledger }, { metrics: metricsOn });
   reportRoutes(routes, { ledger: deps.ledger });
   if (deps.demoUsers && deps.verifier.mode === 'hs256') demoRoutes(routes, { ...temporal, demo: deps.demoUsers });
   auditRoutes(routes, { ledger: deps.ledger, thresholds });

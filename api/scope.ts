@@ -107,17 +107,15 @@ export function intakeTarget(body: unknown): ScopeTarget | null {
 export const visibleTo = (principal: Principal) => (row: { capability: string | null; region: string | null }) =>
   !principal.scope || (row.capability !== null && row.region !== null && inScope(principal, row.capability, row.region));
 
-/** The caller's inbox, keeping only entries about exceptions the token's scope covers; pages stay full. */
+/** The caller's inbox, keeping only entries about exceptions or places the token's scope covers; pages stay full. */
 export async function scopedInbox(ledger: LedgerDb, principal: Principal, beforeId: number | undefined, limit: number) {
   if (!principal.scope) return inboxOf(ledger, principal.sub, beforeId, limit);
   const kept: Awaited<ReturnType<typeof inboxOf>>['rows'] = [];
+  const visible = visibleTo(principal);
   for (let cursor = beforeId; ; ) {
     const page = await inboxOf(ledger, principal.sub, cursor, limit);
-    const ids = [...new Set(page.rows.map((r) => r.exception_id))];
-    const where = ids.length ? await ledger.selectFrom('exceptions').select(['id', 'capability', 'region']).where('id', 'in', ids).execute() : [];
-    const visible = new Set(where.filter(visibleTo(principal)).map((r) => r.id));
     for (const row of page.rows) {
-      if (!visible.has(row.exception_id)) continue;
+      if (!visible(row)) continue;
       if (kept.length === limit) return { rows: kept, more: true };
       kept.push(row);
     }

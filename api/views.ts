@@ -80,3 +80,45 @@ export function exceptionView(s: ExceptionState, now = Date.now(), detail?: Exce
     updatedAt: iso(s.updatedAt),
   };
 }
+
+/** One inbox row as ledger/exceptions.ts inboxOf reads it. */
+export interface InboxRow {
+  exception_id: string | null;
+  capability: string | null;
+  region: string | null;
+  kind: string;
+  level: number;
+  reason: string;
+  at: number;
+  title: string | null;
+  status: string | null;
+  severity: string | null;
+  owner: string | null;
+  claimant: string | null;
+}
+
+/**
+ * An inbox entry: about an exception, or a notice about a rollout (no exception id), which is titled
+ * and linked from its place. Whatever a stored row holds, this answers (never throws).
+ */
+export function inboxEntryView(r: InboxRow) {
+  const place = { capability: r.capability ?? '', region: r.region ?? '' };
+  const notice = r.exception_id === null;
+  return {
+    exceptionId: r.exception_id,
+    capability: r.capability,
+    region: r.region,
+    kind: r.kind,
+    level: Number(r.level) || 0,
+    reason: r.reason,
+    at: iso(r.at),
+    title: notice ? `${place.capability} in ${place.region}: ${r.kind === 'readiness-flagged' ? 'below its cutover thresholds in production' : r.kind}` : (r.title ?? r.exception_id),
+    status: r.status,
+    severity: r.severity,
+    owner: r.owner,
+    claimant: r.claimant,
+    link: notice
+      ? `/api/v1/capabilities/${encodeURIComponent(place.capability)}/regions/${encodeURIComponent(place.region)}/readiness`
+      : `/api/v1/exceptions/${encodeURIComponent(r.exception_id!)}`,
+  };
+}

@@ -11,6 +11,7 @@ import { parseTemplate } from '../domain/capability.js';
 import { DAY_MS, scorecard } from '../domain/rules/readiness.js';
 import { saveCapability, saveRollout } from '../ledger/catalog.js';
 import { migrateLedger, openLedger } from '../ledger/db.js';
+import { quarantineIntakes } from '../ledger/exceptions.js';
 import { readinessFacts } from '../ledger/readiness.js';
 import { percentiles, round } from './stats.js';
 
@@ -55,7 +56,8 @@ for (let start = 0; start < decisions; start += batch) {
   if ((start / batch) % 20 === 0) log(`ingested ${start + items.length} decisions, ${round((start + items.length) / (ingestMs / 1000), 0)}/s so far`);
 }
 
-// 2. Exceptions and their timelines, written as the projection would (columns and a claim event), and refused intakes.
+// 2. Exceptions and their timelines, written as the projection would (columns and a claim event; the ledger's
+// triggers keep the closed ones' per-day facts), and refused intakes.
 const sample = { sev: ['critical', 'high', 'medium', 'low'], area: ['business-rules', 'model-retraining', 'exception-queue', 'adoption-training'] };
 for (let start = 0; start < exceptions; start += 500) {
   const rows = Array.from({ length: Math.min(500, exceptions - start) }, (_, j) => {
@@ -99,11 +101,12 @@ for (let start = 0; start < exceptions; start += 500) {
     for (let k = 0; k < events.length; k += 500) await tx.insertInto('exception_events').values(events.slice(k, k + 500)).execute();
   });
 }
+// Refused intakes as intake refuses them (ledger/exceptions.ts: the row and its per-day counts in one transaction).
 for (let start = 0; start < quarantined; start += 500) {
-  await ledger
-    .insertInto('quarantine')
-    .values(Array.from({ length: Math.min(500, quarantined - start) }, (_, j) => ({ received_at: spread(start + j, quarantined), actor: 'erp', capability: 'po-assist', region: 'NA', type: 'price-variance', source_key: `Q-${start + j}`, reasons: JSON.stringify([{ path: (start + j) % 3 ? 'payload.sku' : 'payload.poNumber', message: 'required' }]), body: '{}' })))
-    .execute();
+  await quarantineIntakes(
+    ledger,
+    Array.from({ length: Math.min(500, quarantined - start) }, (_, j) => ({ at: spread(start + j, quarantined), actor: 'erp', capability: 'po-assist', region: 'NA', type: 'price-variance', sourceKey: `Q-${start + j}`, reasons: [{ path: (start + j) % 3 ? 'payload.sku' : 'payload.poNumber', message: 'required' }], body: {} })),
+  );
 }
 log(`seeded ${exceptions} exceptions and ${quarantined} refused intakes`);
 

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { IntakeResult, LatencyPair, LatenessResult, ListingResult, MemoryResult, Throughput } from './phases/index.js';
+import type { IntakeResult, LatencyPair, LatenessResult, ListingResult, MemoryResult, MetricsCostResult, Throughput } from './phases/index.js';
 import { round, type Percentiles } from './stats.js';
 
 export interface SweepLevel {
@@ -21,6 +21,7 @@ export interface Results {
   setupMs: Record<string, number>;
   lifecycle?: { desk: Throughput; bare: Throughput; ratio: number; history: { desk: HistoryStats; bare: HistoryStats }; rounds: number[][] };
   claimLatency: { warm?: LatencyPair; evicted?: LatencyPair & { maxCachedWorkflows: number } };
+  metricsCost?: MetricsCostResult;
   intake?: IntakeResult;
   memory?: MemoryResult;
   listing?: ListingResult;
@@ -58,6 +59,10 @@ const pct = (p: Percentiles | null | undefined) => (p ? `${f(p.p50)} / ${f(p.p95
 export function evaluateTargets(r: Results): Target[] {
   const t: Target[] = [];
   if (r.lifecycle) t.push({ name: 'lifecycle throughput', target: '≥ 0.6x bare', observed: `${f(r.lifecycle.ratio, 2)}x`, met: r.lifecycle.ratio >= 0.6 });
+  if (r.metricsCost) {
+    const m = r.metricsCost;
+    t.push({ name: 'metrics cost', target: '< 5 % of lifecycle throughput', observed: `${f(m.costPercent)} % (${f(m.on.perSecond)}/s on, ${f(m.off.perSecond)}/s off)`, met: m.costPercent < 5 });
+  }
   for (const [label, pair] of [
     ['claim p99 (warm cache)', r.claimLatency.warm],
     ['claim p99 (evicted)', r.claimLatency.evicted],
@@ -89,6 +94,10 @@ export function table(r: Results): string {
     const { desk, bare } = r.lifecycle;
     rows.push([`lifecycle/s (n=${desk.items}, c=${desk.concurrency})`, f(desk.perSecond), f(bare.perSecond), `${f(r.lifecycle.ratio, 2)}x`]);
     rows.push(['history events per lifecycle', f(r.lifecycle.history.desk.avgEvents), f(r.lifecycle.history.bare.avgEvents), `${f(ratio(r.lifecycle.history.desk.avgEvents, r.lifecycle.history.bare.avgEvents), 2)}x`]);
+  }
+  if (r.metricsCost) {
+    const { on, off, costPercent } = r.metricsCost;
+    rows.push([`lifecycle/s metrics on / off (n=${on.items} each)`, `${f(on.perSecond)} / ${f(off.perSecond)}`, 'n/a', `cost ${f(costPercent)} %`]);
   }
   for (const [label, pair] of [
     ['claim ms p50/p95/p99 warm', r.claimLatency.warm],
@@ -167,6 +176,18 @@ export function markdown(r: Results, jsonFile: string): string {
     );
     out.push('');
   }
+  if (r.metricsCost) {
+    const m = r.metricsCost;
+    out.push(
+      `**Metrics cost.** The lifecycle above, ${m.on.completed}/${m.on.items} through the API and worker every figure uses (metrics on, \`/metrics\` scraped every ${m.scrapes.everyMs / 1000} s: ` +
+        `${m.scrapes.count} scrapes, ${m.scrapes.failed} failed, ${f(m.scrapes.meanMs)} ms each), ${f(m.on.perSecond)}/s; and ${m.off.completed}/${m.off.items} through a second API and worker ` +
+        `started beside them with \`METRICS=off\`, ${f(m.off.perSecond)}/s: metrics cost ${f(m.costPercent)} % of lifecycle throughput. ` +
+        `${m.rounds.on.length} rounds each, alternating which went first (on ${m.rounds.on.join(', ')}/s; off ${m.rounds.off.join(', ')}/s; cost per round ${m.roundCosts.join(', ')} %). ` +
+        `Bench-process CPU per lifecycle: ${f(m.cpuMsPerLifecycle.on)} ms on, ${f(m.cpuMsPerLifecycle.off)} ms off. Not in the difference: Node's process metrics, which start with the first ` +
+        'API with metrics on and then serve the whole process, and the Temporal SDK\'s runtime metrics, which the bench installs on neither side.',
+    );
+    out.push('');
+  }
   if (r.memory) {
     const { desk, bare } = r.memory;
     out.push(
@@ -214,6 +235,8 @@ export function markdown(r: Results, jsonFile: string): string {
   const cpuRows: Array<[string, Throughput | undefined]> = [
     ['lifecycle, exception-desk', r.lifecycle?.desk],
     ['lifecycle, bare', r.lifecycle?.bare],
+    ['lifecycle, metrics on', r.metricsCost?.on],
+    ['lifecycle, metrics off', r.metricsCost?.off],
     ['single intake, exception-desk', r.intake?.single.desk],
     ['single intake, bare', r.intake?.single.bare],
     ['batch intake, exception-desk', r.intake?.batch.desk],

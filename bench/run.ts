@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { bareLifecycle, claimLatency, combine, deskLifecycle, escalationLateness, fillOpen, historyLength, listings, openCount, singleIntake, type Ctx, type Throughput } from './phases/index.js';
+import { bareLifecycle, claimLatency, combine, deskLifecycle, escalationLateness, fillOpen, historyLength, listings, metricsCost, openCount, singleIntake, type Ctx, type Throughput } from './phases/index.js';
 import { evaluateTargets, markdown, table, updateDocs, writeJson, type Results, type SweepLevel } from './report.js';
 import { startBenchStack, type BenchStack } from './stack.js';
 import { OVERLOAD_PATTERN, round } from './stats.js';
@@ -24,6 +24,8 @@ interface Params {
   concurrency: number;
   /** The lifecycle figure alternates exception-desk and bare in this many rounds. */
   rounds: number;
+  /** The metrics-cost figure runs `n` lifecycles with metrics on and `n` with them off, alternating in this many rounds each. */
+  metricsRounds: number;
   warmup: number;
   historySample: number;
   /** Claims timed one at a time, warm cache and (if evictedSamples > 0) with a cache of evictedCache. */
@@ -74,6 +76,7 @@ function parseArgs(argv: string[]): Params {
         n: 30,
         concurrency: 16,
         rounds: 2,
+        metricsRounds: 2,
         warmup: 5,
         historySample: 5,
         claimSamples: 8,
@@ -98,6 +101,7 @@ function parseArgs(argv: string[]): Params {
         n: 1000,
         concurrency: 64,
         rounds: 4,
+        metricsRounds: 8,
         warmup: 50,
         historySample: 50,
         claimSamples: 200,
@@ -128,6 +132,9 @@ function temporalVersion(stack: BenchStack): string {
     return `unknown (${stack.cliPath})`;
   }
 }
+
+const metricsLine = (r: Results) =>
+  `metrics cost ${r.metricsCost!.costPercent.toFixed(1)} % of lifecycle throughput (on ${r.metricsCost!.on.perSecond.toFixed(1)}/s vs off ${r.metricsCost!.off.perSecond.toFixed(1)}/s)`;
 
 const lifecycleLine = (r: Results) =>
   `lifecycle ${r.lifecycle!.ratio.toFixed(2)}x (exception-desk ${r.lifecycle!.desk.perSecond.toFixed(1)}/s vs bare ${r.lifecycle!.bare.perSecond.toFixed(1)}/s)`;
@@ -207,6 +214,12 @@ async function main() {
     const cpuText = (t: Throughput) => (t.cpu ? `server ${t.cpu.serverCores.toFixed(2)} cores, bench ${t.cpu.benchCores.toFixed(2)} cores, others ${t.cpu.otherCores.toFixed(2)} cores, main-thread ELU ${t.cpu.mainThreadElu.toFixed(2)}; hot threads ${t.cpu.hotThreads.map((h) => `${h.thread} ${h.cores.toFixed(2)}`).join(', ')}` : 'n/a');
     log(`bench:     cpu: exception-desk ${cpuText(desk)}; bare ${cpuText(bare)}`);
     for (const t of [...scanErrors(desk.errors.top, bare.errors.top), ...scanLogs(0)]) overload.add(t);
+
+    log(`bench: [8] metrics cost, ${params.n} lifecycles with metrics on and ${params.n} with METRICS=off, at ${params.concurrency} in flight, in ${params.metricsRounds} alternating rounds each (${elapsed()})`);
+    const markMetrics = stack.logLines.length;
+    results.metricsCost = await metricsCost(ctx, { n: params.n, concurrency: params.concurrency, rounds: params.metricsRounds, warmup: params.warmup });
+    process.stdout.write(`${metricsLine(results)}\n`);
+    for (const t of [...scanErrors(results.metricsCost.on.errors.top, results.metricsCost.off.errors.top), ...scanLogs(markMetrics)]) overload.add(t);
 
     log(`bench: [2] claim latency, warm cache, ${params.claimSamples} one at a time (${elapsed()})`);
     results.claimLatency.warm = await claimLatency(ctx, 'warm', params.claimSamples, params.batchSize);
@@ -295,6 +308,7 @@ async function main() {
     process.stdout.write('docs/benchmarks.md updated\n');
   }
   if (results.lifecycle) process.stdout.write(`${lifecycleLine(results)}\n`);
+  if (results.metricsCost) process.stdout.write(`${metricsLine(results)}\n`);
   process.stdout.write(`total ${results.totalSeconds.toFixed(1)} s (measurements; stopping follows)\n`);
 
   // A worker holding thousands of cached workflows takes a while to evict them all; the figures are

@@ -25,6 +25,13 @@ export interface WorkerSettings {
   maxCachedWorkflows?: number;
 }
 
+/** An API and a desk worker of their own, started with METRICS=off (the "metrics cost" figure's other side). */
+export interface DeskWithoutMetrics {
+  api: RunningApi;
+  desk: RunningWorker;
+  close(): Promise<void>;
+}
+
 export interface BenchStack {
   tmp: string;
   server: DevServer;
@@ -51,6 +58,11 @@ export interface BenchStack {
   /** Server log lines written since `offset`, grouped by message and error, with counts. */
   serverLogSince(offset: number): Array<{ text: string; count: number }>;
   timings: Record<string, number>;
+  /**
+   * A second API and desk worker on the same server, ledger and worker settings, with METRICS=off
+   * and a task queue of their own; the API and worker above keep metrics on.
+   */
+  startDeskWithoutMetrics(): Promise<DeskWithoutMetrics>;
   /** Replaces both workers with ones using `settings` (same settings for both, as in every phase). */
   restartWorkers(settings: WorkerSettings): Promise<void>;
   close(): Promise<void>;
@@ -240,6 +252,22 @@ export async function startBenchStack(log: (line: string) => void, keepTmp: bool
     },
     serverLogSince: (offset) => serverLogSummary(serverLogFile, offset),
     timings,
+    async startDeskWithoutMetrics() {
+      const plain = loadConfig({ ...env, METRICS: 'off', PORT: String(await freePort()), TEMPORAL_TASK_QUEUE: `${DESK_QUEUE}-metrics-off` });
+      const plainDesk = await startWorker({ config: plain, target, ledger, logger, workflowBundle: { codePath: deskBundle }, maxCachedWorkflows: settings.maxCachedWorkflows });
+      const plainApi = await startApi({ config: plain, target, ledger, logger }).catch(async (err: unknown) => {
+        await plainDesk.shutdown();
+        throw err;
+      });
+      return {
+        api: plainApi,
+        desk: plainDesk,
+        async close() {
+          await plainApi.close().catch(() => undefined);
+          await plainDesk.shutdown();
+        },
+      };
+    },
     async restartWorkers(next) {
       await Promise.all([desk.shutdown(), bare.shutdown()]);
       settings = next;

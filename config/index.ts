@@ -72,6 +72,8 @@ export const Config = z.object({
 
   /** Open exceptions kept in the worker's memory; past this, the least recently used replay on their next event. */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).default(1000),
+  /** A workflow bundle built beforehand (`npm run cluster` bundles once for all its workers); unset: the worker bundles from source. */
+  WORKFLOW_BUNDLE: z.preprocess(blankAsUnset, z.string().optional()),
 
   WEBHOOK_SECRET: z.preprocess(blankAsUnset, z.string().min(32, 'must be at least 32 characters').optional()),
   /**
@@ -90,6 +92,12 @@ export const Config = z.object({
       }
     }),
 
+  /**
+   * off: no metrics at all (no request timing, query timing, activity interceptor, counters, gauges,
+   * Node process metrics, Temporal SDK metrics or /metrics), for deployments that do not scrape, and
+   * for the benchmark's with/without comparison. The scrape settings below then must stay unset.
+   */
+  METRICS: z.enum(['on', 'off']).default('on'),
   /** Who may scrape /metrics: loopback (default), any, none, or addresses and CIDR ranges (platform/scrape-access.ts). */
   METRICS_SCRAPE: z
     .string()
@@ -116,13 +124,20 @@ export type Config = z.infer<typeof Config>;
 /** AUTH_MAX_TOKEN_LIFETIME when unset: a working day and then some, never a token that outlives its holder's job. */
 export const DEFAULT_MAX_TOKEN_LIFETIME_S = 24 * 3600;
 
-/** Settings that are each valid but together would be accepted and ignored. */
-const consistent = Config.superRefine((config, ctx) => {
+/** Settings that are each valid but together would be accepted and ignored (`env` tells a value given from a default). */
+const consistent = (env: NodeJS.ProcessEnv) => Config.superRefine((config, ctx) => {
   if (config.AUTH_MAX_TOKEN_LIFETIME !== undefined && (config.AUTH_OIDC_ISSUER || config.AUTH_JWKS_URL)) {
     ctx.addIssue({ code: 'custom', path: ['AUTH_MAX_TOKEN_LIFETIME'], message: 'bounds locally signed tokens only; with AUTH_OIDC_ISSUER or AUTH_JWKS_URL your identity provider sets lifetimes. Unset it' });
   }
   if (config.METRICS_TOKEN && config.METRICS_SCRAPE.kind === 'none') {
     ctx.addIssue({ code: 'custom', path: ['METRICS_SCRAPE'], message: 'turns /metrics off, yet METRICS_TOKEN is set for scraping it; unset one of them' });
+  }
+  if (config.METRICS === 'off') {
+    for (const name of ['METRICS_SCRAPE', 'METRICS_TOKEN', 'WORKER_METRICS_PORT'] as const) {
+      // METRICS_SCRAPE=none agrees with off; any other scrape setting would be ignored.
+      if (blankAsUnset(env[name]) === undefined || (name === 'METRICS_SCRAPE' && config.METRICS_SCRAPE.kind === 'none')) continue;
+      ctx.addIssue({ code: 'custom', path: [name], message: 'is set, yet METRICS=off collects and serves no metrics; unset one of them' });
+    }
   }
 });
 
@@ -136,7 +151,7 @@ export class ConfigError extends Error {
 
 /** Parses the environment; a bad value throws a ConfigError naming the variable and the problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = consistent.safeParse(env);
+  const parsed = consistent(env).safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {

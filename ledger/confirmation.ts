@@ -1,8 +1,8 @@
-import type { Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import { canonicalJson, chainEvents, chainNotices, stateDigest } from '../domain/rules/digest.js';
 import type { ExceptionState, Receipt, RecordedTransition } from '../domain/rules/exception-model.js';
 import type { LedgerDb } from './db.js';
-import { lockRow } from './dialect.js';
+import { rowWriteTransaction } from './dialect.js';
 import { dropTail, stateRow, writeEvents, writeInbox, writeOutbox } from './projection.js';
 import type { LedgerSchema } from './schema.js';
 
@@ -21,7 +21,7 @@ import type { LedgerSchema } from './schema.js';
  * the workflow remembers (`rebuildTail`). Nothing leaves through the outbox before confirmation.
  */
 
-type Tx = Transaction<LedgerSchema>;
+type Tx = Kysely<LedgerSchema>;
 
 interface Head {
   fence: number;
@@ -104,8 +104,7 @@ export type ReceiptCheck = 'confirmed' | 'unchecked' | 'differs' | 'behind';
  * two the row is handed to the confirmer at once (its confirmation is withdrawn to the last checked point).
  */
 export async function confirmReceipt(db: LedgerDb, receipt: Receipt): Promise<ReceiptCheck> {
-  return db.transaction().execute(async (tx) => {
-    await lockRow(tx, 'exceptions', receipt.id);
+  return rowWriteTransaction(db, 'exceptions', receipt.id, async (tx) => {
     const head = await readProjectionHead(tx, receipt.id);
     if (!head) return 'unchecked';
     if (head.confirmed_seq >= receipt.seq && head.seq >= receipt.seq) return 'confirmed';
@@ -125,8 +124,7 @@ async function handToConfirmer(tx: Tx, id: string, head: Head): Promise<void> {
 
 /** The confirmer asked the workflow: confirms if the ledger holds exactly its state, and rows that chain to it. */
 export async function confirmFromWorkflow(db: LedgerDb, id: string, observed: Observed, truth: ExceptionState): Promise<boolean> {
-  return db.transaction().execute(async (tx) => {
-    await lockRow(tx, 'exceptions', id);
+  return rowWriteTransaction(db, 'exceptions', id, async (tx) => {
     const head = await readProjectionHead(tx, id);
     if (!head || head.fence !== observed.fence || head.seq !== observed.seq || truth.seq !== head.seq) return false;
     const state = parseState(head.state);
@@ -147,8 +145,7 @@ export type RebuildOutcome = 'rebuilt' | 'moved' | 'uncovered';
  * check confirms what history then shows.
  */
 export async function rebuildTail(db: LedgerDb, id: string, observed: Observed, truth: ExceptionState, transitions: RecordedTransition[], now = Date.now()): Promise<RebuildOutcome> {
-  return db.transaction().execute(async (tx) => {
-    await lockRow(tx, 'exceptions', id);
+  return rowWriteTransaction(db, 'exceptions', id, async (tx) => {
     const head = await readProjectionHead(tx, id);
     if (!head || head.fence !== observed.fence || head.seq !== observed.seq) return 'moved';
     if (typeof truth.digestFrom !== 'number') return 'uncovered';
@@ -172,8 +169,7 @@ export async function rebuildTail(db: LedgerDb, id: string, observed: Observed, 
  * workflow's seq and restores the row from its state (the rows up to that seq are left as they are).
  */
 export async function trimToWorkflow(db: LedgerDb, id: string, observed: Observed, truth: ExceptionState, now = Date.now()): Promise<boolean> {
-  return db.transaction().execute(async (tx) => {
-    await lockRow(tx, 'exceptions', id);
+  return rowWriteTransaction(db, 'exceptions', id, async (tx) => {
     const head = await readProjectionHead(tx, id);
     if (!head || head.fence !== observed.fence || head.seq !== observed.seq || truth.seq >= head.seq) return false;
     await dropTail(tx, id, truth.seq, null);

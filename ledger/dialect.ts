@@ -57,3 +57,29 @@ export async function lockRow(tx: AnyDb, table: string, key: string): Promise<vo
   if (!isPostgres(tx)) return;
   await sql`select pg_advisory_xact_lock(hashtextextended(${`${table}:${key}`}, 0))`.execute(tx);
 }
+
+/**
+ * A read-check-write on one row (an exception's fence, its confirmation) in a transaction that holds the
+ * right to write from its first statement: SQLite's BEGIN IMMEDIATE waits (busy_timeout) for the write
+ * lock instead of failing when another process wrote after this transaction's first read
+ * (SQLITE_BUSY_SNAPSHOT); PostgreSQL locks the row's key (lockRow) so writers of other rows go on.
+ */
+export async function rowWriteTransaction<Db extends AnyDb, T>(db: Db, table: string, key: string, work: (tx: Db) => Promise<T>): Promise<T> {
+  return db.connection().execute(async (conn) => {
+    const tx = conn as Db;
+    if (isPostgres(tx)) {
+      await sql`begin`.execute(tx);
+      await lockRow(tx, table, key);
+    } else {
+      await sql`begin immediate`.execute(tx);
+    }
+    try {
+      const result = await work(tx);
+      await sql`commit`.execute(tx);
+      return result;
+    } catch (err) {
+      await sql`rollback`.execute(tx);
+      throw err;
+    }
+  });
+}

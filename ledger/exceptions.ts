@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { ExceptionState } from '../domain/rules/exception-model.js';
 import { boundedJson, storedObject } from './bounded-json.js';
 import type { LedgerDb } from './db.js';
+import { countRefusals } from './refusals.js';
 
 /** The exception's bounded state as last projected; null if the row cannot be read (never throws on a bad row). */
 export async function getExceptionState(db: LedgerDb, id: string): Promise<ExceptionState | undefined> {
@@ -122,12 +123,33 @@ export async function timeline(db: LedgerDb, id: string, afterSeq = 0, limit = 1
   return { rows: rows.slice(0, limit), more: rows.length > limit };
 }
 
+/**
+ * A person's inbox, newest first: entries about exceptions, with the exception's listing columns, and
+ * notices about a capability × region (no exception id: 0008_readiness_notices). An entry whose
+ * exception the ledger no longer has is left out, as before notices existed.
+ */
 export async function inboxOf(db: LedgerDb, person: string, beforeId: number | undefined, limit: number) {
   let q = db
     .selectFrom('inbox')
-    .innerJoin('exceptions', 'exceptions.id', 'inbox.exception_id')
-    .select(['inbox.id', 'inbox.exception_id', 'inbox.kind', 'inbox.level', 'inbox.reason', 'inbox.at', 'exceptions.title', 'exceptions.status', 'exceptions.severity', 'exceptions.owner', 'exceptions.claimant'])
+    .leftJoin('exceptions', 'exceptions.id', 'inbox.exception_id')
+    .select([
+      'inbox.id',
+      'inbox.exception_id',
+      'inbox.kind',
+      'inbox.level',
+      'inbox.reason',
+      'inbox.at',
+      'exceptions.title',
+      'exceptions.status',
+      'exceptions.severity',
+      'exceptions.owner',
+      'exceptions.claimant',
+      // Where the entry is: the exception's place, or the notice's own.
+      (eb) => eb.fn.coalesce('exceptions.capability', 'inbox.capability').as('capability'),
+      (eb) => eb.fn.coalesce('exceptions.region', 'inbox.region').as('region'),
+    ])
     .where('inbox.person', '=', person)
+    .where((eb) => eb.or([eb('exceptions.id', 'is not', null), eb.and([eb('inbox.exception_id', 'is', null), eb('inbox.capability', 'is not', null), eb('inbox.region', 'is not', null)])]))
     .orderBy('inbox.id', 'desc')
     .limit(limit + 1);
   if (beforeId !== undefined) q = q.where('inbox.id', '<', beforeId);
@@ -135,22 +157,45 @@ export async function inboxOf(db: LedgerDb, person: string, beforeId: number | u
   return { rows: rows.slice(0, limit), more: rows.length > limit };
 }
 
-export async function quarantine(db: LedgerDb, entry: { actor: string; capability?: string; region?: string; type?: string; sourceKey?: string; reasons: unknown; body: unknown; at: number }) {
-  const { id } = await db
-    .insertInto('quarantine')
-    .values({
-      received_at: entry.at,
-      actor: entry.actor,
-      capability: entry.capability ?? null,
-      region: entry.region ?? null,
-      type: entry.type ?? null,
-      source_key: entry.sourceKey ?? null,
-      reasons: JSON.stringify(entry.reasons),
-      body: boundedJson(entry.body),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return id;
+export interface RefusedIntake {
+  actor: string;
+  capability?: string;
+  region?: string;
+  type?: string;
+  sourceKey?: string;
+  reasons: unknown;
+  body: unknown;
+  at: number;
+}
+
+export async function quarantine(db: LedgerDb, entry: RefusedIntake): Promise<number> {
+  return (await quarantineIntakes(db, [entry]))[0]!;
+}
+
+/** Keeps refused intakes, and counts them per day for the readiness scorecard in the same transaction; answers their ids in order. */
+export async function quarantineIntakes(db: LedgerDb, entries: RefusedIntake[]): Promise<number[]> {
+  return db.transaction().execute(async (tx) => {
+    const ids: number[] = [];
+    for (const entry of entries) {
+      const { id } = await tx
+        .insertInto('quarantine')
+        .values({
+          received_at: entry.at,
+          actor: entry.actor,
+          capability: entry.capability ?? null,
+          region: entry.region ?? null,
+          type: entry.type ?? null,
+          source_key: entry.sourceKey ?? null,
+          reasons: JSON.stringify(entry.reasons),
+          body: boundedJson(entry.body),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      ids.push(id);
+    }
+    await countRefusals(tx, entries.map((e) => ({ capability: e.capability ?? null, region: e.region ?? null, at: e.at, reasons: e.reasons })));
+    return ids;
+  });
 }
 
 /** `scope` (capability:region pairs) keeps rows it covers; a row refused before its capability and region were read has neither and shows only without a scope. */

@@ -1,6 +1,8 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import { overdueAt, type OverdueClocks } from '../domain/rules/overdue.js';
 import { columnTypes, isPostgres } from './dialect.js';
+import { readinessNoticesMigration } from './notices-migration.js';
+import { readinessFactsMigration } from './readiness-facts-migration.js';
 import { readinessMigration } from './readiness-migration.js';
 
 /**
@@ -243,4 +245,6 @@ export const migrations: Record<string, Migration> = {
     },
   },
   '0007_readiness': readinessMigration,
+  '0008_readiness_notices': readinessNoticesMigration,
+  '0009_readiness_facts': readinessFactsMigration,
 };

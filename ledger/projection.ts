@@ -1,8 +1,8 @@
-import type { Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { ExceptionEvent, ExceptionState, Notification } from '../domain/rules/exception-model.js';
 import { overdueAt } from '../domain/rules/overdue.js';
 import type { LedgerDb } from './db.js';
-import { lockRow } from './dialect.js';
+import { rowWriteTransaction } from './dialect.js';
 import type { LedgerSchema } from './schema.js';
 
 /**
@@ -40,8 +40,7 @@ export async function recordTransition(db: LedgerDb, w: TransitionWrite, options
   const fenced = options.fenced ?? true;
   const now = (options.now ?? Date.now)();
   const { state } = w;
-  return db.transaction().execute(async (tx) => {
-    await lockRow(tx, 'exceptions', state.id);
+  return rowWriteTransaction(db, 'exceptions', state.id, async (tx) => {
     const current = await tx.selectFrom('exceptions').select(['fence', 'seq', 'confirmed_seq']).where('id', '=', state.id).executeTakeFirst();
     if (fenced && current && w.fence < current.fence) return 'stale';
     const first = w.events[0]?.seq ?? state.seq + 1;
@@ -105,7 +104,7 @@ export function projectedColumns(state: ExceptionState) {
 }
 
 /** Removes rows after `keepThrough` that an attempt older than `fence` wrote (or, with no fence, any). */
-export async function dropTail(tx: Transaction<LedgerSchema>, id: string, keepThrough: number, fence: number | null): Promise<void> {
+export async function dropTail(tx: Kysely<LedgerSchema>, id: string, keepThrough: number, fence: number | null): Promise<void> {
   let events = tx.deleteFrom('exception_events').where('exception_id', '=', id).where('seq', '>', keepThrough);
   let inbox = tx.deleteFrom('inbox').where('exception_id', '=', id).where('seq', '>', keepThrough);
   let outbox = tx.deleteFrom('outbox').where('exception_id', '=', id).where('seq', '>', keepThrough).where('delivered_at', 'is', null);
@@ -119,7 +118,7 @@ export async function dropTail(tx: Transaction<LedgerSchema>, id: string, keepTh
   await outbox.execute();
 }
 
-export async function writeEvents(tx: Transaction<LedgerSchema>, id: string, events: ExceptionEvent[], fence: number, fenced: boolean): Promise<void> {
+export async function writeEvents(tx: Kysely<LedgerSchema>, id: string, events: ExceptionEvent[], fence: number, fenced: boolean): Promise<void> {
   if (!events.length) return;
   const rows = events.map((e) => ({
     exception_id: id,
@@ -152,7 +151,7 @@ export async function writeEvents(tx: Transaction<LedgerSchema>, id: string, eve
     .execute();
 }
 
-export async function writeInbox(tx: Transaction<LedgerSchema>, id: string, notifications: Notification[], fence: number, fenced: boolean): Promise<void> {
+export async function writeInbox(tx: Kysely<LedgerSchema>, id: string, notifications: Notification[], fence: number, fenced: boolean): Promise<void> {
   if (!notifications.length) return;
   await tx
     .insertInto('inbox')
@@ -165,7 +164,7 @@ export async function writeInbox(tx: Transaction<LedgerSchema>, id: string, noti
     .execute();
 }
 
-export async function writeOutbox(tx: Transaction<LedgerSchema>, state: ExceptionState, notifications: Notification[], fence: number, now: number): Promise<void> {
+export async function writeOutbox(tx: Kysely<LedgerSchema>, state: ExceptionState, notifications: Notification[], fence: number, now: number): Promise<void> {
   if (!notifications.length || !state.webhook) return;
   await tx
     .insertInto('outbox')

@@ -1,11 +1,12 @@
 import type { GapInputs } from '../domain/gaps.js';
 import { DAY_MS, dayOf, scorecard } from '../domain/rules/readiness.js';
-import { appendAudit } from './audit.js';
 import { listRollouts } from './catalog.js';
 import type { LedgerDb } from './db.js';
 import { gapInputs } from './gaps.js';
+import { gapInputsAsOf } from './gaps-history.js';
 import { readinessFacts } from './readiness.js';
-import { getStage, saveSnapshot, setFlag } from './rollout-stages.js';
+import { clearFlag, raiseFlag } from './readiness-notices.js';
+import { getStage, saveSnapshot } from './rollout-stages.js';
 
 export interface DaySnapshotResult {
   day: string;
@@ -20,9 +21,10 @@ export interface DaySnapshotResult {
 /**
  * Snapshots every rolled-out region's scorecard for one UTC day (its window ending at the next
  * midnight) into the ledger, once per day: a second run of the same day keeps the first snapshot,
- * unless `replace`. A region in production whose scorecard no longer holds is flagged (never demoted)
- * and the flag, with the owners to tell, goes into the audit log; the flag clears when it holds again.
- * The ownership criterion reads the matrix as it is now (the matrix's history is not replayed).
+ * unless `replace`. A region in production whose scorecard no longer holds is flagged (never demoted),
+ * once: its owners and backups find it in their inbox and, where the region has a webhook channel, it
+ * goes out through the outbox (ledger/readiness-notices.ts); the flag clears when it holds again.
+ * A backfilled day's ownership criterion reads the matrix as it stood that day (ledger/gaps-history.ts).
  */
 export async function snapshotDay(
   db: LedgerDb,
@@ -31,7 +33,10 @@ export async function snapshotDay(
   const day = dayOf(options.day);
   const now = options.now ?? Date.now();
   const to = Math.min(day + DAY_MS, now);
-  const inputs = await gapInputs(db, options.gapThresholds);
+  // The backfill grades a past day against the matrix and directory as they stood at its end; the
+  // schedule, at 00:05, reads them as they are (the day's end, give or take minutes) and speaks for the
+  // region now: what it flags, it flags today.
+  const inputs = options.origin === 'backfill' && to < now ? await gapInputsAsOf(db, options.gapThresholds, to) : await gapInputs(db, options.gapThresholds);
   const result: DaySnapshotResult = { day: new Date(day).toISOString().slice(0, 10), written: 0, kept: 0, flagged: [], cleared: [] };
   for (const rollout of await listRollouts(db)) {
     const { capabilityId: capability, region, effective: template } = rollout;
@@ -45,35 +50,20 @@ export async function snapshotDay(
     if (stage.stage !== 'production' || day < dayOf(now) - DAY_MS) continue;
     const place = `${capability}:${region}`;
     if (!card.held && stage.flaggedAt === null) {
-      await setFlag(db, capability, region, now);
-      result.flagged.push(place);
-      await appendAudit(db, [
-        {
-          // Keyed by the day: a retried run records the flag once.
-          idempotencyKey: `readiness-flag:${place}:${day}`,
-          at: new Date(now).toISOString(),
-          actor: 'system',
-          action: 'rollout-flagged',
-          subjectType: 'rollout',
-          subjectId: place,
-          reason: `below a cutover threshold in production: ${card.failing.filter((f) => f !== 'days-stable').join(', ')}`,
-          detail: { day: result.day, failing: card.failing, notify: ownersOf(inputs, capability, region), scorecard: card },
-        },
-      ]);
+      const channel = template.notifications?.channel;
+      const webhook = channel && channel !== 'none' ? channel.webhook : null;
+      if (await raiseFlag(db, { capability, region, at: now, day: result.day, scorecard: card, notify: peopleToTell(inputs, capability, region), webhook })) result.flagged.push(place);
     } else if (card.held && stage.flaggedAt !== null) {
-      await setFlag(db, capability, region, null);
-      result.cleared.push(place);
-      await appendAudit(db, [
-        { idempotencyKey: `readiness-unflag:${place}:${day}`, at: new Date(now).toISOString(), actor: 'system', action: 'rollout-flag-cleared', subjectType: 'rollout', subjectId: place, detail: { day: result.day } },
-      ]);
+      if (await clearFlag(db, { capability, region, at: now, day: result.day })) result.cleared.push(place);
     }
   }
   return result;
 }
 
-/** The owners and backups of the region's cells: who hears that it fell below a threshold. */
-function ownersOf(inputs: GapInputs, capability: string, region: string): string[] {
-  return inputs.cells.filter((c) => c.capability === capability && c.region === region).flatMap((c) => [c.owner, c.backup]).filter((p): p is string => p !== null);
+/** The owners and backups of the region's cells, each once, but for those who have left: who hears that it fell below a threshold. */
+function peopleToTell(inputs: GapInputs, capability: string, region: string): string[] {
+  const named = inputs.cells.filter((c) => c.capability === capability && c.region === region).flatMap((c) => [c.owner, c.backup]);
+  return [...new Set(named.filter((p): p is string => p !== null && inputs.people[p]?.status !== 'departed'))].sort();
 }
 
 /** Snapshots each of the `days` days before today, oldest first, so each day's "days stable" reads the ones before it. */

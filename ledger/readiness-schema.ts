@@ -26,7 +26,11 @@ export interface ReportedEventsTable {
 export interface ReadinessDailyTable {
   capability: string;
   region: string;
-  /** `decision` (key: the outcome, or '') or `value` (key: the value event id). */
+  /**
+   * `decision` (key: the outcome, or '') or `value` (key: the value event id), kept with each reported
+   * event; `refused` (key '') and `refused-field` (key: a contract path), kept with each refused intake
+   * (0009_readiness_facts, ledger/refusals.ts; `quantity` 0).
+   */
   metric: string;
   key: string;
   day: number;
@@ -59,4 +63,37 @@ export interface RolloutStagesTable {
   reason: string | null;
   /** A region in production whose scorecard fell below a threshold: when it was first seen so, until it holds again. */
   flagged_at: number | null;
+}
+
+/**
+ * Each closed exception's outcome as the readiness rule counts it (ledger/readiness-outcomes.ts), kept
+ * by triggers (0009_readiness_facts); what readiness_exception_daily adds up, and what a change takes back.
+ */
+export interface ReadinessClosedTable {
+  exception_id: string;
+  capability: string;
+  region: string;
+  /** Midnight UTC of the day it was raised, and of the day it closed. */
+  day: number;
+  closed_day: number;
+  /** Its claimant, or '' for none. */
+  claimant: string;
+  breached: number;
+  claimed_in_sla: number;
+  claim_missed: number;
+  override: number;
+}
+
+/** Sums of readiness_closed per raised day × closed day × claimant: the closed part of a scorecard's exception facts. */
+export interface ReadinessExceptionDailyTable {
+  capability: string;
+  region: string;
+  day: number;
+  closed_day: number;
+  claimant: string;
+  raised: number;
+  breached: number;
+  claimed_in_sla: number;
+  claim_missed: number;
+  overrides: number;
 }

@@ -3,6 +3,7 @@ import type { CapabilityTemplate } from '../domain/capability.js';
 import { findGaps, type GapInputs } from '../domain/gaps.js';
 import { consecutiveHeldDays, DAY_MS, lastDayOf, windowOf, type ReadinessFacts } from '../domain/rules/readiness.js';
 import type { LedgerDb } from './db.js';
+import { outcomes } from './readiness-outcomes.js';
 import { gapInputs } from './gaps.js';
 
 /**
@@ -100,43 +101,67 @@ async function valueTotals(db: LedgerDb, capability: string, region: string, fro
 }
 
 /**
- * The exceptions raised in the window, as they stood at `to`. Claimed within SLA: first claimed by its
- * claim-by. Claim missed: first claimed after it, or never claimed while the claim window ran out
- * (not snoozed, not closed before it). Breached: claim missed, or resolved after resolve-by, or still
- * open past resolve-by and not snoozed.
+ * The exceptions raised in the window, as they stood at `to`, graded by the one rule
+ * (ledger/readiness-outcomes.ts): those closed before the window's last day from their per-day facts
+ * (0009_readiness_facts), the rest (open, or closed since the last day began) live. The two never
+ * overlap: a day row counts what closed before `lastDay`, the live part what did not.
  */
 async function raisedFacts(db: LedgerDb, capability: string, region: string, from: number, to: number) {
-  const openAtTo = sql`(x.closed_at is null or x.closed_at >= ${to})`;
-  const awake = sql`(x.snoozed_until is null or x.snoozed_until <= ${to})`;
-  const claimMissed = sql`((x.first_claim is not null and x.first_claim > x.claim_by)
-    or (x.first_claim is null and x.claim_by < ${to} and (x.closed_at is null or x.closed_at > x.claim_by) and ${awake}))`;
-  const resolveMissed = sql`((x.closed_at is not null and x.closed_at < ${to} and x.closed_at > x.resolve_by)
-    or (${openAtTo} and x.resolve_by < ${to} and ${awake}))`;
-  // Materialized, so the first claim is looked up once per exception: a flattened subquery would
-  // repeat the lookup in every CASE that reads it (MATERIALIZED: SQLite 3.35+, PostgreSQL 12+).
-  const { rows } = await sql<{ raised: unknown; breached: unknown; claimed_in_sla: unknown; claim_missed: unknown; overrides: unknown; operators: unknown }>`
-    with x as materialized (
-      select e.claim_by, e.resolve_by, e.closed_at, e.snoozed_until, e.area, e.claimant,
-        (select min(ev.at) from exception_events ev where ev.exception_id = e.id and ev.action = 'claimed' and ev.at < ${to}) as first_claim
-      from exceptions e
-      where e.capability = ${capability} and e.region = ${region} and e.created_at >= ${from} and e.created_at < ${to}
-    )
-    select count(*) as raised,
-      sum(case when ${claimMissed} or ${resolveMissed} then 1 else 0 end) as breached,
-      sum(case when x.first_claim is not null and x.first_claim <= x.claim_by then 1 else 0 end) as claimed_in_sla,
-      sum(case when ${claimMissed} then 1 else 0 end) as claim_missed,
-      sum(case when x.area = 'adoption-training' then 1 else 0 end) as overrides,
-      count(distinct x.claimant) as operators
-    from x`.execute(db);
-  const row = rows[0];
+  const lastDay = lastDayOf(to);
+  const [closed, live] = await Promise.all([closedBefore(db, capability, region, from, to, lastDay), liveFacts(db, capability, region, from, to, lastDay)]);
+  const all = [...closed, ...live];
+  const sum = (k: keyof (typeof all)[number]) => all.reduce((n, r) => n + num(r[k]), 0);
   return {
-    raised: num(row?.raised),
-    breached: num(row?.breached),
-    claimedWithinSla: num(row?.claimed_in_sla),
-    claimMissed: num(row?.claim_missed),
-    overrides: num(row?.overrides),
-    operators: num(row?.operators),
+    raised: sum('raised'),
+    breached: sum('breached'),
+    claimedWithinSla: sum('claimed_in_sla'),
+    claimMissed: sum('claim_missed'),
+    overrides: sum('overrides'),
+    operators: new Set(all.filter((r) => r.claimant !== '' && num(r.raised) > 0).map((r) => r.claimant)).size,
   };
+}
+
+type ClaimantFacts = { claimant: string; raised: unknown; breached: unknown; claimed_in_sla: unknown; claim_missed: unknown; overrides: unknown };
+
+/** Closed before `lastDay`: at most a row per raised day, closing day and claimant. */
+function closedBefore(db: LedgerDb, capability: string, region: string, from: number, to: number, lastDay: number): Promise<ClaimantFacts[]> {
+  return db
+    .selectFrom('readiness_exception_daily')
+    .select((eb) => [
+      'claimant',
+      eb.fn.sum<number>('raised').as('raised'),
+      eb.fn.sum<number>('breached').as('breached'),
+      eb.fn.sum<number>('claimed_in_sla').as('claimed_in_sla'),
+      eb.fn.sum<number>('claim_missed').as('claim_missed'),
+      eb.fn.sum<number>('overrides').as('overrides'),
+    ])
+    .where('capability', '=', capability)
+    .where('region', '=', region)
+    .where('day', '>=', from)
+    .where('day', '<', to)
+    .where('closed_day', '<', lastDay)
+    .groupBy('claimant')
+    .execute();
+}
+
+/** Open, or closed on or after `lastDay`: graded as of `to` (a snapshot of a past day sees what was open then). */
+async function liveFacts(db: LedgerDb, capability: string, region: string, from: number, to: number, lastDay: number): Promise<ClaimantFacts[]> {
+  const o = outcomes(sql`${to}`);
+  const raised = sql`e.capability = ${capability} and e.region = ${region} and e.created_at >= ${from} and e.created_at < ${to}`;
+  const columns = sql`e.claim_by, e.resolve_by, e.closed_at, e.snoozed_until, e.area, e.claimant, ${o.firstClaim} as first_claim`;
+  // Materialized, so the first claim is looked up once per exception: a flattened subquery would repeat
+  // the lookup in every CASE that reads it (MATERIALIZED: SQLite 3.35+, PostgreSQL 12+). Two branches,
+  // so each walks exceptions_place_closed.
+  const { rows } = await sql<ClaimantFacts>`
+    with x as materialized (
+      select ${columns} from exceptions e where ${raised} and e.closed_at is null
+      union all
+      select ${columns} from exceptions e where ${raised} and e.closed_at >= ${lastDay}
+    )
+    select coalesce(x.claimant, '') as claimant, count(*) as raised, sum(${o.breached}) as breached, sum(${o.claimedInSla}) as claimed_in_sla,
+      sum(${o.claimMissed}) as claim_missed, sum(${o.override}) as overrides
+    from x group by coalesce(x.claimant, '')`.execute(db);
+  return rows;
 }
 
 /** Open or claimed at `to`, and the oldest; live (`to` ≥ now) from the status, else from when each closed. */
@@ -148,31 +173,22 @@ async function openAt(db: LedgerDb, capability: string, region: string, to: numb
   return { open: num(count?.n), oldest: oldest ? { id: oldest.id, createdAt: num(oldest.created_at) } : null };
 }
 
-/** Intakes refused in the window, and how often each contract path failed (once per refusal). */
+/** Intakes refused in the window, and how often each contract path failed (once per refusal): per-day counts (ledger/refusals.ts). */
 async function quarantineFacts(db: LedgerDb, capability: string, region: string, from: number, to: number) {
   const rows = await db
-    .selectFrom('quarantine')
-    .select('reasons')
-    .where('source', '=', 'intake')
+    .selectFrom('readiness_daily')
+    .select(['metric', 'key', (eb) => eb.fn.sum<number>('events').as('count')])
     .where('capability', '=', capability)
     .where('region', '=', region)
-    .where('received_at', '>=', from)
-    .where('received_at', '<', to)
+    .where('metric', 'in', ['refused', 'refused-field'])
+    .where('day', '>=', from)
+    .where('day', '<', to)
+    .groupBy(['metric', 'key'])
     .execute();
-  const counts = new Map<string, number>();
-  for (const row of rows) {
-    for (const path of new Set(failedPaths(row.reasons))) counts.set(path, (counts.get(path) ?? 0) + 1);
-  }
-  return { quarantined: rows.length, failingFields: [...counts].map(([path, count]) => ({ path, count })) };
-}
-
-function failedPaths(reasons: string): string[] {
-  try {
-    const parsed = JSON.parse(reasons) as unknown;
-    return Array.isArray(parsed) ? parsed.flatMap((r) => (r && typeof (r as { path?: unknown }).path === 'string' ? [(r as { path: string }).path] : [])) : [];
-  } catch {
-    return ['(unreadable reasons)'];
-  }
+  return {
+    quarantined: rows.filter((r) => r.metric === 'refused').reduce((n, r) => n + num(r.count), 0),
+    failingFields: rows.filter((r) => r.metric === 'refused-field' && num(r.count) > 0).map((r) => ({ path: r.key, count: num(r.count) })),
+  };
 }
 
 /** Consecutive held snapshot days ending the day before `lastDay`. */

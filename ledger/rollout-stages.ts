@@ -43,11 +43,6 @@ export async function putStage(db: LedgerDb, s: { capability: string; region: st
     .execute();
 }
 
-/** Marks a production region whose scorecard fell below a threshold (null clears the mark). */
-export async function setFlag(db: LedgerDb, capability: string, region: string, at: number | null): Promise<void> {
-  await db.updateTable('rollout_stages').set({ flagged_at: at }).where('capability', '=', capability).where('region', '=', region).where('stage', '=', 'production').execute();
-}
-
 export interface StoredSnapshot {
   day: number;
   held: boolean;

@@ -1,5 +1,5 @@
 import type { Generated } from 'kysely';
-import type { ReadinessDailyTable, ReadinessSnapshotsTable, ReportedEventsTable, RolloutStagesTable } from './readiness-schema.js';
+import type { ReadinessClosedTable, ReadinessDailyTable, ReadinessExceptionDailyTable, ReadinessSnapshotsTable, ReportedEventsTable, RolloutStagesTable } from './readiness-schema.js';
 
 /** Append-only audit trail: every state change, with the actor taken from the token. */
 export interface AuditLogTable {
@@ -126,22 +126,30 @@ export interface ExceptionEventsTable {
   fence: number;
 }
 
+/**
+ * What reached a person: about an exception (exception_id), or, with no exception id, a notice about a
+ * capability × region (0008_readiness_notices: a rollout that fell below its cutover thresholds).
+ */
 export interface InboxTable {
   id: Generated<number>;
   person: string;
-  exception_id: string;
+  exception_id: string | null;
   seq: number;
   kind: string;
   level: number;
   reason: string;
   at: number;
   fence: number;
+  /** A notice's place; null on an exception's rows. */
+  capability: Generated<string | null>;
+  region: Generated<string | null>;
 }
 
 /** Notifications for outside channels (webhooks), delivered at least once from here. */
 export interface OutboxTable {
   id: Generated<number>;
-  exception_id: string;
+  /** null for a notice about a capability × region (0008_readiness_notices), which needs no confirmation. */
+  exception_id: string | null;
   seq: number;
   person: string;
   kind: string;
@@ -156,6 +164,8 @@ export interface OutboxTable {
   delivered_at: number | null;
   failed_at: number | null;
   last_error: string | null;
+  capability: Generated<string | null>;
+  region: Generated<string | null>;
 }
 
 /** Intakes refused by an input contract, kept with their reasons so nothing is lost. */
@@ -189,4 +199,6 @@ export interface LedgerSchema {
   readiness_daily: ReadinessDailyTable;
   readiness_snapshots: ReadinessSnapshotsTable;
   rollout_stages: RolloutStagesTable;
+  readiness_closed: ReadinessClosedTable;
+  readiness_exception_daily: ReadinessExceptionDailyTable;
 }

@@ -7,9 +7,21 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
  * templates, codes and kinds that templates and the code declare; never an exception, person or request id.
  */
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry });
-// Gauges named like counters, which `promtool check metrics` rightly flags; the rest of Node's standard set stays.
-for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
+
+let processMetrics = false;
+
+/**
+ * Node's standard process_ and nodejs_ metrics. Some keep running between scrapes (a GC observer, an
+ * event-loop delay monitor), so they start with the first API or worker that has metrics on, and
+ * never in a process run with METRICS=off.
+ */
+export function collectProcessMetrics(): void {
+  if (processMetrics) return;
+  processMetrics = true;
+  collectDefaultMetrics({ register: registry });
+  // Gauges named like counters, which `promtool check metrics` rightly flags; the rest of Node's standard set stays.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
+}
 
 const seconds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 

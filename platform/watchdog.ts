@@ -32,6 +32,7 @@ export interface WatchedOptions {
   /** Seconds between SIGTERM and SIGKILL once we are gone. */
   graceSeconds?: number;
   env?: NodeJS.ProcessEnv;
+  cwd?: string;
 }
 
 /**
@@ -43,6 +44,7 @@ export function spawnWatched(command: string, args: string[], options: WatchedOp
   const child = spawn('/bin/sh', ['-c', SCRIPT, 'watchdog', command, ...args], {
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     detached: true,
+    cwd: options.cwd,
     env: { ...(options.env ?? process.env), WATCHDOG_PID_FILE: options.pidFile ?? '', WATCHDOG_GRACE_S: String(options.graceSeconds ?? 10) },
   });
   // Our end of the lifeline: never written to; drained so the child's 'close' is not held up by it.

@@ -7,7 +7,8 @@ import { exitWithError } from '../platform/fatal.js';
 /**
  * `npm run readiness:backfill -- --days 30 [--replace]`: computes the daily readiness snapshots of the
  * past days from the ledger, oldest first, with the same settings as `npm start`. A day that already
- * has a snapshot keeps it unless --replace. The ownership criterion reads today's matrix for every day.
+ * has a snapshot keeps it unless --replace. Each day's ownership criterion reads the matrix and the
+ * directory as they stood at its end (ledger/gaps-history.ts).
  */
 async function main() {
   loadDotEnv();

@@ -8,6 +8,8 @@ import { storeReportedEvents, type NewReportedEvent } from '../ledger/reports.js
 /** The gap audit's defaults (config GAP_MAX_CELLS_PER_PERSON, GAP_MAX_OPEN_PER_OWNER). */
 const gapThresholds = { maxCellsPerPerson: 6, maxOpenPerOwner: 25 };
 export const DEMO_HISTORY_DAYS = 30;
+/** The reason of the demo matrix's first assignments (server/demo.ts): the pilot team's hand-over plan. */
+export const HAND_OVER_PLAN = 'pilot hand-over plan (demo data)';
 
 /** Deterministic wobble, so the demo's charts are not flat and every start draws the same ones. */
 const wobble = (day: number, salt: number) => ((day * 7 + salt * 13) % 11) - 5;
@@ -15,7 +17,7 @@ const wobble = (day: number, salt: number) => ((day * 7 + salt * 13) % 11) - 5;
 /**
  * Thirty days of PO Assist in production shape: decisions and value events reported every day in
  * both regions, EMEA's supplier feed missing SKUs on a few intakes each day, the daily snapshots
- * computed from that ledger, and NA promoted through the gate. A newcomer opens Readiness and sees NA
+ * computed from that ledger (the matrix as it stood each day), and NA promoted through the gate. A newcomer opens Readiness and sees NA
  * ready and in production, EMEA held back by its input reliability and the gaps the leavers left.
  */
 export async function seedReadinessHistory(ledger: LedgerDb, now = Date.now()): Promise<void> {
@@ -64,6 +66,12 @@ export async function seedReadinessHistory(ledger: LedgerDb, now = Date.now()): 
       at: r.at,
     });
   }
+  // The story starts a month ago: the directory and the hand-over plan were set up then (the departures
+  // and NA's refills are today's). Their log entries are dated back to then, since the backfill grades
+  // each day against the matrix and the directory as they stood that day (ledger/gaps-history.ts).
+  const start = new Date(today - (DEMO_HISTORY_DAYS + 1) * DAY_MS).toISOString();
+  await ledger.updateTable('ownership_changes').set({ at: start }).where('capability', '=', 'po-assist').where('reason', '=', HAND_OVER_PLAN).execute();
+  await ledger.updateTable('audit_log').set({ at: start }).where('subject_type', '=', 'person').where('action', '=', 'person.created').where('actor', '=', 'system:demo').execute();
   await backfillSnapshots(ledger, { days: DEMO_HISTORY_DAYS, gapThresholds, now });
   await changeStage({ ledger, gapThresholds }, 'system:demo', 'po-assist', 'NA', { stage: 'production', override: false, reason: 'stable for a month (demo data)' });
 }

@@ -9,7 +9,7 @@ import type { ResponsibilityArea } from '../domain/capability.js';
 import type { PersonInput } from '../domain/people.js';
 import type { LedgerDb } from '../ledger/db.js';
 import { demoIntakes } from './demo-exceptions.js';
-import { seedReadinessHistory } from './demo-readiness.js';
+import { HAND_OVER_PLAN, seedReadinessHistory } from './demo-readiness.js';
 
 const DEMO_ACTOR = 'system:demo';
 
@@ -45,7 +45,7 @@ const demoCells: Record<string, Record<ResponsibilityArea, Cell>> = {
     'business-rules': { owner: 'jordan', backup: 'dana', escalation: ['dana', 'grace'] },
     'model-retraining': { owner: 'marco', backup: 'amara', escalation: ['amara', 'raj'] },
     'exception-queue': { owner: 'priya', backup: 'li', escalation: ['dana', 'grace'] },
-    'adoption-training': { owner: 'sofia', backup: 'dana', escalation: ['grace'] },
+    'adoption-training': { owner: 'sofia', backup: 'dana', escalation: ['grace', 'raj'] },
   },
   EMEA: {
     'business-rules': { owner: 'jordan', backup: 'hannah', escalation: ['hannah', 'grace'] },
@@ -80,7 +80,7 @@ export async function seedDemo(deps: TemporalDeps & { ledger: LedgerDb }, logger
         capability: 'po-assist',
         region,
         area,
-        assignment: { ...cell, reason: 'pilot hand-over plan (demo data)' },
+        assignment: { ...cell, reason: HAND_OVER_PLAN },
         actor: DEMO_ACTOR,
       });
     }

@@ -24,7 +24,8 @@ async function main() {
   // Before anything serves or connects, so the first request is traced too (on when OTEL_EXPORTER_OTLP_ENDPOINT is set).
   startTracing({ serviceName: 'exception-desk', version });
   const logger = createLogger(config);
-  installTemporalRuntime(logger, { metricsAddress: `127.0.0.1:${await freePort()}` });
+  // METRICS=off: the Temporal SDK's runtime records and serves no worker metrics either.
+  installTemporalRuntime(logger, config.METRICS === 'off' ? {} : { metricsAddress: `127.0.0.1:${await freePort()}` });
   const target = temporalTarget(config);
   const dbFile = path.join(config.DATA_DIR, 'temporal.sqlite');
   const freshDataDir = !existsSync(dbFile) && !existsSync(ledgerFile(config.DATA_DIR));
@@ -66,7 +67,7 @@ async function main() {
   if (!config.AUTH_OIDC_ISSUER && !config.AUTH_JWKS_URL) loadSigningSecret(config);
   await loadTemplates(ledger, logger);
 
-  const worker = await startWorker({ config, target, ledger, logger });
+  const worker = await startWorker({ config, target, ledger, logger, workflowBundle: config.WORKFLOW_BUNDLE ? { codePath: config.WORKFLOW_BUNDLE } : undefined });
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(config.HOST);
   const demoUsers = config.DEMO_USERS ?? (devServer !== undefined && loopback);
   const api = await startApi({ config, target, ledger, logger, demoUsers });

@@ -81,7 +81,7 @@ export async function startStack(
   const target = temporalTarget(config, env);
   const ledger = openLedger(ledgerLocation(config));
   await migrateLedger(ledger);
-  const logger = options.logger ?? pino({ level: 'silent' });
+  const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   installTemporalRuntime(pino({ level: 'warn' }), { metricsAddress: `127.0.0.1:${await freePort()}` });
   const newWorker = () => startWorker({ config, target, ledger, logger, workflowBundle: options.workflowBundle ?? { codePath: inject('workflowBundlePath') }, shutdownForceTime: '3 seconds' });
   let worker = options.worker === false ? undefined : await newWorker();

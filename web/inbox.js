@@ -3,7 +3,7 @@ import { age, api, html } from './lib.js';
 
 const REFRESH_MS = 3000;
 
-/** Escalations and assignments that reached the signed-in person, and why. */
+/** Escalations, assignments and readiness notices that reached the signed-in person, and why. */
 export function Inbox() {
   const [items, setItems] = useState(null);
   const [error, setError] = useState(null);
@@ -22,11 +22,17 @@ export function Inbox() {
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${items && items.length === 0 && html`<p class="muted">Nothing has reached you.</p>`}
     <ul class="inbox">
-      ${(items ?? []).map(
-        (i) => html`<li key=${`${i.exceptionId}-${i.at}-${i.kind}`}>
-          <a href=${`#/exception/${encodeURIComponent(i.exceptionId)}`}>${i.title}</a>${' '}<span class=${`sev sev-${i.severity}`}>${i.severity}</span> <span class="muted">${i.status}${i.claimant ? ` by ${i.claimant}` : ''}</span>
-          <p class="why"><strong>${i.kind}:</strong> ${i.reason} <span class="muted">(level ${i.level}, ${age(i.at)} ago)</span></p>
-        </li>`,
+      ${(items ?? []).map((i) =>
+        i.exceptionId === null
+          ? // A notice about a rollout, not an exception: it links to the readiness page.
+            html`<li key=${`${i.capability}-${i.region}-${i.at}-${i.kind}`}>
+              <a href="#/readiness">${i.title}</a>
+              <p class="why"><strong>${i.kind}:</strong> ${i.reason} <span class="muted">(${age(i.at)} ago)</span></p>
+            </li>`
+          : html`<li key=${`${i.exceptionId}-${i.at}-${i.kind}`}>
+              <a href=${`#/exception/${encodeURIComponent(i.exceptionId)}`}>${i.title}</a>${' '}<span class=${`sev sev-${i.severity}`}>${i.severity}</span> <span class="muted">${i.status}${i.claimant ? ` by ${i.claimant}` : ''}</span>
+              <p class="why"><strong>${i.kind}:</strong> ${i.reason} <span class="muted">(level ${i.level}, ${age(i.at)} ago)</span></p>
+            </li>`,
       )}
     </ul>
   </section>`;

@@ -14,10 +14,12 @@ async function main() {
   // Before anything serves or connects, so the first request is traced too (on when OTEL_EXPORTER_OTLP_ENDPOINT is set).
   startTracing({ serviceName: 'exception-desk-worker' });
   const logger = createLogger(config, 'exception-desk-worker');
-  installTemporalRuntime(logger, { metricsAddress: `127.0.0.1:${await freePort()}` });
+  // METRICS=off: the Temporal SDK's runtime records and serves no worker metrics either.
+  installTemporalRuntime(logger, config.METRICS === 'off' ? {} : { metricsAddress: `127.0.0.1:${await freePort()}` });
   const ledger = openLedger(ledgerLocation(config));
   await migrateLedger(ledger);
-  const worker = await startWorker({ config, target: temporalTarget(config), ledger, logger });
+  const workflowBundle = config.WORKFLOW_BUNDLE ? { codePath: config.WORKFLOW_BUNDLE } : undefined;
+  const worker = await startWorker({ config, target: temporalTarget(config), ledger, logger, workflowBundle });
   const stop = () => void worker.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { LedgerDb } from '../ledger/db.js';
 import { isPostgres } from '../ledger/dialect.js';
+import { noticeKey } from '../ledger/readiness-notices.js';
 
 export interface OutboxOptions {
   ledger: LedgerDb;
@@ -24,8 +25,10 @@ const BACKOFF_CAP_MS = 5 * 60_000;
  * Delivers notifications from the ledger's outbox, at least once, each with its idempotency key.
  * Rows are written in the same transaction as their transition, and sent only once that transition is
  * confirmed in history, so a continue-as-new, a worker kill -9 or a closed exception loses none and a
- * superseded workflow task's notification is never sent. A row is leased while in flight, so several
- * workers share the outbox without sending a row twice at once.
+ * superseded workflow task's notification is never sent. A notice about a rollout (a production region
+ * below its cutover thresholds, ledger/readiness-notices.ts) has no exception and no history to wait
+ * for: it leaves as soon as its transaction commits, with the same signing, retries and leases. A row is
+ * leased while in flight, so several workers share the outbox without sending a row twice at once.
  */
 export function startOutbox(options: OutboxOptions) {
   const concurrency = options.concurrency ?? 8;
@@ -41,12 +44,14 @@ export function startOutbox(options: OutboxOptions) {
     return options.ledger.transaction().execute(async (tx) => {
       const rows = await tx
         .selectFrom('outbox')
-        .innerJoin('exceptions', 'exceptions.id', 'outbox.exception_id')
-        .select(['outbox.id', 'outbox.exception_id', 'outbox.seq', 'outbox.person', 'outbox.target', 'outbox.body', 'outbox.attempts'])
+        .leftJoin('exceptions', 'exceptions.id', 'outbox.exception_id')
+        .select(['outbox.id', 'outbox.exception_id', 'outbox.capability', 'outbox.region', 'outbox.seq', 'outbox.person', 'outbox.target', 'outbox.body', 'outbox.attempts'])
         .where(sql<boolean>`delivered_at is null and failed_at is null`)
         .where('outbox.next_attempt_at', '<=', now)
         .where('outbox.locked_until', '<=', now)
-        .where(sql<boolean>`outbox.seq <= exceptions.confirmed_seq`)
+        // An exception's notification leaves once its transition is confirmed in history (never while
+        // its exception row is missing); a notice about a rollout (no exception id) is a committed fact.
+        .where(sql<boolean>`(outbox.seq <= exceptions.confirmed_seq or (outbox.exception_id is null and outbox.capability is not null))`)
         .orderBy('outbox.next_attempt_at')
         .limit(limit)
         // PostgreSQL: several workers claim at once on their own connections; each takes rows no other
@@ -61,7 +66,9 @@ export function startOutbox(options: OutboxOptions) {
   }
 
   async function deliver(row: Awaited<ReturnType<typeof claimBatch>>[number]): Promise<void> {
-    const body = JSON.stringify({ exceptionId: row.exception_id, notifications: [JSON.parse(row.body) as unknown] });
+    const notice = row.exception_id === null;
+    const about = notice ? { rollout: { capability: row.capability, region: row.region } } : { exceptionId: row.exception_id };
+    const body = JSON.stringify({ ...about, notifications: [JSON.parse(row.body) as unknown] });
     const timestamp = Math.floor(Date.now() / 1000).toString();
     const signature = createHmac('sha256', options.webhookSecret).update(`${timestamp}.${body}`).digest('hex');
     const signal = AbortSignal.any([stopping.signal, AbortSignal.timeout(timeoutMs)]);
@@ -74,7 +81,7 @@ export function startOutbox(options: OutboxOptions) {
           'content-type': 'application/json',
           'x-exception-desk-timestamp': timestamp,
           'x-exception-desk-signature': `sha256=${signature}`,
-          'idempotency-key': `${row.exception_id}#${row.seq}#${row.person}`,
+          'idempotency-key': notice ? noticeKey(row) : `${row.exception_id}#${row.seq}#${row.person}`,
         },
         body,
         signal,
@@ -101,7 +108,7 @@ export function startOutbox(options: OutboxOptions) {
       .set({ attempts, last_error: error, locked_until: 0, next_attempt_at: Date.now() + backoff, ...(failed ? { failed_at: Date.now() } : {}) })
       .where('id', '=', row.id)
       .execute();
-    if (failed) options.logger.warn({ exceptionId: row.exception_id, seq: row.seq, attempts, error }, 'webhook delivery given up');
+    if (failed) options.logger.warn({ exceptionId: row.exception_id, rollout: notice ? `${row.capability}:${row.region}` : undefined, seq: row.seq, attempts, error }, 'webhook delivery given up');
   }
 
   async function poll(): Promise<void> {

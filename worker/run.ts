@@ -10,6 +10,7 @@ import { connectWorker, type TemporalTarget } from '../platform/temporal-connect
 import { startConfirmer, type Confirmer } from './confirmer.js';
 import { deliverSignedPost } from '../platform/webhook-target.js';
 import { countedDelivery, serveWorkerMetrics } from './metrics.js';
+import { collectProcessMetrics } from '../platform/metrics.js';
 import { startOutbox } from './outbox.js';
 import { timedQueries } from '../platform/query-timing.js';
 import { ensureReadinessSchedule } from './readiness-schedule.js';
@@ -30,7 +31,7 @@ export async function startWorker(options: {
     Config,
     'TEMPORAL_TASK_QUEUE' | 'WEBHOOK_SECRET' | 'DATA_DIR' | 'WORKER_MAX_CACHED_WORKFLOWS' | 'WEBHOOK_ALLOWED_HOSTS' | 'HOST' | 'WORKER_METRICS_PORT' | 'METRICS_SCRAPE' | 'METRICS_TOKEN'
   > &
-    Partial<Pick<Config, 'GAP_MAX_CELLS_PER_PERSON' | 'GAP_MAX_OPEN_PER_OWNER'>>;
+    Partial<Pick<Config, 'GAP_MAX_CELLS_PER_PERSON' | 'GAP_MAX_OPEN_PER_OWNER' | 'METRICS'>>;
   target: TemporalTarget;
   ledger: LedgerDb;
   logger: Logger;
@@ -39,7 +40,10 @@ export async function startWorker(options: {
   maxCachedWorkflows?: number;
   shutdownForceTime?: string;
 }): Promise<RunningWorker> {
-  const ledger = timedQueries(options.ledger);
+  // METRICS=off: no query timing, activity interceptor, delivery counts or process metrics (the config refuses WORKER_METRICS_PORT then).
+  const metricsOn = options.config.METRICS !== 'off';
+  if (metricsOn) collectProcessMetrics();
+  const ledger = metricsOn ? timedQueries(options.ledger) : options.ledger;
   const connection = await connectWorker(options.target);
   const client = new Client({ connection, namespace: options.target.namespace });
   const webhookSecret = options.config.WEBHOOK_SECRET ?? localSecret(options.config.DATA_DIR, 'webhook-secret');
@@ -58,6 +62,7 @@ export async function startWorker(options: {
     maxCachedWorkflows: options.maxCachedWorkflows ?? options.config.WORKER_MAX_CACHED_WORKFLOWS,
     shutdownForceTime: options.shutdownForceTime,
     identity: `exception-desk-worker/${process.pid}@${os.hostname()}`,
+    metrics: metricsOn,
   });
   // A namespace that refuses schedules (permissions) leaves readiness without daily snapshots, not the desk down.
   await ensureReadinessSchedule(client, options.config.TEMPORAL_TASK_QUEUE, options.logger).catch((err: unknown) =>
@@ -65,14 +70,10 @@ export async function startWorker(options: {
   );
   // Beside the worker: confirming the ledger against history, and delivering the outbox.
   const confirmer = startConfirmer({ ledger, client, logger: options.logger });
-  const outbox = startOutbox({
-    ledger,
-    logger: options.logger,
-    webhookSecret,
-    // Checked against WEBHOOK_ALLOWED_HOSTS on the connection itself; redirects never followed.
-    post: countedDelivery(async (url: string, init: { headers: Record<string, string>; body: string; signal: AbortSignal }) =>
-      (await deliverSignedPost({ url, ...init, allowedHosts: options.config.WEBHOOK_ALLOWED_HOSTS, timeoutMs: 10_000 })).status),
-  });
+  // Checked against WEBHOOK_ALLOWED_HOSTS on the connection itself; redirects never followed.
+  const post = async (url: string, init: { headers: Record<string, string>; body: string; signal: AbortSignal }) =>
+    (await deliverSignedPost({ url, ...init, allowedHosts: options.config.WEBHOOK_ALLOWED_HOSTS, timeoutMs: 10_000 })).status;
+  const outbox = startOutbox({ ledger, logger: options.logger, webhookSecret, post: metricsOn ? countedDelivery(post) : post });
   const { WORKER_METRICS_PORT: metricsPort, HOST: host } = options.config;
   const metricsServer = metricsPort === undefined
     ? undefined

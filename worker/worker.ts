@@ -44,6 +44,8 @@ export interface WorkerOptions {
   /** How long shutdown waits for in-flight work before giving up on it (its attempts are retried elsewhere). */
   shutdownForceTime?: string;
   logger?: Logger;
+  /** false (METRICS=off): no metrics interceptor on the activities. */
+  metrics?: boolean;
 }
 
 export async function createWorker(options: WorkerOptions): Promise<Worker> {
@@ -54,7 +56,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
     interceptors: {
-      activity: [metricsInterceptor, ...(traced ? [tracedActivity] : [])],
+      activity: [...(options.metrics === false ? [] : [metricsInterceptor]), ...(traced ? [tracedActivity] : [])],
       // Used only when the worker bundles from source; a prebuilt bundle carries its own (bundleWorkflows).
       ...(traced ? { workflowModules: [tracingWorkflowModule] } : {}),
     },

@@ -16,7 +16,7 @@ import { Reply, type ApiRoutes } from '../route.js';
 import { exceptionTarget, intakeTarget, scopedInbox } from '../scope.js';
 import { recordResolutionValue } from '../services/reports.js';
 import { actorOf, exceptionDetailView, raiseException, requireException, transition, type ExceptionDeps } from '../services/exceptions.js';
-import { exceptionView, ExceptionView, iso } from '../views.js';
+import { exceptionView, ExceptionView, inboxEntryView, iso } from '../views.js';
 
 const BATCH_LIMIT = 1000;
 const BATCH_CONCURRENCY = 32;
@@ -33,8 +33,10 @@ const BatchResult = z.object({
   problem: z.object({ title: z.string(), detail: z.string(), errors: z.array(z.object({ path: z.string(), message: z.string() })).optional() }).optional(),
 });
 
-export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
+/** `metrics: false` (METRICS=off) raises without counting intake outcomes. */
+export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps, options: { metrics?: boolean } = {}) {
   const { ledger } = deps;
+  const observe: typeof observeIntake = options.metrics === false ? (_body, intake) => intake : observeIntake;
 
   routes.route({
     method: 'post',
@@ -55,7 +57,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
       422: { description: 'Unknown capability, region or type, or an input contract violation (kept in the quarantine)' },
     },
     handler: async ({ body, principal }) => {
-      const { created, state } = await observeIntake(body, raiseException(deps, principal, body));
+      const { created, state } = await observe(body, raiseException(deps, principal, body));
       return new Reply(created ? 201 : 200, await exceptionDetailView(deps, principal, state.id), { location: `/api/v1/exceptions/${encodeURIComponent(state.id)}` });
     },
   });
@@ -76,7 +78,7 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
       const work = async () => {
         for (let index = next++; index < body.items.length; index = next++) {
           try {
-            const { created, state } = await observeIntake(body.items[index], raiseException(deps, principal, body.items[index]));
+            const { created, state } = await observe(body.items[index], raiseException(deps, principal, body.items[index]));
             results[index] = { index, status: created ? 201 : 200, id: state.id, exception: exceptionView(state) };
           } catch (err) {
             if (!(err instanceof AppError) || err.status >= 500) throw err;
@@ -257,22 +259,41 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps) {
   routes.route({
     method: 'get',
     path: '/api/v1/me/inbox',
-    summary: 'Assignments and escalations that reached you, newest first, with why',
+    summary: 'Assignments, escalations and readiness notices that reached you, newest first, with why',
+    description:
+      'An entry about an exception names it (exceptionId) with its title, status and severity. A notice about a rollout has no exceptionId: ' +
+      'kind readiness-flagged says a region in production fell below its cutover thresholds; `link` is its scorecard.',
     tags: ['exceptions'],
     roles: anyRole,
-    scope: { kind: 'listing', filters: 'entries about exceptions the scope covers' },
+    scope: { kind: 'listing', filters: 'entries about exceptions, or notices about capability:region pairs, the scope covers' },
     query: z.strictObject({ ...PageQuery }),
     responses: {
       200: {
         description: 'Inbox entries',
-        schema: pageOf(z.object({ exceptionId: z.string(), kind: z.string(), level: z.number(), reason: z.string(), at: z.string().nullable(), title: z.string(), status: z.string(), severity: z.string(), owner: z.string().nullable(), claimant: z.string().nullable() })),
+        schema: pageOf(
+          z.object({
+            exceptionId: z.string().nullable().meta({ description: 'null for a notice about a rollout' }),
+            capability: z.string().nullable(),
+            region: z.string().nullable(),
+            kind: z.string(),
+            level: z.number(),
+            reason: z.string(),
+            at: z.string().nullable(),
+            title: z.string(),
+            status: z.string().nullable(),
+            severity: z.string().nullable(),
+            owner: z.string().nullable(),
+            claimant: z.string().nullable(),
+            link: z.string().meta({ description: 'API path of what the entry is about' }),
+          }),
+        ),
       },
     },
     handler: async ({ query, principal }) => {
       const after = decodeCursor(query.cursor, z.object({ id: z.number().int() }));
       const { rows, more } = await scopedInbox(ledger, principal, after?.id, query.limit);
       return {
-        items: rows.map((r) => ({ exceptionId: r.exception_id, kind: r.kind, level: r.level, reason: r.reason, at: iso(r.at), title: r.title, status: r.status, severity: r.severity, owner: r.owner, claimant: r.claimant })),
+        items: rows.map(inboxEntryView),
         nextCursor: more ? encodeCursor({ id: rows.at(-1)!.id }) : null,
       };
     },

@@ -150,7 +150,12 @@ export function readinessRoutes(routes: ApiRoutes, deps: ReadinessDeps) {
       '`next` marks the first region not in production whose prerequisites hold. Without a plan in the template: the rolled-out regions, none waiting on another.',
     tags: ['readiness'],
     roles: [...readers],
-    scope: { kind: 'listing', filters: 'the regions in scope; 403 when the scope reaches no region of the capability' },
+    scope: {
+      kind: 'listing',
+      filters:
+        'the regions in scope; of a prerequisite region outside it, only whether the prerequisite is met (never its stage, time in production or scorecard), ' +
+        'and `next` only where every earlier step is in scope; 403 when the scope reaches no region of the capability',
+    },
     params: z.strictObject({ capabilityId: CapabilityId }),
     responses: {
       200: {
@@ -175,9 +180,8 @@ export function readinessRoutes(routes: ApiRoutes, deps: ReadinessDeps) {
     },
     handler: async ({ params, principal }) => {
       if (!capabilityInScope(principal, params.capabilityId)) throw new AppError('FORBIDDEN', `Your token's scope does not cover ${params.capabilityId}.`);
-      const { steps, unplanned } = await rolloutPlan(deps, params.capabilityId);
-      const visible = (region: string) => inScope(principal, params.capabilityId, region);
-      return { capability: params.capabilityId, steps: steps.filter((s) => visible(s.region)), unplanned: unplanned.filter(visible) };
+      const { steps, unplanned } = await rolloutPlan(deps, params.capabilityId, (region) => inScope(principal, params.capabilityId, region));
+      return { capability: params.capabilityId, steps, unplanned };
     },
   });
 }

@@ -127,7 +127,7 @@ export async function raiseException(deps: ExceptionDeps, principal: Principal, 
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       }),
     }));
-    await confirmReceipt(deps.ledger, outcome);
+    await confirmAfterUpdate(deps, outcome);
     return { created: outcome.created === true, state: await readBack(deps, id, outcome.seq) };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError) {
@@ -136,6 +136,14 @@ export async function raiseException(deps: ExceptionDeps, principal: Principal, 
     }
     throw fromTemporal(err);
   }
+}
+
+/**
+ * The update happened whatever this answers: a confirmation the ledger cannot take now (busy past its
+ * timeout) is left to the confirmer, which checks every unconfirmed row, rather than turned into a 500.
+ */
+async function confirmAfterUpdate(deps: ExceptionDeps, receipt: msg.Receipt): Promise<void> {
+  await confirmReceipt(deps.ledger, receipt).catch(() => undefined);
 }
 
 /**
@@ -180,7 +188,7 @@ export async function transition<A>(
     const receipt = await withBackoff(() => deps.client.workflow.getHandle(id).executeUpdate(update, { args: [args] }));
     // The update returned, so history holds its transition: confirmed if the ledger's row is the one
     // history's attempt wrote (its digest), else handed to the confirmer (decision 0009).
-    await confirmReceipt(deps.ledger, receipt);
+    await confirmAfterUpdate(deps, receipt);
     return receipt;
   } catch (err) {
     const mapped = fromTemporal(err);

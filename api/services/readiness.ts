@@ -84,10 +84,11 @@ export async function changeStage(deps: ReadinessDeps, actor: string, capability
 }
 
 /**
- * The template's rollout plan, each region with what it waits for (domain/rules/readiness.ts); without
- * a plan, the rolled-out regions in alphabetical order, none waiting on another.
+ * The template's rollout plan, each region with what it waits for (domain/rules/readiness.ts), as a
+ * reader who sees only the regions `visible` keeps may see it; without a plan, the rolled-out regions
+ * in alphabetical order, none waiting on another.
  */
-export async function rolloutPlan(deps: ReadinessDeps, capability: string) {
+export async function rolloutPlan(deps: ReadinessDeps, capability: string, visible: (region: string) => boolean = () => true) {
   const stored = await getCapability(deps.ledger, capability);
   if (!stored) throw new AppError('NOT_FOUND', `No capability ${capability}.`);
   const rolledOut = (await listRollouts(deps.ledger, capability)).map((r) => r.region);
@@ -99,5 +100,7 @@ export async function rolloutPlan(deps: ReadinessDeps, capability: string) {
     regions[region] = { stage: stage.stage, since: stage.since, ready: card.ready, failing: card.failing };
   }
   const planned = new Set(plan.map((p) => p.region));
-  return { steps: rolloutPlanStatus(plan, regions, Date.now(), durationMs), unplanned: rolledOut.filter((r) => !planned.has(r)).sort() };
+  // The steps and regions the reader may not see are left out; what they may see of them is the rule's.
+  const steps = rolloutPlanStatus(plan, regions, Date.now(), durationMs, visible).filter((s) => visible(s.region));
+  return { steps, unplanned: rolledOut.filter((r) => !planned.has(r) && visible(r)).sort() };
 }

@@ -6,3 +6,4 @@ export { bareBatchAnalogue, batchIntake, singleIntake, type IntakeResult } from 
 export { fillOpen, MEMORY_METHOD, type MemoryResult, type MemorySample } from './memory.js';
 export { listings, type ListingResult } from './listing.js';
 export { escalationLateness, type LatenessResult } from './escalation.js';
+export { metricsCost, SCRAPE_EVERY_MS, type MetricsCostResult } from './metrics-cost.js';

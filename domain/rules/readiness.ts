@@ -120,6 +120,19 @@ export function consecutiveHeldDays(history: ReadonlyArray<{ day: number; held: 
   return count;
 }
 
+/**
+ * The contract paths one refused intake broke, each once: what the input-reliability criterion's "most
+ * failed" fields count. `reasons` as the quarantine keeps them (a list of `{ path, message }`).
+ */
+export function failedContractPaths(reasons: unknown): string[] {
+  if (!Array.isArray(reasons)) return [];
+  const paths = reasons.flatMap((r: unknown) => (r && typeof (r as { path?: unknown }).path === 'string' ? [(r as { path: string }).path] : []));
+  return [...new Set(paths)];
+}
+
+/** A stored reasons text that is not JSON still counts, once, as unreadable. */
+export const UNREADABLE_REASONS = '(unreadable reasons)';
+
 const pct = (rate: number) => `${Math.round(rate * 1000) / 10}%`;
 const ratio = (num: number, den: number): number | null => (den > 0 ? num / den : null);
 const round = (n: number) => Math.round(n * 1000) / 1000;
@@ -362,21 +375,35 @@ function spanText(ms: number): string {
   return days > 0 ? `${days} d${hours % 24 > 0 ? ` ${hours % 24} h` : ''}` : `${hours} h`;
 }
 
-/** For each region of the plan, in order: where it stands and what it waits for. */
-export function rolloutPlanStatus(plan: readonly PlanStep[], regions: Readonly<Record<string, PlanRegion>>, now: number, spanMs: (d: string) => number): PlanStatus[] {
+/**
+ * For each region of the plan, in order: where it stands and what it waits for.
+ *
+ * `visible` says which regions the reader may see (a token scoped to some regions). About a region it
+ * may not see, a reader learns only what the template declares and whether that prerequisite is met:
+ * never the region's stage, how long it has been in production, or its scorecard. And `next` is marked
+ * only on a step whose earlier steps are all visible, since "next" says of each of them that it is in
+ * production or not free to go.
+ */
+export function rolloutPlanStatus(
+  plan: readonly PlanStep[],
+  regions: Readonly<Record<string, PlanRegion>>,
+  now: number,
+  spanMs: (d: string) => number,
+  visible: (region: string) => boolean = () => true,
+): PlanStatus[] {
   let nextTaken = false;
   return plan.map((step, position) => {
     const here = regions[step.region];
     const prerequisites: string[] = [];
     for (const p of step.after) {
       const other = regions[p.region];
-      if (!other || other.stage !== 'production') {
-        prerequisites.push(`${p.region} in production${p.inProductionFor ? ` for ${p.inProductionFor}` : ''} (${other ? `now ${other.stage}` : 'not rolled out'})`);
-        continue;
-      }
+      const requirement = `${p.region} in production${p.inProductionFor ? ` for ${p.inProductionFor}` : ''}`;
       const needed = p.inProductionFor ? spanMs(p.inProductionFor) : 0;
-      const served = other.since === null ? 0 : now - other.since;
-      if (served < needed) prerequisites.push(`${p.region} in production for ${p.inProductionFor} (${spanText(needed - served)} to go)`);
+      const served = other?.stage === 'production' ? (other.since === null ? 0 : now - other.since) : -1;
+      if (served >= needed) continue;
+      if (!visible(p.region)) prerequisites.push(`${requirement} (not met; ${p.region} is outside your scope)`);
+      else if (served < 0) prerequisites.push(`${requirement} (${other ? `now ${other.stage}` : 'not rolled out'})`);
+      else prerequisites.push(`${requirement} (${spanText(needed - served)} to go)`);
     }
     const own: string[] = [];
     if (!here) own.push(`a rollout to ${step.region}`);
@@ -386,6 +413,7 @@ export function rolloutPlanStatus(plan: readonly PlanStep[], regions: Readonly<R
     if (next) nextTaken = true;
     const waitsFor = inProduction ? [] : [...prerequisites, ...own];
     const status = inProduction ? 'in-production' : here?.stage === 'paused' ? 'paused' : waitsFor.length === 0 ? 'ready-to-promote' : 'waiting';
-    return { region: step.region, position: position + 1, rolledOut: Boolean(here), stage: here?.stage ?? null, status, next, waitsFor };
+    const seesEarlier = plan.slice(0, position + 1).every((earlier) => visible(earlier.region));
+    return { region: step.region, position: position + 1, rolledOut: Boolean(here), stage: here?.stage ?? null, status, next: next && seesEarlier, waitsFor };
   });
 }

@@ -200,6 +200,28 @@ describe('the rollout plan', () => {
   ] as Array<[string, Record<string, PlanRegion>, unknown[]]>)('%s', (_what, regions, expected) => {
     expect(status(regions)).toEqual(expected);
   });
+
+  // A reader who sees EMEA and APAC only: whether NA meets their prerequisites, never its stage or its days; no "next" past NA.
+  const seenBy = (regions: Record<string, PlanRegion>) => rolloutPlanStatus(plan, regions, to, durationMs, (r) => r !== 'NA').map((s) => [s.region, s.status, s.next, s.waitsFor]);
+  it.each([
+    ['NA a pilot', { NA: pilot(false, ['ownership']), EMEA: pilot(true) }, [
+      ['NA', 'waiting', false, ['its scorecard: ownership']],
+      ['EMEA', 'waiting', false, ['NA in production for 14d (not met; NA is outside your scope)']],
+      ['APAC', 'waiting', false, ['NA in production (not met; NA is outside your scope)', 'EMEA in production for 7d (now pilot)', 'a rollout to APAC']],
+    ]],
+    ['NA in production 3 days', { NA: production(3), EMEA: pilot(true) }, [
+      ['NA', 'in-production', false, []],
+      ['EMEA', 'waiting', false, ['NA in production for 14d (not met; NA is outside your scope)']],
+      ['APAC', 'waiting', false, ['EMEA in production for 7d (now pilot)', 'a rollout to APAC']],
+    ]],
+    ['NA in production 20 days: EMEA ready, not marked next', { NA: production(20), EMEA: pilot(true) }, [
+      ['NA', 'in-production', false, []],
+      ['EMEA', 'ready-to-promote', false, []],
+      ['APAC', 'waiting', false, ['EMEA in production for 7d (now pilot)', 'a rollout to APAC']],
+    ]],
+  ] as Array<[string, Record<string, PlanRegion>, unknown[]]>)('as a reader outside NA sees it, %s', (_what, regions, expected) => {
+    expect(seenBy(regions)).toEqual(expected);
+  });
 });
 
 describe('a rollout plan in a template', () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { CapabilityTemplate } from '../../domain/capability.js';
 import { DAY_MS, dayOf, scorecard } from '../../domain/rules/readiness.js';
 import type { LedgerDb } from '../../ledger/db.js';
+import { quarantine } from '../../ledger/exceptions.js';
 import { recordTransition } from '../../ledger/projection.js';
 import { readinessFacts } from '../../ledger/readiness.js';
 import { storeReportedEvents, type NewReportedEvent } from '../../ledger/reports.js';
@@ -87,8 +88,10 @@ eachLedger('readiness in the ledger', (kind) => {
     await db.updateTable('exceptions').set({ closed_at: created(1) + 60 * MIN }).where('id', '=', 'exception:po-ledger:1').execute();
     await db.updateTable('exceptions').set({ closed_at: created(4) + 5 * 60 * MIN }).where('id', '=', 'exception:po-ledger:4').execute();
     for (const [i, path] of ['payload.sku', 'payload.sku', 'payload.poNumber'].entries()) {
-      await db.insertInto('quarantine').values({ received_at: NOW - DAY_MS + i, actor: 'erp', capability: 'po-ledger', region: 'NA', type: 'price-variance', source_key: `q${i}`, reasons: JSON.stringify([{ path, message: 'required' }]), body: '{}' }).execute();
+      await quarantine(db, { at: NOW - DAY_MS + i, actor: 'erp', capability: 'po-ledger', region: 'NA', type: 'price-variance', sourceKey: `q${i}`, reasons: [{ path, message: 'required' }, { path, message: 'twice, counted once' }], body: {} });
     }
+    // Refused before its capability was read: no region's.
+    await quarantine(db, { at: NOW - DAY_MS, actor: 'erp', reasons: [{ path: 'capability', message: 'required' }], body: {} });
     await db.insertInto('quarantine').values({ received_at: NOW - DAY_MS, actor: 'erp', capability: 'po-ledger', region: 'NA', type: 'decision', source_key: 'r', reasons: '[]', body: '{}', source: 'report' }).execute();
 
     const facts = await readinessFacts(db, { capability: 'po-ledger', region: 'NA', template, to: NOW, now: NOW + 1, gapThresholds });

@@ -158,6 +158,23 @@ describe('the rollout plan', () => {
     expect(ready.body.steps[1]).toMatchObject({ region: 'EMEA', next: false, waitsFor: ['NA in production for 14d (14 d to go)', 'a rollout to EMEA'] });
     expect((await http(`${stack.url}/api/v1/capabilities/po-nothing/rollout-plan`, { token: w.grace })).status).toBe(404);
   });
+
+  it('shows a token scoped to EMEA only EMEA\'s step: that NA\'s prerequisite is not met, never NA\'s stage or how long it has to go', async () => {
+    const emeaManager = await stack.mint({ sub: 'grace', roles: ['manager'], scope: ['po-ready:EMEA'] });
+    const scoped = await http(`${stack.url}/api/v1/capabilities/po-ready/rollout-plan`, { token: emeaManager });
+    expect(scoped.status, JSON.stringify(scoped.body)).toBe(200);
+    expect(scoped.body).toEqual({
+      capability: 'po-ready',
+      steps: [{ region: 'EMEA', position: 2, rolledOut: false, stage: null, status: 'waiting', next: false, waitsFor: ['NA in production for 14d (not met; NA is outside your scope)', 'a rollout to EMEA'] }],
+      unplanned: [],
+    });
+    expect(JSON.stringify(scoped.body)).not.toMatch(/to go|production for 14d \(1|now pilot|in-production/);
+    // Scoped to NA: NA's own step in full.
+    const naManager = await stack.mint({ sub: 'grace', roles: ['manager'], scope: ['po-ready:NA'] });
+    expect((await http(`${stack.url}/api/v1/capabilities/po-ready/rollout-plan`, { token: naManager })).body.steps).toEqual([
+      { region: 'NA', position: 1, rolledOut: true, stage: 'production', status: 'in-production', next: false, waitsFor: [] },
+    ]);
+  });
 });
 
 describe('the OpenAPI document', () => {
