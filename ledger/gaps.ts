@@ -2,8 +2,12 @@ import { parseEscalationTarget, type CapabilityTemplate } from '../domain/capabi
 import type { GapInputs } from '../domain/gaps.js';
 import type { LedgerDb } from './db.js';
 
-/** Reads what the gap rules need from the ledger's projections. */
-export async function gapInputs(db: LedgerDb, thresholds: GapInputs['thresholds']): Promise<GapInputs> {
+/**
+ * Reads what the gap rules need from the ledger's projections. With `place`, only what that region's
+ * findings can depend on (the readiness scorecard of one region): of the open exceptions, the region's
+ * own (orphaned ones) and those of the people who own or back up its cells, wherever (overload).
+ */
+export async function gapInputs(db: LedgerDb, thresholds: GapInputs['thresholds'], place?: { capability: string; region: string }): Promise<GapInputs> {
   const rollouts = await db.selectFrom('capability_regions').select(['capability_id', 'region', 'effective', 'updated_at']).execute();
   const cells = await db.selectFrom('ownership_cells').selectAll().execute();
   const changed = await db
@@ -13,11 +17,17 @@ export async function gapInputs(db: LedgerDb, thresholds: GapInputs['thresholds'
     .execute();
   const changedAt = new Map(changed.map((c) => [`${c.capability}/${c.region}/${c.area}`, c.at as string]));
   const people = await db.selectFrom('people').select(['id', 'status', 'updated_at']).execute();
-  const open = await db
-    .selectFrom('exceptions')
-    .select(['id', 'capability', 'region', 'area', 'owner', 'created_at'])
-    .where('status', 'in', ['open', 'claimed'])
-    .execute();
+  const openOf = () => db.selectFrom('exceptions').select(['id', 'capability', 'region', 'area', 'owner', 'created_at']).where('status', 'in', ['open', 'claimed']);
+  let open: Awaited<ReturnType<ReturnType<typeof openOf>['execute']>>;
+  if (place) {
+    const people = [...new Set(cells.filter((c) => c.capability === place.capability && c.region === place.region).flatMap((c) => [c.owner, c.backup]).filter((p): p is string => p !== null))];
+    const here = await openOf().where('capability', '=', place.capability).where('region', '=', place.region).execute();
+    const theirs = people.length ? await openOf().where('owner', 'in', people).execute() : [];
+    const seen = new Set(here.map((e) => e.id));
+    open = [...here, ...theirs.filter((e) => !seen.has(e.id))];
+  } else {
+    open = await openOf().execute();
+  }
   return {
     rollouts: rollouts.map((r) => ({ capability: r.capability_id, region: r.region, maxChainIndex: maxChainIndex(JSON.parse(r.effective) as CapabilityTemplate), since: r.updated_at })),
     cells: cells.map((c) => ({

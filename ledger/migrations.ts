@@ -247,4 +247,12 @@ export const migrations: Record<string, Migration> = {
   '0007_readiness': readinessMigration,
   '0008_readiness_notices': readinessNoticesMigration,
   '0009_readiness_facts': readinessFactsMigration,
+  '0010_readiness_claims': {
+    async up(db: Kysely<unknown>) {
+      // An exception's first claim (ledger/readiness-outcomes.ts) from one index entry, without reading
+      // its timeline's rows: a scorecard looks it up for every exception it counts live. Only claims are
+      // indexed, so the other events cost nothing more to write.
+      await db.schema.createIndex('exception_events_claims').on('exception_events').columns(['exception_id', 'at']).where(sql<boolean>`action = 'claimed'`).execute();
+    },
+  },
 };

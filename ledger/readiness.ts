@@ -37,7 +37,7 @@ export async function readinessFacts(db: LedgerDb, r: FactsRequest): Promise<Rea
     openAt(db, r.capability, r.region, to, r.now),
     quarantineFacts(db, r.capability, r.region, from, to),
     heldDaysBefore(db, r.capability, r.region, lastDayOf(to)),
-    r.gapInputs ? Promise.resolve(r.gapInputs) : gapInputs(db, r.gapThresholds),
+    r.gapInputs ? Promise.resolve(r.gapInputs) : gapInputs(db, r.gapThresholds, { capability: r.capability, region: r.region }),
   ]);
   return {
     capability: r.capability,

@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { appendAudit } from '../../ledger/audit.js';
 import type { LedgerDb } from '../../ledger/db.js';
+import { gapInputs } from '../../ledger/gaps.js';
 import { gapInputsAsOf } from '../../ledger/gaps-history.js';
+import { recordTransition } from '../../ledger/projection.js';
+import { readinessFacts } from '../../ledger/readiness.js';
 import { eachLedger, openTestLedger } from '../ledgers.js';
-import { NOW } from '../ledger/states.js';
+import { exceptionState, NOW } from '../ledger/states.js';
 
 const H = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -65,5 +68,20 @@ eachLedger('the ownership matrix as it stood', (kind) => {
     expect(await people(NOW - 30 * H)).toEqual({ dana: 'active' });
     expect(await people(NOW - 6 * H)).toEqual({ priya: 'active', li: 'active', dana: 'active' });
     expect(await people(NOW - H)).toEqual({ priya: 'active', li: 'departed', sam: 'active', dana: 'active' });
+  });
+
+  it('a region\'s scorecard reads only its own open exceptions and those of its people, and finds the gaps the whole audit finds there', async () => {
+    // Orphaned in NA (li has departed), orphaned elsewhere, and 30 of priya's open in EU: she is overloaded, and she owns in NA.
+    const open = (n: number, region: string, owner: string) =>
+      recordTransition(db, { fence: 1, state: exceptionState(n, { region, owner }, 'po-hist'), payload: {}, events: [{ seq: 1, at: NOW, actor: 'erp', action: 'surfaced', from: null, to: null, reason: null }], notifications: [] });
+    await open(1, 'NA', 'li');
+    await open(2, 'APAC', 'li');
+    for (let n = 10; n < 40; n++) await open(n, 'EU', 'priya');
+    const template = { valueEvents: [], cutover: { minAutomationRate: 0.85, maxOpenExceptions: 25, maxSlaBreachRate: 0.05, minDaysStable: 2 } } as never;
+    const facts = (inputs?: Awaited<ReturnType<typeof gapInputs>>) => readinessFacts(db, { capability: 'po-hist', region: 'NA', template, to: NOW, now: NOW, gapThresholds: thresholds, gapInputs: inputs });
+    const own = (await facts()).gaps;
+    expect(own).toEqual((await facts(await gapInputs(db, thresholds))).gaps);
+    expect(own.map((g) => g.kind).sort()).toEqual(expect.arrayContaining(['orphaned-exception', 'overloaded']));
+    expect(own.filter((g) => g.kind === 'orphaned-exception')).toHaveLength(1);
   });
 });
