@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     api = await startApi({ config, target, ledger, logger });
     log(`worker on ${config.TEMPORAL_TASK_QUEUE}, API at ${api.url}`);
 
-    const recorded = await runScenarios(api.url, new TextEncoder().encode(secret), api.client);
+    const recorded = await runScenarios(api.url, new TextEncoder().encode(secret), api.client, config.TEMPORAL_TASK_QUEUE);
     await writeHistories(api.client, recorded);
   } finally {
     await api?.close().catch((err: Error) => log(`API close failed: ${err.message}`));
@@ -123,7 +123,7 @@ async function main(): Promise<void> {
   }
 }
 
-async function runScenarios(url: string, secret: Uint8Array, client: Client): Promise<Recorded[]> {
+async function runScenarios(url: string, secret: Uint8Array, client: Client, taskQueue: string): Promise<Recorded[]> {
   const token = (sub: string, ...roles: Role[]) => mintToken(secret, { sub, roles });
   const t = {
     admin: await token('root', 'admin'),
@@ -281,6 +281,11 @@ async function runScenarios(url: string, secret: Uint8Array, client: Client): Pr
   );
   log(`self-check: ${selfCheck}`);
 
+  // The readiness-daily Schedule's workflow, started by hand (the Schedule fires after midnight UTC).
+  const readinessDaily = `readiness-daily-recorded-${randomUUID()}`;
+  await client.workflow.execute('readinessDailyWorkflow', { workflowId: readinessDaily, taskQueue, args: [{}] });
+  log(`readiness daily: ${readinessDaily}`);
+
   return [
     { scenario: 'exception-lifecycle-resolved', workflowId: lifecycle, closed: true },
     { scenario: 'exception-escalated-dismissed', workflowId: escalated, closed: true },
@@ -291,6 +296,7 @@ async function runScenarios(url: string, secret: Uint8Array, client: Client): Pr
     { scenario: 'ownership-matrix', workflowId: matrixId, closed: false },
     { scenario: 'departure-sweep', workflowId: departureId, closed: true },
     { scenario: 'self-check', workflowId: selfCheck!, closed: true },
+    { scenario: 'readiness-daily', workflowId: readinessDaily, closed: true },
   ];
 }
 
