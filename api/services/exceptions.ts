@@ -185,9 +185,7 @@ export async function transition<A>(
   const current = await requireException(deps, principal, id);
   if (isClosed(current.status)) throw new AppError('CONFLICT', `The exception is already ${current.status}.`, { exceptionStatus: current.status });
   try {
-    // `at`: when the transition happened, carried in history with the update (workflow.ts transitionTime).
-    const at = Date.now();
-    const receipt = await withBackoff(() => deps.client.workflow.getHandle(id).executeUpdate(update, { args: [{ ...args, at }] }));
+    const receipt = await withBackoff(() => deps.client.workflow.getHandle(id).executeUpdate(update, { args: [args] }));
     // The update returned, so history holds its transition: confirmed if the ledger's row is the one
     // history's attempt wrote (its digest), else handed to the confirmer (decision 0009).
     await confirmAfterUpdate(deps, receipt);

@@ -108,7 +108,7 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
     wf.setHandler(
       def,
       async (...args: A) => {
-        apply(transitionTime(args[0], c.state.updatedAt), ...args);
+        apply(Date.now(), ...args);
         await flush();
         return receipt();
       },
@@ -178,20 +178,6 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
   await wf.condition(wf.allHandlersFinished);
   await Promise.all(deliveries);
   return c.state;
-}
-
-/**
- * When an update's transition happened. Since decision 0009 the API sends `at` (its clock when the
- * request arrived) with every update, so the time is in history with the update's arguments: a replay
- * computes the same claim time, lease and deadlines as the attempt that ran. Workflow time is not enough
- * for updates: under load on a cluster, the attempt that ran an update (and wrote the ledger, and
- * answered the receipt) saw another workflow task start time than the one history kept
- * (docs/scale-out.md, "Open finding"). Never earlier than the last transition, so the timeline stays
- * in order; updates from before (no `at`) keep workflow time, as they were recorded.
- */
-function transitionTime(arg: unknown, last: number): number {
-  const at = typeof arg === 'object' && arg !== null ? (arg as { at?: unknown }).at : undefined;
-  return typeof at === 'number' && Number.isFinite(at) ? Math.max(at, last) : Date.now();
 }
 
 /**
