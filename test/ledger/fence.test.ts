@@ -56,6 +56,8 @@ async function runWithFaults(stack: Stack, fenced: boolean, size = { exceptions:
   let lateWrites = 0;
   let inFlightWrites = 0;
   let resolvedFromEarlier = 0;
+  // Faults stop when the clients do, so every workflow's last task can go through before ledger:verify asks.
+  let injecting = true;
   const failedAttempt = new Map<string, { firstSeq: number; answer: Awaited<ReturnType<typeof base.recordTransition>> }>();
   // Never two failed attempts in a row for one exception (the server backs off repeated task failures):
   // after a fault, the exception's next second of writes goes through.
@@ -81,7 +83,7 @@ async function runWithFaults(stack: Stack, fenced: boolean, size = { exceptions:
         inFlightWrites += 1;
         const answer = await base.recordTransition(input).finally(() => (inFlightWrites -= 1));
         const { outcome } = answer;
-        if ((resting.get(id) ?? 0) > Date.now() || outcome !== 'written' || input.state.seq <= 1 || Math.random() >= 0.5) return answer;
+        if (!injecting || (resting.get(id) ?? 0) > Date.now() || outcome !== 'written' || input.state.seq <= 1 || Math.random() >= 0.5) return answer;
         {
           injected += 1;
           resting.set(id, Date.now() + 1000);
@@ -146,11 +148,13 @@ async function runWithFaults(stack: Stack, fenced: boolean, size = { exceptions:
       await act(world.olivia, id, 'claim');
       await act(world.olivia, id, 'resolve', { code: 'corrected-and-released' });
     }
+    injecting = false;
     await Promise.allSettled(late);
     // Two passes: a rebuilt tail is confirmed by the pass after, and a check that found a write landing meanwhile looks again.
     await confirmer?.settle();
     await confirmer?.settle();
-    const verified = await verifyLedger({ ledger: stack.ledger, client, recheckAfterMs: 1500, skipVisibility: true });
+    // A task that failed last waits out the server's retry backoff (up to about 10 s) before it answers.
+    const verified = await verifyLedger({ ledger: stack.ledger, client, recheckAfterMs: 10_000, skipVisibility: true });
     return { report: verified, injected, lateWrites, resolvedFromEarlier, requests, statuses, repaired: confirmer?.stats.repaired ?? 0, anomalies: await ledgerAnomalies(stack.ledger) };
   } finally {
     await confirmer?.stop();
