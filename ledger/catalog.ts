@@ -1,7 +1,5 @@
-import { sql } from 'kysely';
 import type { CapabilityTemplate } from '../domain/capability.js';
 import type { LedgerDb } from './db.js';
-import { beginWriteTransaction } from './dialect.js';
 
 export interface StoredCapability {
   id: string;
@@ -87,25 +85,6 @@ export async function listRollouts(db: LedgerDb, capabilityId?: string): Promise
   let query = db.selectFrom('capability_regions').selectAll().orderBy('capability_id').orderBy('region');
   if (capabilityId) query = query.where('capability_id', '=', capabilityId);
   return (await query.execute()).map(toRollout);
-}
-
-/**
- * Runs `work` as one write transaction, taken at its start (ledger/dialect.ts): what it reads stays true
- * until it commits, in this process or any other on the same ledger, so a check and the write it guards
- * (and their audit entry) land together or not at all.
- */
-export async function writeTransaction<T>(db: LedgerDb, work: (tx: LedgerDb) => Promise<T>): Promise<T> {
-  return db.connection().execute(async (tx) => {
-    await beginWriteTransaction(tx);
-    try {
-      const result = await work(tx);
-      await sql`commit`.execute(tx);
-      return result;
-    } catch (err) {
-      await sql`rollback`.execute(tx);
-      throw err;
-    }
-  });
 }
 
 /** Saves a template and the recomputed effective template of each of its regions; run it in writeTransaction. */

@@ -1,10 +1,8 @@
-import type { Kysely } from 'kysely';
 import { canonicalJson, chainEvents, chainNotices, stateDigest } from '../domain/rules/digest.js';
 import type { ExceptionState, Receipt, RecordedTransition } from '../domain/rules/exception-model.js';
 import type { LedgerDb } from './db.js';
 import { rowWriteTransaction } from './dialect.js';
 import { dropTail, stateRow, writeEvents, writeInbox, writeOutbox } from './projection.js';
-import type { LedgerSchema } from './schema.js';
 
 /**
  * Confirmation: when the ledger may say "history holds this" about its rows (decision 0009). A seq is
@@ -21,7 +19,8 @@ import type { LedgerSchema } from './schema.js';
  * the workflow remembers (`rebuildTail`). Nothing leaves through the outbox before confirmation.
  */
 
-type Tx = Kysely<LedgerSchema>;
+/** The connection a rowWriteTransaction holds. */
+type Tx = LedgerDb;
 
 interface Head {
   fence: number;
@@ -38,7 +37,7 @@ export interface Observed {
   seq: number;
 }
 
-export async function readProjectionHead(db: LedgerDb | Tx, id: string): Promise<Head | undefined> {
+export async function readProjectionHead(db: LedgerDb, id: string): Promise<Head | undefined> {
   return db
     .selectFrom('exceptions')
     .select(['fence', 'seq', 'confirmed_seq', 'confirmed_event_digest', 'confirmed_notice_digest', 'state', 'written_at'])

@@ -32,47 +32,13 @@ export function columnTypes(db: AnyDb) {
 }
 
 /**
- * Starts a transaction on a reserved connection that no other ledger write transaction interleaves
- * with until it ends, in this process or any other. SQLite: BEGIN IMMEDIATE takes the database's write
- * lock. PostgreSQL: a transaction-scoped advisory lock that every such transaction takes first.
+ * Runs `work` in a transaction on a reserved connection that `begin` opens, committing at its end and
+ * rolling back if it throws. The two kinds of write transaction below differ only in how they begin.
  */
-export async function beginWriteTransaction(tx: AnyDb): Promise<void> {
-  if (!isPostgres(tx)) {
-    await sql`begin immediate`.execute(tx);
-    return;
-  }
-  await sql`begin`.execute(tx);
-  await sql`select pg_advisory_xact_lock(${WRITE_TRANSACTION_LOCK})`.execute(tx);
-}
-
-/** An advisory lock key of our own ("ledger" as ASCII), apart from the per-row keys lockRow hashes to. */
-const WRITE_TRANSACTION_LOCK = sql.lit(0x6c6564676572);
-
-/**
- * Inside a transaction: waits until no other transaction holds this key's lock, then holds it until
- * commit or rollback. A read-then-write on one row (the fence check) then sees every write before it,
- * also on PostgreSQL's READ COMMITTED with several connections; on SQLite the single writer already does.
- */
-export async function lockRow(tx: AnyDb, table: string, key: string): Promise<void> {
-  if (!isPostgres(tx)) return;
-  await sql`select pg_advisory_xact_lock(hashtextextended(${`${table}:${key}`}, 0))`.execute(tx);
-}
-
-/**
- * A read-check-write on one row (an exception's fence, its confirmation) in a transaction that holds the
- * right to write from its first statement: SQLite's BEGIN IMMEDIATE waits (busy_timeout) for the write
- * lock instead of failing when another process wrote after this transaction's first read
- * (SQLITE_BUSY_SNAPSHOT); PostgreSQL locks the row's key (lockRow) so writers of other rows go on.
- */
-export async function rowWriteTransaction<Db extends AnyDb, T>(db: Db, table: string, key: string, work: (tx: Db) => Promise<T>): Promise<T> {
+async function transaction<Db extends AnyDb, T>(db: Db, begin: (tx: Db) => Promise<void>, work: (tx: Db) => Promise<T>): Promise<T> {
   return db.connection().execute(async (conn) => {
     const tx = conn as Db;
-    if (isPostgres(tx)) {
-      await sql`begin`.execute(tx);
-      await lockRow(tx, table, key);
-    } else {
-      await sql`begin immediate`.execute(tx);
-    }
+    await begin(tx);
     try {
       const result = await work(tx);
       await sql`commit`.execute(tx);
@@ -82,4 +48,40 @@ export async function rowWriteTransaction<Db extends AnyDb, T>(db: Db, table: st
       throw err;
     }
   });
+}
+
+/**
+ * Runs `work` as one write transaction, taken at its start: what it reads stays true until it commits,
+ * in this process or any other on the same ledger, so a check and the write it guards (and their audit
+ * entry) land together or not at all. SQLite: BEGIN IMMEDIATE takes the database's write lock.
+ * PostgreSQL: a transaction-scoped advisory lock that every such transaction takes first.
+ */
+export async function writeTransaction<Db extends AnyDb, T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> {
+  return transaction(db, beginImmediate((tx) => sql`select pg_advisory_xact_lock(${WRITE_TRANSACTION_LOCK})`.execute(tx)), work);
+}
+
+/** An advisory lock key of our own ("ledger" as ASCII), apart from the per-row keys rowWriteTransaction hashes to. */
+const WRITE_TRANSACTION_LOCK = sql.lit(0x6c6564676572);
+
+/**
+ * A read-check-write on one row (an exception's fence, its confirmation) in a transaction that holds the
+ * right to write from its first statement: SQLite's BEGIN IMMEDIATE waits (busy_timeout) for the write
+ * lock instead of failing when another process wrote after this transaction's first read
+ * (SQLITE_BUSY_SNAPSHOT); PostgreSQL waits for the row's key only, so writers of other rows go on, and
+ * the read then sees every write before it, also on READ COMMITTED with several connections.
+ */
+export async function rowWriteTransaction<Db extends AnyDb, T>(db: Db, table: string, key: string, work: (tx: Db) => Promise<T>): Promise<T> {
+  return transaction(db, beginImmediate((tx) => sql`select pg_advisory_xact_lock(hashtextextended(${`${table}:${key}`}, 0))`.execute(tx)), work);
+}
+
+/** SQLite: BEGIN IMMEDIATE. PostgreSQL: BEGIN, then the lock the caller names. */
+function beginImmediate(lockOnPostgres: (tx: AnyDb) => Promise<unknown>) {
+  return async (tx: AnyDb): Promise<void> => {
+    if (!isPostgres(tx)) {
+      await sql`begin immediate`.execute(tx);
+      return;
+    }
+    await sql`begin`.execute(tx);
+    await lockOnPostgres(tx);
+  };
 }

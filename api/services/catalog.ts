@@ -10,9 +10,9 @@ import {
   saveRollout,
   type StoredCapability,
   type StoredRollout,
-  writeTransaction,
 } from '../../ledger/catalog.js';
 import type { LedgerDb } from '../../ledger/db.js';
+import { writeTransaction } from '../../ledger/dialect.js';
 import { AppError } from '../errors.js';
 import type { ChannelGuard } from './channel.js';
 

@@ -4,6 +4,7 @@ import { eventDigest, noticeDigest } from '../../domain/rules/digest.js';
 import type { Route } from '../../domain/rules/exception.js';
 import { RECENT_ESCALATIONS, type ExceptionEvent } from '../../domain/rules/exception-model.js';
 import { ExceptionCase } from '../../workflows/exception/case.js';
+import { exceptionInput, testRoute } from '../exception-input.js';
 import type { ExceptionInput } from '../../workflows/exception/messages.js';
 
 /**
@@ -27,29 +28,11 @@ const policy: SlaPolicy = {
   repeat: { every: '2s', times: 2 },
 };
 const longLease: SlaPolicy = { ...policy, claimLease: '1h' };
-const route: Route = { owner: 'priya', ownerSource: 'owner', backup: 'li', escalation: ['dana'], managerOfOwner: 'grace', matrixVersion: 1 };
+const route: Route = testRoute;
 const olivia = { id: 'olivia', roles: ['operator' as const] };
 const priya = { id: 'priya', roles: ['owner' as const] };
 
-function input(p: SlaPolicy = policy): ExceptionInput {
-  return {
-    id: 'exception:po-test:PO-1',
-    intakeId: 'intake-1',
-    capability: 'po-test',
-    region: 'NA',
-    type: 'price-variance',
-    area: 'exception-queue',
-    severity: 'high',
-    title: 'Price variance on PO-1',
-    confidence: 0.4,
-    sourceRefs: [],
-    qualityChecks: [],
-    policy: p,
-    valueEvents: ['rework-avoided'],
-    webhook: null,
-    raisedBy: 'erp',
-  };
-}
+const input = (p: SlaPolicy = policy): ExceptionInput => exceptionInput(p);
 
 /** A case surfaced at T0 to `r`, with surfacing already drained. */
 function surfaced(r: Route = route, p: SlaPolicy = policy): ExceptionCase {

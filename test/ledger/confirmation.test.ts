@@ -1,13 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SlaPolicy } from '../../domain/capability.js';
 import { stateDigest } from '../../domain/rules/digest.js';
-import type { Route } from '../../domain/rules/exception.js';
 import type { Receipt, RecordedTransition } from '../../domain/rules/exception-model.js';
 import { confirmFromWorkflow, confirmReceipt, readProjectionHead, rebuildTail } from '../../ledger/confirmation.js';
 import { migrateLedger, openLedger, type LedgerDb } from '../../ledger/db.js';
 import { recordTransition } from '../../ledger/projection.js';
 import { ExceptionCase } from '../../workflows/exception/case.js';
-import type { ExceptionInput } from '../../workflows/exception/messages.js';
+import { exceptionInput, testRoute } from '../exception-input.js';
 
 /**
  * Decision 0009 without Temporal: two attempts of one workflow task reach the same seq with different
@@ -17,24 +16,8 @@ import type { ExceptionInput } from '../../workflows/exception/messages.js';
  */
 const T0 = Date.parse('2026-11-01T00:00:00.000Z');
 const policy: SlaPolicy = { claimWithin: '1h', resolveWithin: '1d', claimLease: '2h', escalation: [{ after: '1h', notify: 'backup' }] };
-const route: Route = { owner: 'priya', ownerSource: 'owner', backup: 'li', escalation: ['dana'], managerOfOwner: 'grace', matrixVersion: 1 };
-const input: ExceptionInput = {
-  id: 'exception:po-test:PO-1',
-  intakeId: 'intake-1',
-  capability: 'po-test',
-  region: 'NA',
-  type: 'price-variance',
-  area: 'exception-queue',
-  severity: 'high',
-  title: 'Price variance on PO-1',
-  confidence: 0.4,
-  sourceRefs: [],
-  qualityChecks: [],
-  policy,
-  valueEvents: [],
-  webhook: null,
-  raisedBy: 'erp',
-};
+const route = testRoute;
+const input = exceptionInput(policy);
 
 /** One attempt of the workflow: the same surfacing, then whatever its task applies. */
 function attempt() {
