@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import pg from 'pg';
 import YAML from 'yaml';
-import { freePort, isPortFree } from '../platform/ports.js';
+import { freePort } from '../platform/ports.js';
 import { prepareNamespace } from './namespace.js';
 import { databaseUrl } from './postgres.js';
 import { startService, stopLeftoverService, type ServiceProcess, type ServiceSpec } from './service-process.js';
@@ -81,23 +81,11 @@ async function databaseState(adminUrl: string, name: string): Promise<'missing' 
   }
 }
 
-/** Distinct free ports: the OS may hand out a port again once its probe closed. */
-async function freePorts(count: number, pick: () => Promise<number> = () => freePort()): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < count) ports.add(await pick());
-  return [...ports];
-}
-
-/**
- * Temporal keeps each host's membership port in a smallint column (cluster_membership.rpc_port), so a
- * port from the OS's ephemeral range (32768 and up on Linux) fails the service at start: "value … is
- * out of range for type smallint". Membership ports come from below it, where the OS never picks.
- */
-async function freeMembershipPort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (await isPortFree(port)) return port;
-  }
+/** Distinct free ports (freePort never hands out the same one twice in a process). */
+async function freePorts(count: number): Promise<number[]> {
+  const ports: number[] = [];
+  while (ports.length < count) ports.push(await freePort());
+  return ports;
 }
 
 /** The parts of the server's YAML config we set. */
@@ -162,7 +150,7 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
   await setupTemporalSchema(options.binaries.sql, options.postgres);
   const processes = options.singleProcess ? ['temporal'] : TEMPORAL_SERVICES.map((s) => `temporal-${s}`);
   const [frontendHttp, ...rest] = await freePorts(1 + TEMPORAL_SERVICES.length + processes.length);
-  const membership = await freePorts(TEMPORAL_SERVICES.length, freeMembershipPort);
+  const membership = await freePorts(TEMPORAL_SERVICES.length);
   const take = () => rest.shift()!;
   const ports: Ports = {
     grpc: Object.fromEntries(TEMPORAL_SERVICES.map((s) => [s, take()])) as Ports['grpc'],
