@@ -1,11 +1,16 @@
-// `npm run bench:readiness [-- --decisions 1000000 --exceptions 100000 --quarantined 20000]`: the
+// `npm run bench:readiness [-- --decisions 1000000 --http 100000 --exceptions 100000 --quarantined 20000]`: the
 // readiness scorecard and the report path, against a ledger alone (no Temporal: both read and write
 // only the ledger). Seeds one region with the volume issue 15 names, then times the scorecard.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { pino } from 'pino';
 import YAML from 'yaml';
+import { createApp } from '../api/app.js';
+import { createTokenVerifier, mintToken } from '../api/auth.js';
+import { loadConfig } from '../config/index.js';
 import { reportEvents } from '../api/services/reports.js';
 import { parseTemplate } from '../domain/capability.js';
 import { DAY_MS, scorecard } from '../domain/rules/readiness.js';
@@ -15,8 +20,9 @@ import { quarantineIntakes } from '../ledger/exceptions.js';
 import { readinessFacts } from '../ledger/readiness.js';
 import { percentiles, round } from './stats.js';
 
-const { values } = parseArgs({ options: { decisions: { type: 'string', default: '1000000' }, exceptions: { type: 'string', default: '100000' }, quarantined: { type: 'string', default: '20000' }, batch: { type: 'string', default: '5000' } } });
+const { values } = parseArgs({ options: { http: { type: 'string', default: '100000' }, decisions: { type: 'string', default: '1000000' }, exceptions: { type: 'string', default: '100000' }, quarantined: { type: 'string', default: '20000' }, batch: { type: 'string', default: '5000' } } });
 const decisions = Number(values.decisions);
+
 const exceptions = Number(values.exceptions);
 const quarantined = Number(values.quarantined);
 const batch = Number(values.batch);
@@ -54,6 +60,34 @@ for (let start = 0; start < decisions; start += batch) {
   ingestMs += performance.now() - began;
   if (results.some((r) => r.status !== 201)) throw new Error(`a bench event was refused: ${JSON.stringify(results.find((r) => r.status !== 201))}`);
   if ((start / batch) % 20 === 0) log(`ingested ${start + items.length} decisions, ${round((start + items.length) / (ingestMs / 1000), 0)}/s so far`);
+}
+
+// 1b. The same through the endpoint itself, over HTTP on loopback: JSON parsing, auth, the route's schema,
+// the service, the response. The report route never calls Temporal, so the client is a lazy one that never
+// connects.
+const httpEvents = Number(values.http);
+let httpMs = 0;
+if (httpEvents > 0) {
+  const secret = 'bench-secret-that-is-long-enough-for-hs256-000000';
+  const config = loadConfig({ AUTH_JWT_SECRET: secret, DATA_DIR: dir, METRICS: 'off', LOG_LEVEL: 'silent' });
+  const connection = Connection.lazy({ address: '127.0.0.1:1' });
+  const app = createApp({ config, logger: pino({ level: 'silent' }), verifier: createTokenVerifier(config), version: 'bench', connection, client: new Client({ connection }), namespace: 'default', taskQueue: 'bench', ledger });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as { port: number };
+  const token = await mintToken(new TextEncoder().encode(secret), { sub: 'erp', roles: ['integration'] });
+  for (let start = 0; start < httpEvents; start += batch) {
+    const body = JSON.stringify({
+      events: Array.from({ length: Math.min(batch, httpEvents - start) }, (_, j) => ({ kind: 'decision', key: `http-${start + j}`, capability: 'po-assist', region: 'NA', occurredAt: new Date(spread(start + j, httpEvents)).toISOString(), quantity: 1, outcome: 'place-order' })),
+    });
+    const began = performance.now();
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/reports`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+    const answer = (await res.json()) as { stored?: number };
+    httpMs += performance.now() - began;
+    if (res.status !== 200 || answer.stored !== Math.min(batch, httpEvents - start)) throw new Error(`the endpoint refused a bench batch: ${res.status} ${JSON.stringify(answer).slice(0, 500)}`);
+  }
+  await new Promise((resolve) => server.close(resolve));
+  log(`reported ${httpEvents} decisions over HTTP, ${round(httpEvents / (httpMs / 1000), 0)}/s`);
 }
 
 // 2. Exceptions and their timelines, written as the projection would (columns and a claim event; the ledger's
@@ -125,6 +159,7 @@ const result = {
   exceptions,
   quarantined,
   ingest: { eventsPerSecond: round(decisions / (ingestMs / 1000), 0), batch },
+  ...(httpEvents > 0 ? { endpoint: { events: httpEvents, eventsPerSecond: round(httpEvents / (httpMs / 1000), 0), batch } } : {}),
   scorecardMs: { p50: round(p.p50), p95: round(p.p95), max: round(p.max) },
   measured: Object.fromEntries(card!.criteria.map((c) => [c.id, c.measured])),
 };
