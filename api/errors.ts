@@ -70,6 +70,7 @@ const failureTypes: Record<string, ErrorCode> = {
   NotFound: 'NOT_FOUND',
   Forbidden: 'FORBIDDEN',
   Invalid: 'UNPROCESSABLE',
+  Unavailable: 'UNAVAILABLE',
 };
 
 export function fieldErrors(error: z.ZodError, prefix?: string): FieldError[] {

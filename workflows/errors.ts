@@ -15,6 +15,11 @@ export function forbidden(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: 'Forbidden', message, nonRetryable: true });
 }
 
+/** Not the caller's fault, and nothing changed: the API answers 503 (api/errors.ts). */
+export function unavailable(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: 'Unavailable', message, nonRetryable: true });
+}
+
 /** Throws the failure a domain refusal maps to, so a validator rejects the update without history. */
 export function refuse(refusal: Refusal | null): void {
   if (!refusal) return;

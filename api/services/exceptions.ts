@@ -185,7 +185,8 @@ export async function transition<A>(
   const current = await requireException(deps, principal, id);
   if (isClosed(current.status)) throw new AppError('CONFLICT', `The exception is already ${current.status}.`, { exceptionStatus: current.status });
   try {
-    const receipt = await withBackoff(() => deps.client.workflow.getHandle(id).executeUpdate(update, { args: [args] }));
+    // Stamped on each try: the transition's time is when the workflow was asked (decision 0010).
+    const receipt = await withBackoff(() => deps.client.workflow.getHandle(id).executeUpdate(update, { args: [{ ...args, at: Date.now() } satisfies msg.Stamped as A] }));
     // The update returned, so history holds its transition: confirmed if the ledger's row is the one
     // history's attempt wrote (its digest), else handed to the confirmer (decision 0009).
     await confirmAfterUpdate(deps, receipt);

@@ -58,6 +58,23 @@ async function wedgedBySdkCore(client: Client, report: VerifyReport): Promise<st
 }
 
 /**
+ * What a failed attempt writes. Transitions take their time from the API's stamp (decision 0010), so a
+ * retried attempt that runs the same updates computes the same rows; what still differs is an attempt
+ * that ran its updates in another order or on another clock (the SDK core's task confusion,
+ * docs/scale-out.md). Shifting the failed attempt's transitions by a few milliseconds stands for both:
+ * its rows are not the ones history keeps, so only the fence, the content check and the confirmer put
+ * the ledger right.
+ */
+function divergentAttempt(input: TransitionWrite): TransitionWrite {
+  const shift = 1 + Math.floor(Math.random() * 20);
+  return {
+    ...input,
+    state: { ...input.state, updatedAt: input.state.updatedAt + shift },
+    events: input.events.map((e) => ({ ...e, at: e.at + shift })),
+  };
+}
+
+/**
  * Several clients claim, release, comment on and resolve the same exceptions at once, while a share of
  * workflow tasks fail right after their ledger write, and a copy of each failed attempt's write
  * arrives again later, as the write of a local activity that outlived its timed-out task would. Half of
@@ -97,10 +114,12 @@ async function runWithFaults(stack: Stack, fenced: boolean, size = { exceptions:
           resolvedFromEarlier += 1;
           return earlier.answer;
         }
+        const inject = injecting && (resting.get(id) ?? 0) <= Date.now() && input.state.seq > 1 && Math.random() < 0.5;
+        // The attempt that fails wrote what another attempt would: its transitions a few milliseconds later.
+        const written = inject ? divergentAttempt(input) : input;
         inFlightWrites += 1;
-        const answer = await base.recordTransition(input).finally(() => (inFlightWrites -= 1));
-        const { outcome } = answer;
-        if (!injecting || (resting.get(id) ?? 0) > Date.now() || outcome !== 'written' || input.state.seq <= 1 || Math.random() >= 0.5) return answer;
+        const answer = await base.recordTransition(written).finally(() => (inFlightWrites -= 1));
+        if (!inject || answer.outcome !== 'written') return answer;
         {
           injected += 1;
           resting.set(id, Date.now() + 1000);
@@ -108,7 +127,7 @@ async function runWithFaults(stack: Stack, fenced: boolean, size = { exceptions:
           late.push(
             new Promise((r) => setTimeout(r, 50 + Math.random() * 900)).then(async () => {
               lateWrites += 1;
-              await recordTransition(stack.ledger, input, { fenced });
+              await recordTransition(stack.ledger, written, { fenced });
             }),
           );
           return { ...answer, injectFailure: true };

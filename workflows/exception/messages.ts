@@ -26,16 +26,26 @@ export interface ExceptionInput extends ExceptionFacts {
   continueAsNewAfter?: number;
 }
 
+/**
+ * When the API took the request (epoch ms). Every transition update carries it, and the transition's
+ * clock is this time, never the workflow task's: a speculative task's start time is not always the one
+ * history keeps, so a replay would compute another claim time or lease than the attempt that wrote the
+ * ledger (decision 0010). Absent in histories from before, which keep the task's time.
+ */
+export interface Stamped {
+  at?: number;
+}
+
 export const intake = defineUpdate<Receipt, [{ intakeId: string }]>('intake');
-export const claimException = defineUpdate<Receipt, [{ actor: Actor }]>('claimException');
-export const releaseException = defineUpdate<Receipt, [{ actor: Actor; reason?: string }]>('releaseException');
-export const reassignException = defineUpdate<Receipt, [{ actor: Actor; to: string; toStatus: string | undefined; reason: string }]>('reassignException');
+export const claimException = defineUpdate<Receipt, [Stamped & { actor: Actor }]>('claimException');
+export const releaseException = defineUpdate<Receipt, [Stamped & { actor: Actor; reason?: string }]>('releaseException');
+export const reassignException = defineUpdate<Receipt, [Stamped & { actor: Actor; to: string; toStatus: string | undefined; reason: string }]>('reassignException');
 /** `quantity` (how much the value event was worth, in the template's unit) is optional: older histories never carry it. */
-export const resolveException = defineUpdate<Receipt, [{ actor: Actor; code: string; note?: string; valueEvent?: string; quantity?: number }]>('resolveException');
-export const dismissException = defineUpdate<Receipt, [{ actor: Actor; reason: string }]>('dismissException');
-export const commentOnException = defineUpdate<Receipt, [{ actor: Actor; text: string }]>('commentOnException');
-export const escalateException = defineUpdate<Receipt, [{ actor: Actor; reason: string }]>('escalateException');
-export const snoozeException = defineUpdate<Receipt, [{ actor: Actor; until: number; reason?: string }]>('snoozeException');
+export const resolveException = defineUpdate<Receipt, [Stamped & { actor: Actor; code: string; note?: string; valueEvent?: string; quantity?: number }]>('resolveException');
+export const dismissException = defineUpdate<Receipt, [Stamped & { actor: Actor; reason: string }]>('dismissException');
+export const commentOnException = defineUpdate<Receipt, [Stamped & { actor: Actor; text: string }]>('commentOnException');
+export const escalateException = defineUpdate<Receipt, [Stamped & { actor: Actor; reason: string }]>('escalateException');
+export const snoozeException = defineUpdate<Receipt, [Stamped & { actor: Actor; until: number; reason?: string }]>('snoozeException');
 export interface OwnershipChangedSignal {
   actor: string;
   reason: string;
