@@ -64,14 +64,14 @@ export function notificationRoutes(routes: ApiRoutes, deps: { ledger: LedgerDb; 
     body: PreferencesBody,
     responses: {
       200: { description: 'The choices now', schema: Preferences },
-      404: { description: 'No such person in the directory' },
       409: { description: 'E-mail is off on this desk (SMTP_URL unset)' },
     },
     handler: async ({ params, body, principal }) => {
       if (principal.sub !== params.personId) throw new AppError('FORBIDDEN', 'Only the person sets their own notification preferences.');
       if (!deps.emailEnabled) throw new AppError('CONFLICT', 'E-mail is off on this desk (SMTP_URL is unset): every notification stays in the inbox, so a choice would change nothing.');
       const stored = await savePreferences(deps.ledger, params.personId, body, principal.sub);
-      if (!stored) throw new AppError('NOT_FOUND', `No person ${params.personId}.`);
+      // The caller passed the directory check, so their row is there; never the case in practice.
+      if (!stored) throw new AppError('FORBIDDEN', `${params.personId} is not in the directory.`);
       return answer(stored);
     },
   });

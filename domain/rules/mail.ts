@@ -98,9 +98,9 @@ export function nextDigestAt(now: number, timeZone: string, hour: number): numbe
   return zonedInstant({ ...tomorrow, hour, minute: 0, second: 0 }, timeZone);
 }
 
-/** A deadline as its reader's clock shows it: "Mon 7 Dec 2026, 10:00 CET". */
+/** A deadline as its reader's clock shows it: "Mon 7 Dec 2026, 10:00 CET" (built from parts: ICU versions punctuate differently). */
 export function formatDeadline(ms: number, timeZone: string): string {
-  const text = new Intl.DateTimeFormat('en-GB', {
+  const parts = new Intl.DateTimeFormat('en-GB', {
     timeZone,
     weekday: 'short',
     day: 'numeric',
@@ -110,8 +110,9 @@ export function formatDeadline(ms: number, timeZone: string): string {
     minute: '2-digit',
     hourCycle: 'h23',
     timeZoneName: 'short',
-  }).format(ms);
-  return text.replace(/ at /, ', ');
+  }).formatToParts(ms);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('weekday')} ${get('day')} ${get('month')} ${get('year')}, ${get('hour')}:${get('minute')} ${get('timeZoneName')}`;
 }
 
 /** True when the runtime knows the IANA zone (a template's `timeZone` that it does not know falls back to UTC). */
