@@ -24,7 +24,7 @@ const PreferencesBody = NotificationPreferences.meta({
     'A kind left out goes out at once. `moved`: work that came to you when its owner departed, went on leave, or the matrix changed.',
 });
 
-const ALWAYS_NOW = ["escalations of critical exceptions go out at once, whatever 'escalation' says"];
+const ALWAYS_NOW = ['Escalations of critical exceptions go out at once, whatever the choice for escalations'];
 const anyRole = ['operator', 'owner', 'manager', 'admin', 'integration'] as const;
 const mayRead = (principal: Principal, personId: string) => principal.sub === personId || principal.roles.includes('manager') || principal.roles.includes('admin');
 
