@@ -9,7 +9,7 @@ import type { LedgerDb } from '../ledger/db.js';
 import { connectWorker, type TemporalTarget } from '../platform/temporal-connection.js';
 import { startConfirmer, type Confirmer } from './confirmer.js';
 import { deliverSignedPost } from '../platform/webhook-target.js';
-import { countedDelivery, serveWorkerMetrics } from './metrics.js';
+import { countedDelivery, countedMail, serveWorkerMetrics } from './metrics.js';
 import { collectProcessMetrics } from '../platform/metrics.js';
 import { startOutbox } from './outbox.js';
 import { smtpSender } from '../platform/mailer.js';
@@ -79,7 +79,8 @@ export async function startWorker(options: {
   const post = async (url: string, init: { headers: Record<string, string>; body: string; signal: AbortSignal }) =>
     (await deliverSignedPost({ url, ...init, allowedHosts: options.config.WEBHOOK_ALLOWED_HOSTS, timeoutMs: 10_000 })).status;
   const consoleUrl = options.config.PUBLIC_URL ?? `http://${options.config.HOST.includes(':') ? `[${options.config.HOST}]` : options.config.HOST}:${options.config.PORT ?? 3000}`;
-  const mail = mailRouting ? { sender: smtpSender(smtpUrl!, smtpFrom!), from: smtpFrom!, consoleUrl } : undefined;
+  const sender = mailRouting ? smtpSender(smtpUrl!, smtpFrom!) : undefined;
+  const mail = sender ? { sender: metricsOn ? countedMail(sender) : sender, from: smtpFrom!, consoleUrl } : undefined;
   const outbox = startOutbox({ ledger, logger: options.logger, webhookSecret, post: metricsOn ? countedDelivery(post) : post, mail });
   const { WORKER_METRICS_PORT: metricsPort, HOST: host } = options.config;
   const metricsServer = metricsPort === undefined
