@@ -38,6 +38,12 @@ export interface MailRow {
 const BACKOFF_CAP_MS = 5 * 60_000;
 
 /**
+ * Why the digest is the outbox's and not a Temporal Schedule's (like readiness-daily): its rows are
+ * already durable, confirmed-only, leased and retried here, and each person's day starts at their own
+ * region's hour; a schedule would need per-person state or a scan that re-sends what a crash
+ * interrupted. Here a row is due at its hour (`next_attempt_at`), and the batch is recorded sent in one
+ * update after the server took the mail: at least once, and once in the normal case.
+ *
  * The rest of each claimed digest row's person's pending digest: every confirmed, unleased digest row
  * of theirs, due or not, joins the one that fell due, so a person gets one digest a day, not one per
  * region. Leased in the claim's transaction (PostgreSQL: rows another worker holds are skipped).

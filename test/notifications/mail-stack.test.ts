@@ -11,7 +11,7 @@ let w: Awaited<ReturnType<typeof buildWorld>>;
 
 beforeAll(async () => {
   smtp = await startTestSmtp();
-  stack = await startStack({ env: { SMTP_URL: smtp.url, SMTP_FROM: FROM, PUBLIC_URL: 'https://desk.example.com' } });
+  stack = await startStack({ env: { SMTP_URL: smtp.url, SMTP_FROM: FROM, PUBLIC_URL: 'https://desk.example.com', DEPARTURE_WAIT_MAX_MS: '0' } });
   w = await buildWorld(stack);
 }, 120_000);
 afterAll(async () => {
@@ -77,4 +77,17 @@ describe('mail from the real workflow', () => {
     ]);
     expect(mailsTo('priya@example.com')).toHaveLength(1);
   });
+
+  it("mails the backup a 'moved' notice when the owner departs and the sweep moves their work", async () => {
+    const raised = await http(`${stack.url}/api/v1/exceptions`, { token: w.integration, body: priceVariance() });
+    expect(raised.status).toBe(201);
+    const before = mailsTo('li@example.com').length;
+    const sweep = await http(`${stack.url}/api/v1/people/priya/departure`, { token: w.admin, body: { reason: 'left the company' } });
+    expect(sweep.status, JSON.stringify(sweep.body)).toBeLessThan(300);
+    const until = Date.now() + 20_000;
+    while (!mailsTo('li@example.com').some((m) => m.subject === `Moved to you: ${raised.body.title}`) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    const moved = mailsTo('li@example.com').slice(before).find((m) => m.subject === `Moved to you: ${raised.body.title}`);
+    expect(moved, mailsTo('li@example.com').map((m) => m.subject).join('; ')).toBeDefined();
+    expect(moved!.text).toContain('Why it came to you: now yours:');
+  }, 30_000);
 });
