@@ -7,7 +7,7 @@ import { sql, type Kysely, type Migration } from 'kysely';
  * its reason), which the gap audit reports as an unreachable owner until a later mail gets through.
  *
  * Mail rows share the outbox: channel `email` (sent at once) or `digest` (sent with the person's daily
- * digest), kind = the mail kind (`assignment`, `escalation`, …), which never equals a webhook row's
+ * digest), kind = `email:` and the mail kind (`email:assignment`, …), which never equals a webhook row's
  * notification kind (`assigned`, `escalated`, …), so the existing unique key `(exception_id, seq, person,
  * kind)` keeps both rows of one notification and makes a retried write a no-op. The index finds a
  * person's pending digest rows.

@@ -83,7 +83,8 @@ export async function writeMail(
       exception_id: state.id,
       seq: n.seq,
       person: n.person,
-      kind,
+      // `email:`: never a notification kind, so the webhook row of the same notification keeps its own key.
+      kind: mailRowKind(kind),
       channel: delivery === 'now' ? 'email' : 'digest',
       target: person.email,
       body: JSON.stringify(body),
@@ -104,6 +105,9 @@ export async function writeMail(
     )
     .execute();
 }
+
+/** An outbox mail row's kind: `email:assignment`, … (the unique key `(exception_id, seq, person, kind)` spans channels). */
+export const mailRowKind = (kind: MailKind) => `email:${kind}`;
 
 export function parsePreferences(text: string | null | undefined): MailPreferences {
   try {

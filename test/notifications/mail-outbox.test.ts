@@ -83,7 +83,8 @@ eachLedger('e-mail through the outbox', (kind) => {
   });
 
   it('sends an assignment once its transition is confirmed: recipient, subject, body, and a Message-ID from its idempotency key', async () => {
-    const state = await notify('priya', {}, {}, { confirm: false });
+    // With a webhook too: both rows of the one notification stand side by side in the outbox.
+    const state = await notify('priya', { webhook: 'https://hooks.example.com/desk' }, {}, { confirm: false });
     await new Promise((r) => setTimeout(r, 400));
     expect(mailsTo('priya@example.com')).toHaveLength(0); // not confirmed in history yet: nothing leaves
     await confirm(state.id);
@@ -96,7 +97,10 @@ eachLedger('e-mail through the outbox', (kind) => {
     expect(mail!.text).toContain(`${CONSOLE}/#/exception/${encodeURIComponent(state.id)}`);
     expect(mail!.headers['message-id']).toBe(messageIdFor(`${state.id}#1#priya`, FROM));
     expect(mail!.headers['x-exception-desk-idempotency-key']).toBe(`${state.id}#1#priya`);
-    await until(async () => (await rowsOf(state.id))[0]!.delivered_at !== null);
+    await until(async () => (await rowsOf(state.id)).find((r) => r.channel === 'email')!.delivered_at !== null);
+    expect((await rowsOf(state.id)).map((r) => `${r.channel}/${r.kind}`).sort()).toEqual(['email/email:assignment', 'webhook/assigned']);
+    // Nobody listens at that webhook: given up, so it is no backlog for the checks below.
+    await db.updateTable('outbox').set({ failed_at: Date.now() }).where('exception_id', '=', state.id).where('channel', '=', 'webhook').execute();
   });
 
   it("batches a person's digest into one mail, sends it once, and still sends a critical escalation at once", async () => {

@@ -72,8 +72,8 @@ describe('mail from the real workflow', () => {
     expect(JSON.stringify(inbox.body)).toContain('back to the owner');
     const mailRows = await stack.ledger.selectFrom('outbox').select(['person', 'kind', 'channel']).where('exception_id', '=', id).orderBy('id').execute();
     expect(mailRows).toEqual([
-      { person: 'priya', kind: 'assignment', channel: 'email' },
-      { person: 'dana', kind: 'reassignment', channel: 'email' },
+      { person: 'priya', kind: 'email:assignment', channel: 'email' },
+      { person: 'dana', kind: 'email:reassignment', channel: 'email' },
     ]);
     expect(mailsTo('priya@example.com')).toHaveLength(1);
   });
