@@ -140,6 +140,9 @@ eachLedger('e-mail through the outbox', (kind) => {
     expect(person.unreachable_reason).toContain('mailbox unavailable');
     const gaps = findGaps(await gapInputs(db, { maxCellsPerPerson: 6, maxOpenPerOwner: 25 })).filter((g) => g.kind === 'unreachable-owner');
     expect(gaps).toEqual([expect.objectContaining({ capability: CAP, region: 'EU', area: 'exception-queue', person: 'bounce', since: person.unreachable_at })]);
+    // An admin corrects the address: the refusal was about the old one, so the gap closes.
+    await projectPerson(db, { id: 'bounce', name: 'bounce', email: 'bounce@mail.example.com', managerId: null, status: 'active', roles: ['owner'], updatedAt: new Date().toISOString(), updatedBy: 'test' }, 2);
+    expect(findGaps(await gapInputs(db, { maxCellsPerPerson: 6, maxOpenPerOwner: 25 })).filter((g) => g.kind === 'unreachable-owner')).toEqual([]);
   });
 
   it('loses nothing while the mail server is away or answers 4xx: the mails arrive once it is back', async () => {
