@@ -80,6 +80,8 @@ export async function startWorker(options: {
     (await deliverSignedPost({ url, ...init, allowedHosts: options.config.WEBHOOK_ALLOWED_HOSTS, timeoutMs: 10_000 })).status;
   const consoleUrl = options.config.PUBLIC_URL ?? `http://${options.config.HOST.includes(':') ? `[${options.config.HOST}]` : options.config.HOST}:${options.config.PORT ?? 3000}`;
   const sender = mailRouting ? smtpSender(smtpUrl!, smtpFrom!) : undefined;
+  // The server, never the credentials in the URL.
+  if (sender) options.logger.info({ smtp: `${new URL(smtpUrl!).protocol}//${new URL(smtpUrl!).host}`, from: smtpFrom, consoleUrl }, 'e-mail notifications on');
   const mail = sender ? { sender: metricsOn ? countedMail(sender) : sender, from: smtpFrom!, consoleUrl } : undefined;
   const outbox = startOutbox({ ledger, logger: options.logger, webhookSecret, post: metricsOn ? countedDelivery(post) : post, mail });
   const { WORKER_METRICS_PORT: metricsPort, HOST: host } = options.config;
