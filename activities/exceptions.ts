@@ -4,6 +4,7 @@ import { deliverSignedPost, deliveryVerdict, WebhookDeliveryError, type AllowedH
 import type { LedgerDb } from '../ledger/db.js';
 import type { Notification } from '../domain/rules/exception-model.js';
 import { readRoute } from '../ledger/route.js';
+import type { MailRouting } from '../ledger/mail.js';
 import { recordTransition, type TransitionWrite, type WriteOutcome } from '../ledger/projection.js';
 
 export interface ExceptionActivityDeps {
@@ -13,6 +14,8 @@ export interface ExceptionActivityDeps {
   webhookAllowedHosts?: AllowedHosts;
   /** Test-only: the ledger fence off, to show what it prevents. Never set in production. */
   unfencedLedger?: boolean;
+  /** E-mail is on (SMTP_URL): transitions file mail rows in the outbox. */
+  mail?: MailRouting;
 }
 
 export function createExceptionActivities(deps: ExceptionActivityDeps) {
@@ -27,7 +30,7 @@ export function createExceptionActivities(deps: ExceptionActivityDeps) {
      * activity's marker: which attempt's write a committed transition stands on.
      */
     async recordTransition(input: TransitionWrite): Promise<{ outcome: WriteOutcome; fence: number }> {
-      return { outcome: await recordTransition(deps.ledger, input, { fenced: !deps.unfencedLedger }), fence: input.fence };
+      return { outcome: await recordTransition(deps.ledger, input, { fenced: !deps.unfencedLedger, mail: deps.mail }), fence: input.fence };
     },
 
     /**

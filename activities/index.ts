@@ -10,6 +10,7 @@ import { createExceptionActivities } from './exceptions.js';
 import { createReadinessActivities } from './readiness.js';
 import { createRoutingActivities } from './routing.js';
 import type { LedgerDb } from '../ledger/db.js';
+import type { MailRouting } from '../ledger/mail.js';
 import { recordChange } from '../ledger/ownership.js';
 import { projectPerson } from '../ledger/people.js';
 import type { SelfCheckResult } from '../workflows/system/messages.js';
@@ -24,6 +25,8 @@ export interface ActivityDeps {
   gapThresholds?: GapInputs['thresholds'];
   /** Test-only: the ledger fence off (test/ledger/fence.test.ts). */
   unfencedLedger?: boolean;
+  /** E-mail is on (SMTP_URL): transitions file mail rows in the outbox. */
+  mail?: MailRouting;
 }
 
 /** Built by a factory so tests can hand in typed fakes. Every write is keyed on the workflow ID, so retries are no-ops. */

@@ -17,6 +17,7 @@ import { capabilityRoutes } from './routes/capabilities.js';
 import { demoRoutes, type DemoUsers } from './routes/demo.js';
 import { exceptionRoutes } from './routes/exceptions.js';
 import { identityRoutes } from './routes/identity.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { peopleRoutes } from './routes/people.js';
 import { readinessRoutes } from './routes/readiness.js';
 import { reportRoutes } from './routes/reports.js';
@@ -27,7 +28,7 @@ export interface AppDeps extends ReadinessDeps {
     Config,
     'BODY_LIMIT' | 'CONTINUE_AS_NEW_AFTER' | 'DEPARTURE_WAIT_MAX_MS' | 'GAP_MAX_CELLS_PER_PERSON' | 'GAP_MAX_OPEN_PER_OWNER' | 'PUBLIC_URL' | 'WEBHOOK_ALLOWED_HOSTS' | 'METRICS_SCRAPE' | 'METRICS_TOKEN'
   > &
-    Partial<Pick<Config, 'METRICS'>>;
+    Partial<Pick<Config, 'METRICS' | 'SMTP_URL'>>;
   logger: Logger;
   verifier: TokenVerifier;
   version: string;
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.demoUsers && deps.verifier.mode === 'hs256') demoRoutes(routes, { ...temporal, demo: deps.demoUsers });
   auditRoutes(routes, { ledger: deps.ledger, thresholds });
   readinessRoutes(routes, { ledger: deps.ledger, gapThresholds: thresholds });
+  notificationRoutes(routes, { ledger: deps.ledger, emailEnabled: Boolean(deps.config.SMTP_URL) });
 
   const document = openApiDocument(routes.registry, deps.version);
   app.get('/openapi.json', (_req, res) => {

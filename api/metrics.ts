@@ -117,7 +117,7 @@ export function registerGauges(deps: {
 
   const outbox = cachedSource('outbox', LEDGER_TTL_MS, async () => ({ now: Date.now(), backlog: await outboxBacklog(ledgerSource!) }));
   sourcedGauge(
-    { name: 'exception_desk_outbox_backlog', help: 'Webhook notifications waiting in the outbox (pending) or given up (failed)', labelNames: ['state'] },
+    { name: 'exception_desk_outbox_backlog', help: 'Notifications (webhooks, e-mail) waiting in the outbox (pending) or given up (failed)', labelNames: ['state'] },
     outbox,
     (v) => [
       { labels: { state: 'pending' }, value: v.backlog.pending },

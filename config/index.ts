@@ -115,6 +115,28 @@ export const Config = z.object({
   /** A port on HOST where the worker serves its own /metrics (its counters and the Temporal SDK's); unset: none. */
   WORKER_METRICS_PORT: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(65535).optional()),
 
+  /**
+   * Turns e-mail notifications on: `smtp://user:pass@host:587` (STARTTLS when offered) or
+   * `smtps://…:465` (TLS from the start). Unset: notifications stay in the inbox (and webhooks).
+   */
+  SMTP_URL: z.preprocess(
+    blankAsUnset,
+    z
+      .url({ protocol: /^smtps?$/, hostname: /./, error: 'expected smtp://[user:password@]host[:port] or smtps://…' })
+      .optional(),
+  ),
+  /** The From of every mail: `desk@example.com` or `Exception desk <desk@example.com>`. Required with SMTP_URL. */
+  SMTP_FROM: z.preprocess(
+    blankAsUnset,
+    z
+      .string()
+      .max(320)
+      .regex(/^(?:[^<>\r\n]*<[^<>\s@]+@[^<>\s@]+\.[^<>\s@]+>|[^<>\s@]+@[^<>\s@]+\.[^<>\s@]+)$/, 'expected an address such as desk@example.com or "Exception desk <desk@example.com>"')
+      .optional(),
+  ),
+  /** The local hour (0–23, in each region's template time zone) a person's daily digest goes out. */
+  SMTP_DIGEST_HOUR: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(23).optional()),
+
   DEMO: z.preprocess(blankAsUnset, flag.optional()),
   /** The console's demo-user picker. Unset: on for `npm start` with the embedded Temporal on a loopback HOST, off otherwise. */
   DEMO_USERS: z.preprocess(blankAsUnset, flag.optional()),
@@ -131,6 +153,14 @@ const consistent = (env: NodeJS.ProcessEnv) => Config.superRefine((config, ctx) 
   }
   if (config.METRICS_TOKEN && config.METRICS_SCRAPE.kind === 'none') {
     ctx.addIssue({ code: 'custom', path: ['METRICS_SCRAPE'], message: 'turns /metrics off, yet METRICS_TOKEN is set for scraping it; unset one of them' });
+  }
+  if (config.SMTP_URL && !config.SMTP_FROM) {
+    ctx.addIssue({ code: 'custom', path: ['SMTP_FROM'], message: 'is required with SMTP_URL: the address mails are sent from, such as desk@example.com' });
+  }
+  if (!config.SMTP_URL) {
+    for (const name of ['SMTP_FROM', 'SMTP_DIGEST_HOUR'] as const) {
+      if (config[name] !== undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'is set, yet SMTP_URL is unset, so no mail is sent; set SMTP_URL or unset it' });
+    }
   }
   if (config.METRICS === 'off') {
     for (const name of ['METRICS_SCRAPE', 'METRICS_TOKEN', 'WORKER_METRICS_PORT'] as const) {
@@ -156,7 +186,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = issue.path.join('.') || '(environment)';
-        return `${name}=${JSON.stringify(env[String(issue.path[0])] ?? '')}: ${issue.message}`;
+        // A URL's password never reaches the log (SMTP_URL, LEDGER_URL carry credentials).
+        const value = (env[String(issue.path[0])] ?? '').replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
+        return `${name}=${JSON.stringify(value)}: ${issue.message}`;
       }),
     );
   }

@@ -2,6 +2,7 @@ import { canonicalJson, chainEvents, chainNotices, stateDigest } from '../domain
 import type { ExceptionState, Receipt, RecordedTransition } from '../domain/rules/exception-model.js';
 import type { LedgerDb } from './db.js';
 import { rowWriteTransaction } from './dialect.js';
+import { writeMail, type MailRouting } from './mail.js';
 import { dropTail, stateRow, writeEvents, writeInbox, writeOutbox } from './projection.js';
 
 /**
@@ -143,7 +144,7 @@ export type RebuildOutcome = 'rebuilt' | 'moved' | 'uncovered';
  * so a late write of the attempt that wrote the replaced rows is refused. Not confirmed here: the next
  * check confirms what history then shows.
  */
-export async function rebuildTail(db: LedgerDb, id: string, observed: Observed, truth: ExceptionState, transitions: RecordedTransition[], now = Date.now()): Promise<RebuildOutcome> {
+export async function rebuildTail(db: LedgerDb, id: string, observed: Observed, truth: ExceptionState, transitions: RecordedTransition[], now = Date.now(), mail?: MailRouting): Promise<RebuildOutcome> {
   return rowWriteTransaction(db, 'exceptions', id, async (tx) => {
     const head = await readProjectionHead(tx, id);
     if (!head || head.fence !== observed.fence || head.seq !== observed.seq) return 'moved';
@@ -159,6 +160,7 @@ export async function rebuildTail(db: LedgerDb, id: string, observed: Observed, 
     await writeEvents(tx, id, events, fence, true);
     await writeInbox(tx, id, notices, fence, true);
     await writeOutbox(tx, truth, notices, fence, now);
+    if (mail) await writeMail(tx, truth, events, notices, fence, now, mail);
     return 'rebuilt';
   });
 }

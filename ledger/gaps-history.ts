@@ -63,6 +63,11 @@ async function peopleAsOf(db: LedgerDb, current: GapInputs['people'], toIso: str
       else delete people[c.subject_id];
     }
   }
+  // Only today's refusal is kept (not a history of them): it counts for days after it was recorded.
+  for (const [id, person] of Object.entries(people)) {
+    const unreachable = current[id]?.unreachable;
+    people[id] = { ...person, unreachable: unreachable && unreachable.since < toIso ? unreachable : null };
+  }
   return people;
 }
 

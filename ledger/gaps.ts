@@ -16,7 +16,7 @@ export async function gapInputs(db: LedgerDb, thresholds: GapInputs['thresholds'
     .groupBy(['capability', 'region', 'area'])
     .execute();
   const changedAt = new Map(changed.map((c) => [`${c.capability}/${c.region}/${c.area}`, c.at as string]));
-  const people = await db.selectFrom('people').select(['id', 'status', 'updated_at']).execute();
+  const people = await db.selectFrom('people').select(['id', 'status', 'updated_at', 'unreachable_at', 'unreachable_reason']).execute();
   const openOf = () => db.selectFrom('exceptions').select(['id', 'capability', 'region', 'area', 'owner', 'created_at']).where('status', 'in', ['open', 'claimed']);
   let open: Awaited<ReturnType<ReturnType<typeof openOf>['execute']>>;
   if (place) {
@@ -39,7 +39,9 @@ export async function gapInputs(db: LedgerDb, thresholds: GapInputs['thresholds'
       escalation: JSON.parse(c.escalation) as string[],
       since: changedAt.get(`${c.capability}/${c.region}/${c.area}`) ?? '',
     })),
-    people: Object.fromEntries(people.map((p) => [p.id, { status: p.status, since: p.updated_at }])),
+    people: Object.fromEntries(
+      people.map((p) => [p.id, { status: p.status, since: p.updated_at, unreachable: p.unreachable_at ? { since: p.unreachable_at, reason: p.unreachable_reason ?? 'refused' } : null }]),
+    ),
     openExceptions: open.map((e) => ({ id: e.id, capability: e.capability, region: e.region, area: e.area, owner: e.owner, createdAt: new Date(e.created_at).toISOString() })),
     thresholds,
   };

@@ -44,12 +44,16 @@ export interface OutboxBacklog {
   oldestPendingAt: number | null;
 }
 
-/** Notifications not yet delivered (pending) and those given up (failed). */
-export async function outboxBacklog(db: LedgerDb): Promise<OutboxBacklog> {
+/**
+ * Notifications not yet delivered (pending) and those given up (failed). A digest row (0013_mail) is
+ * pending only once its digest hour came, and waits from then: a digest filed in the morning is not
+ * a day-old backlog.
+ */
+export async function outboxBacklog(db: LedgerDb, now = Date.now()): Promise<OutboxBacklog> {
   const pending = await db
     .selectFrom('outbox')
-    .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.min<number>('created_at').as('oldest')])
-    .where(sql<boolean>`delivered_at is null and failed_at is null`)
+    .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.min<number>(sql`case when channel = 'digest' then next_attempt_at else created_at end`).as('oldest')])
+    .where(sql<boolean>`delivered_at is null and failed_at is null and (channel <> 'digest' or next_attempt_at <= ${now})`)
     .executeTakeFirst();
   const failed = await db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('count')).where('failed_at', 'is not', null).executeTakeFirst();
   return { pending: Number(pending?.count ?? 0), failed: Number(failed?.count ?? 0), oldestPendingAt: pending?.oldest == null ? null : Number(pending.oldest) };

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Person } from '../domain/people.js';
 import type { LedgerDb } from './db.js';
 
@@ -17,7 +18,17 @@ export async function projectPerson(db: LedgerDb, person: Person, version: numbe
   await db
     .insertInto('people')
     .values(row)
-    .onConflict((oc) => oc.column('id').doUpdateSet(row).where('people.version', '<', version))
+    .onConflict((oc) =>
+      oc
+        .column('id')
+        // A new address is worth trying: an earlier refusal (0013_mail) was about the old one.
+        .doUpdateSet({
+          ...row,
+          unreachable_at: sql<string | null>`case when people.email = excluded.email then people.unreachable_at else null end`,
+          unreachable_reason: sql<string | null>`case when people.email = excluded.email then people.unreachable_reason else null end`,
+        })
+        .where('people.version', '<', version),
+    )
     .execute();
 }
 

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { ExceptionEvent, ExceptionState, Notification } from '../domain/rules/exception-model.js';
 import { overdueAt } from '../domain/rules/overdue.js';
 import type { LedgerDb } from './db.js';
+import { writeMail, type MailRouting } from './mail.js';
 import { rowWriteTransaction } from './dialect.js';
 import type { LedgerSchema } from './schema.js';
 
@@ -32,6 +33,8 @@ export interface ProjectionOptions {
   /** Test-only: turn the fence off to show what it prevents (test/ledger/fence.test.ts). */
   fenced?: boolean;
   now?: () => number;
+  /** E-mail is on: mail rows join the outbox in the same transaction (ledger/mail.ts). */
+  mail?: MailRouting;
 }
 
 export type WriteOutcome = 'written' | 'stale';
@@ -63,6 +66,7 @@ export async function recordTransition(db: LedgerDb, w: TransitionWrite, options
     await writeEvents(tx, state.id, w.events, w.fence, fenced);
     await writeInbox(tx, state.id, w.notifications, w.fence, fenced);
     if (state.webhook) await writeOutbox(tx, state, w.notifications, w.fence, now);
+    if (options.mail) await writeMail(tx, state, w.events, w.notifications, w.fence, now, options.mail);
     return 'written';
   });
 }

@@ -47,6 +47,11 @@ export interface PeopleTable {
   version: number;
   updated_at: string;
   updated_by: string;
+  /** E-mail delivery per kind (0013_mail, domain/rules/mail.ts); ledger-only, never in the directory workflow. */
+  notify_prefs: Generated<string>;
+  /** The last permanent (5xx) refusal of the person's address, until a later mail gets through. */
+  unreachable_at: Generated<string | null>;
+  unreachable_reason: Generated<string | null>;
 }
 
 /** The ownership matrix's change log, kept beyond Temporal's retention. */

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { confirmFromWorkflow, readProjectionHead, rebuildTail, trimToWorkflow } from '../ledger/confirmation.js';
 import type { LedgerDb } from '../ledger/db.js';
+import type { MailRouting } from '../ledger/mail.js';
 import { getRecentTransitions, type RecentTransitionsAnswer } from '../workflows/exception/messages.js';
 import { queryWithRetry } from './ledger-verify.js';
 
@@ -15,6 +16,8 @@ export interface ConfirmerOptions {
   settleMs?: number;
   /** How often unconfirmed rows are looked for (also those another process wrote, or a crash left). */
   sweepEveryMs?: number;
+  /** E-mail is on: a rebuilt tail files its mail rows again, as the original write did. */
+  mail?: MailRouting;
 }
 
 export interface ConfirmStats {
@@ -59,7 +62,7 @@ export function startConfirmer(options: ConfirmerOptions) {
       stats.confirmed += 1;
       return;
     }
-    const outcome = await rebuildTail(options.ledger, id, observed, truth, answer.transitions);
+    const outcome = await rebuildTail(options.ledger, id, observed, truth, answer.transitions, Date.now(), options.mail);
     if (outcome === 'rebuilt') {
       stats.repaired += 1;
       options.logger.warn({ exceptionId: id, ledgerSeq: head.seq, historySeq: truth.seq }, 'rebuilt a ledger tail that history does not hold');

@@ -1,3 +1,4 @@
+import { MailDeliveryError, type MailSender } from '../platform/mailer.js';
 import { createServer, type Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
@@ -98,6 +99,22 @@ export function countedDelivery<A extends unknown[]>(post: (...args: A) => Promi
       metrics.outboxDeliveries.inc({ outcome: 'error' });
       throw err;
     }
+  };
+}
+
+/** The same counts for mail (worker/outbox-mail.ts): delivered, refused (5xx, for good) or error (retried). */
+export function countedMail(sender: MailSender): MailSender {
+  return {
+    async send(mail) {
+      try {
+        await sender.send(mail);
+        metrics.outboxDeliveries.inc({ outcome: 'delivered' });
+      } catch (err) {
+        metrics.outboxDeliveries.inc({ outcome: err instanceof MailDeliveryError && err.permanent ? 'refused' : 'error' });
+        throw err;
+      }
+    },
+    close: () => sender.close(),
   };
 }
 

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { LedgerDb } from '../ledger/db.js';
 import { isPostgres } from '../ledger/dialect.js';
 import { noticeKey } from '../ledger/readiness-notices.js';
+import { claimDigestCompanions, MAIL_CHANNELS, MAIL_LEASE_MS, mailDelivery, type MailOutboxOptions, type MailRow } from './outbox-mail.js';
 
 export interface OutboxOptions {
   ledger: LedgerDb;
@@ -17,6 +18,8 @@ export interface OutboxOptions {
   pollEveryMs?: number;
   maxAttempts?: number;
   timeoutMs?: number;
+  /** E-mail is on (SMTP_URL): mail rows (worker/outbox-mail.ts) leave too. Off: they stay where they are. */
+  mail?: MailOutboxOptions;
 }
 
 const BACKOFF_CAP_MS = 5 * 60_000;
@@ -38,6 +41,7 @@ export function startOutbox(options: OutboxOptions) {
   const inFlight = new Set<Promise<void>>();
   let polling: Promise<void> = Promise.resolve();
   const postgres = isPostgres(options.ledger);
+  const mail = options.mail ? mailDelivery(options.ledger, options.logger, options.mail) : undefined;
 
   async function claimBatch(limit: number) {
     const now = Date.now();
@@ -45,8 +49,10 @@ export function startOutbox(options: OutboxOptions) {
       const rows = await tx
         .selectFrom('outbox')
         .leftJoin('exceptions', 'exceptions.id', 'outbox.exception_id')
-        .select(['outbox.id', 'outbox.exception_id', 'outbox.capability', 'outbox.region', 'outbox.seq', 'outbox.person', 'outbox.target', 'outbox.body', 'outbox.attempts'])
+        .select(['outbox.id', 'outbox.exception_id', 'outbox.capability', 'outbox.region', 'outbox.seq', 'outbox.person', 'outbox.channel', 'outbox.target', 'outbox.body', 'outbox.attempts'])
         .where(sql<boolean>`delivered_at is null and failed_at is null`)
+        // Without SMTP_URL, mail rows filed while it was set wait for it to come back.
+        .$if(!mail, (q) => q.where('outbox.channel', 'not in', MAIL_CHANNELS))
         .where('outbox.next_attempt_at', '<=', now)
         .where('outbox.locked_until', '<=', now)
         // An exception's notification leaves once its transition is confirmed in history (never while
@@ -58,14 +64,18 @@ export function startOutbox(options: OutboxOptions) {
         // claim holds. (SQLite has one writer: the lease update below is never raced there.)
         .$if(postgres, (q) => q.forUpdate('outbox').skipLocked())
         .execute();
-      if (rows.length) {
-        await tx.updateTable('outbox').set({ locked_until: now + timeoutMs * 2 }).where('id', 'in', rows.map((r) => r.id)).execute();
-      }
-      return rows;
+      const isMail = (r: (typeof rows)[number]) => (MAIL_CHANNELS as readonly string[]).includes(r.channel);
+      const posts = rows.filter((r) => !isMail(r)).map((r) => r.id);
+      const mails = rows.filter(isMail).map((r) => r.id);
+      if (posts.length) await tx.updateTable('outbox').set({ locked_until: now + timeoutMs * 2 }).where('id', 'in', posts).execute();
+      if (mails.length) await tx.updateTable('outbox').set({ locked_until: now + MAIL_LEASE_MS }).where('id', 'in', mails).execute();
+      const digests = rows.filter((r) => r.channel === 'digest');
+      const companions = await claimDigestCompanions(tx, [...new Set(digests.map((r) => r.person))], digests.map((r) => r.id), now, postgres);
+      return { posts: rows.filter((r) => !isMail(r)), mails: rows.filter((r) => r.channel === 'email'), digests: groupByPerson([...digests, ...companions]) };
     });
   }
 
-  async function deliver(row: Awaited<ReturnType<typeof claimBatch>>[number]): Promise<void> {
+  async function deliver(row: Awaited<ReturnType<typeof claimBatch>>['posts'][number]): Promise<void> {
     const notice = row.exception_id === null;
     const about = notice ? { rollout: { capability: row.capability, region: row.region } } : { exceptionId: row.exception_id };
     const body = JSON.stringify({ ...about, notifications: [JSON.parse(row.body) as unknown] });
@@ -114,8 +124,10 @@ export function startOutbox(options: OutboxOptions) {
   async function poll(): Promise<void> {
     const free = concurrency - inFlight.size;
     if (free <= 0 || stopping.signal.aborted) return;
-    for (const row of await claimBatch(free)) {
-      const p: Promise<void> = deliver(row)
+    const batch = await claimBatch(free);
+    const work = [...batch.posts.map((row) => () => deliver(row)), ...batch.mails.map((row) => () => mail!.one(row)), ...batch.digests.map((rows) => () => mail!.digest(rows))];
+    for (const run of work) {
+      const p: Promise<void> = run()
         .catch((err: unknown) => options.logger.warn({ err }, 'outbox delivery bookkeeping failed'))
         .finally(() => inFlight.delete(p));
       inFlight.add(p);
@@ -134,6 +146,13 @@ export function startOutbox(options: OutboxOptions) {
       stopping.abort();
       await polling.catch(() => undefined);
       await Promise.allSettled([...inFlight]);
+      options.mail?.sender.close();
     },
   };
+}
+
+function groupByPerson(rows: MailRow[]): MailRow[][] {
+  const groups = new Map<string, MailRow[]>();
+  for (const row of rows) groups.set(row.person, [...(groups.get(row.person) ?? []), row]);
+  return [...groups.values()];
 }

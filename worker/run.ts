@@ -9,9 +9,10 @@ import type { LedgerDb } from '../ledger/db.js';
 import { connectWorker, type TemporalTarget } from '../platform/temporal-connection.js';
 import { startConfirmer, type Confirmer } from './confirmer.js';
 import { deliverSignedPost } from '../platform/webhook-target.js';
-import { countedDelivery, serveWorkerMetrics } from './metrics.js';
+import { countedDelivery, countedMail, serveWorkerMetrics } from './metrics.js';
 import { collectProcessMetrics } from '../platform/metrics.js';
 import { startOutbox } from './outbox.js';
+import { smtpSender } from '../platform/mailer.js';
 import { timedQueries } from '../platform/query-timing.js';
 import { ensureReadinessSchedule } from './readiness-schedule.js';
 import { createWorker } from './worker.js';
@@ -31,7 +32,7 @@ export async function startWorker(options: {
     Config,
     'TEMPORAL_TASK_QUEUE' | 'WEBHOOK_SECRET' | 'DATA_DIR' | 'WORKER_MAX_CACHED_WORKFLOWS' | 'WEBHOOK_ALLOWED_HOSTS' | 'HOST' | 'WORKER_METRICS_PORT' | 'METRICS_SCRAPE' | 'METRICS_TOKEN'
   > &
-    Partial<Pick<Config, 'GAP_MAX_CELLS_PER_PERSON' | 'GAP_MAX_OPEN_PER_OWNER' | 'METRICS'>>;
+    Partial<Pick<Config, 'GAP_MAX_CELLS_PER_PERSON' | 'GAP_MAX_OPEN_PER_OWNER' | 'METRICS' | 'SMTP_URL' | 'SMTP_FROM' | 'SMTP_DIGEST_HOUR' | 'PUBLIC_URL' | 'PORT'>>;
   target: TemporalTarget;
   ledger: LedgerDb;
   logger: Logger;
@@ -47,6 +48,9 @@ export async function startWorker(options: {
   const connection = await connectWorker(options.target);
   const client = new Client({ connection, namespace: options.target.namespace });
   const webhookSecret = options.config.WEBHOOK_SECRET ?? localSecret(options.config.DATA_DIR, 'webhook-secret');
+  // SMTP_URL turns e-mail on: transitions file mail rows (ledger/mail.ts) and the outbox sends them.
+  const { SMTP_URL: smtpUrl, SMTP_FROM: smtpFrom } = options.config;
+  const mailRouting = smtpUrl && smtpFrom ? { digestHour: options.config.SMTP_DIGEST_HOUR ?? 7 } : undefined;
   const worker = await createWorker({
     connection,
     namespace: options.target.namespace,
@@ -57,6 +61,7 @@ export async function startWorker(options: {
       webhookSecret,
       webhookAllowedHosts: options.config.WEBHOOK_ALLOWED_HOSTS,
       gapThresholds: { maxCellsPerPerson: options.config.GAP_MAX_CELLS_PER_PERSON ?? 6, maxOpenPerOwner: options.config.GAP_MAX_OPEN_PER_OWNER ?? 25 },
+      mail: mailRouting,
     },
     workflowBundle: options.workflowBundle,
     maxCachedWorkflows: options.maxCachedWorkflows ?? options.config.WORKER_MAX_CACHED_WORKFLOWS,
@@ -69,11 +74,16 @@ export async function startWorker(options: {
     options.logger.warn({ err }, 'could not create the readiness-daily schedule; run `npm run readiness:backfill` to snapshot days by hand'),
   );
   // Beside the worker: confirming the ledger against history, and delivering the outbox.
-  const confirmer = startConfirmer({ ledger, client, logger: options.logger });
+  const confirmer = startConfirmer({ ledger, client, logger: options.logger, mail: mailRouting });
   // Checked against WEBHOOK_ALLOWED_HOSTS on the connection itself; redirects never followed.
   const post = async (url: string, init: { headers: Record<string, string>; body: string; signal: AbortSignal }) =>
     (await deliverSignedPost({ url, ...init, allowedHosts: options.config.WEBHOOK_ALLOWED_HOSTS, timeoutMs: 10_000 })).status;
-  const outbox = startOutbox({ ledger, logger: options.logger, webhookSecret, post: metricsOn ? countedDelivery(post) : post });
+  const consoleUrl = options.config.PUBLIC_URL ?? `http://${options.config.HOST.includes(':') ? `[${options.config.HOST}]` : options.config.HOST}:${options.config.PORT ?? 3000}`;
+  const sender = mailRouting ? smtpSender(smtpUrl!, smtpFrom!) : undefined;
+  // The server, never the credentials in the URL.
+  if (sender) options.logger.info({ smtp: `${new URL(smtpUrl!).protocol}//${new URL(smtpUrl!).host}`, from: smtpFrom, consoleUrl }, 'e-mail notifications on');
+  const mail = sender ? { sender: metricsOn ? countedMail(sender) : sender, from: smtpFrom!, consoleUrl } : undefined;
+  const outbox = startOutbox({ ledger, logger: options.logger, webhookSecret, post: metricsOn ? countedDelivery(post) : post, mail });
   const { WORKER_METRICS_PORT: metricsPort, HOST: host } = options.config;
   const metricsServer = metricsPort === undefined
     ? undefined

@@ -33,7 +33,7 @@ export function auditRoutes(routes: ApiRoutes, deps: { ledger: LedgerDb; thresho
   routes.route({
     method: 'get',
     path: '/api/v1/audit/ownership-gaps',
-    summary: 'Every ownership gap: unowned cells, inactive owners and backups, missing backups, empty escalation steps, single points of failure, overload and orphaned exceptions',
+    summary: 'Every ownership gap: unowned cells, inactive owners and backups, missing backups, empty escalation steps, single points of failure, overload, orphaned exceptions and owners whose e-mail is refused',
     description: 'JSON, or CSV with Accept: text/csv. Person-level findings (overloaded, too many cells) have no capability or region.',
     tags: ['audit'],
     roles: ['manager', 'admin'],

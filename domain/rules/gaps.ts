@@ -7,6 +7,7 @@ export const GapKind = [
   'overloaded',
   'empty-escalation-step',
   'orphaned-exception',
+  'unreachable-owner',
 ] as const;
 export type GapKind = (typeof GapKind)[number];
 
@@ -60,7 +61,8 @@ export interface GapInputs {
   /** Rolled-out regions, with the highest escalation[i] any SLA policy of the region names. */
   rollouts: Array<{ capability: string; region: string; maxChainIndex: number; since: string }>;
   cells: Array<{ capability: string; region: string; area: string; owner: string | null; backup: string | null; escalation: string[]; since: string }>;
-  people: Record<string, { status: string; since: string }>;
+  /** `unreachable`: the person's address was refused for good (SMTP 5xx) and no mail got through since. */
+  people: Record<string, { status: string; since: string; unreachable?: { since: string; reason: string } | null }>;
   openExceptions: Array<{ id: string; capability: string; region: string; area: string; owner: string | null; createdAt: string }>;
   thresholds: { maxCellsPerPerson: number; maxOpenPerOwner: number };
 }
@@ -94,6 +96,8 @@ export function findGapsIn(input: GapInputs, areas: readonly string[]): GapFindi
               : cell!.since;
         findings.push({ ...at, ...gap, since });
       }
+      const unreachable = cell?.owner ? unreachableOwner(cell.owner, input.people[cell.owner]) : null;
+      if (unreachable) findings.push({ ...at, ...unreachable, since: later(cell!.since, unreachable.since) });
     }
   }
 
@@ -139,3 +143,13 @@ export function findGapsIn(input: GapInputs, areas: readonly string[]): GapFindi
   }
   return findings;
 }
+
+/**
+ * An active owner whose mail server refused their address for good: escalations and assignments
+ * reach only their inbox, which they may never open. (An inactive owner is already `owner-inactive`.)
+ */
+export function unreachableOwner(owner: string, person: GapInputs['people'][string] | undefined): (CellGap & { since: string }) | null {
+  if (!person?.unreachable || person.status !== 'active') return null;
+  return { kind: 'unreachable-owner', detail: `owner ${owner} cannot be reached by e-mail: ${person.unreachable.reason}`, person: owner, since: person.unreachable.since };
+}
+

@@ -90,6 +90,9 @@ const cases: Record<string, Record<string, (r: DeclaredRoute) => Promise<HttpRes
   'put /api/v1/people/{personId}': {
     422: (r) => call(r, 'unknown manager', { token: w.admin, params: { personId: 'newcomer' }, body: { name: 'N', email: 'n@example.com', managerId: 'nobody-here', roles: ['operator'] } }),
   },
+  'put /api/v1/people/{personId}/notification-preferences': {
+    409: (r) => call(r, 'e-mail is off (no SMTP_URL)', { token: w.priya, params: { personId: 'priya' }, body: { escalation: 'digest' } }),
+  },
   'post /api/v1/exceptions': {
     422: (r) => call(r, 'unknown type', { token: w.integration, body: { ...priceVariance(), type: 'no-such-type' } }),
   },

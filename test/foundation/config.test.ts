@@ -28,6 +28,27 @@ describe('configuration', () => {
     expect(message).toContain('at least 32');
   });
 
+  it('turns e-mail on only with a valid SMTP_URL and a From address, and refuses mail settings without it', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return '';
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    expect(loadConfig({ SMTP_URL: 'smtps://desk:s3cret@mail.example.com:465', SMTP_FROM: 'Exception desk <desk@example.com>' })).toMatchObject({ SMTP_URL: 'smtps://desk:s3cret@mail.example.com:465' });
+    const bad = problems({ SMTP_URL: 'http://desk:s3cret@mail.example.com', SMTP_FROM: 'desk@example.com' });
+    expect(bad).toContain('SMTP_URL="http://desk:***@mail.example.com": expected smtp://');
+    expect(bad).not.toContain('s3cret'); // a password never reaches the log
+    expect(problems({ SMTP_URL: 'mail.example.com:25', SMTP_FROM: 'desk@example.com' })).toContain('SMTP_URL="mail.example.com:25": expected smtp://');
+    expect(problems({ SMTP_URL: 'smtp://mail.example.com' })).toContain('SMTP_FROM="": is required with SMTP_URL');
+    expect(problems({ SMTP_URL: 'smtp://mail.example.com', SMTP_FROM: 'not an address' })).toContain('SMTP_FROM="not an address": expected an address');
+    expect(problems({ SMTP_FROM: 'desk@example.com' })).toContain('SMTP_FROM="desk@example.com": is set, yet SMTP_URL is unset');
+    expect(problems({ SMTP_DIGEST_HOUR: '7' })).toContain('SMTP_DIGEST_HOUR="7": is set, yet SMTP_URL is unset');
+    expect(problems({ SMTP_URL: 'smtp://mail.example.com', SMTP_FROM: 'desk@example.com', SMTP_DIGEST_HOUR: '24' })).toContain('SMTP_DIGEST_HOUR="24"');
+  });
+
   it('fails npm start with a clear message and no stack trace', async () => {
     const failure = await run(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env: { ...process.env, TEMPORAL_PORT: '99999' } }).then(
       () => undefined,
