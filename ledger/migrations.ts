@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import { overdueAt, type OverdueClocks } from '../domain/rules/overdue.js';
+import { decisionsMigration } from './decisions-migration.js';
 import { columnTypes, isPostgres } from './dialect.js';
 import { readinessNoticesMigration } from './notices-migration.js';
 import { readinessFactsMigration } from './readiness-facts-migration.js';
@@ -255,4 +256,5 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('exception_events_claims').on('exception_events').columns(['exception_id', 'at']).where(sql<boolean>`action = 'claimed'`).execute();
     },
   },
+  '0016_decisions': decisionsMigration,
 };
