@@ -153,6 +153,8 @@ export const Cutover = z.strictObject({
   maxQuarantineRate: z.number().min(0).max(1).optional(),
   /** Adoption: exceptions claimed within their claim SLA ÷ those whose claim window has passed. */
   minClaimedWithinSla: z.number().min(0).max(1).optional(),
+  /** Open decision items past their due date (decisionTriggers) a region may carry and still be ready. */
+  maxOverdueDecisions: z.int().min(0).max(10_000).optional(),
 });
 export type Cutover = z.infer<typeof Cutover>;
 

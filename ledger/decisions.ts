@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import { overdueAt, type DecisionEvent, type DecisionState } from '../domain/rules/decision.js';
+import { appendAudit } from './audit.js';
 import { storedObject } from './bounded-json.js';
 import type { LedgerDb } from './db.js';
+import { rowWriteTransaction } from './dialect.js';
 import type { DecisionEvidence } from '../workflows/decision/messages.js';
 
 /**
@@ -43,7 +45,7 @@ function columns(s: DecisionState) {
 /** Idempotent: a retried or late write of an older seq leaves the row as it is; events and evidence are keyed. */
 export async function recordDecision(db: LedgerDb, w: DecisionWrite): Promise<void> {
   const s = w.state;
-  await db.transaction().execute(async (tx) => {
+  await rowWriteTransaction(db, 'decisions', s.id, async (tx) => {
     const current = await tx.selectFrom('decisions').select('seq').where('id', '=', s.id).executeTakeFirst();
     if (!current) {
       await tx
@@ -59,6 +61,23 @@ export async function recordDecision(db: LedgerDb, w: DecisionWrite): Promise<vo
         .values(w.events.map((e) => ({ decision_id: s.id, seq: e.seq, at: e.at, actor: e.actor, action: e.action, detail: JSON.stringify(e.detail) })))
         .onConflict((oc) => oc.columns(['decision_id', 'seq']).doNothing())
         .execute();
+    }
+    // Outcomes are state changes a person made: audited with the actor the token named.
+    const outcomes = w.events.filter((e) => e.action === 'decided' || e.action === 'declined' || e.action === 'deferred');
+    if (outcomes.length) {
+      await appendAudit(
+        tx,
+        outcomes.map((e) => ({
+          idempotencyKey: `${s.id}#${e.seq}`,
+          at: new Date(e.at).toISOString(),
+          actor: e.actor,
+          action: `decision.${e.action}`,
+          subjectType: 'decision',
+          subjectId: s.id,
+          reason: typeof e.detail.reason === 'string' ? e.detail.reason : null,
+          detail: e.detail,
+        })),
+      );
     }
     if (w.evidence) {
       const { measured, threshold, window, ...rest } = w.evidence;
