@@ -1,6 +1,6 @@
 import type { CapabilityTemplate, DecisionTrigger } from '../domain/capability.js';
 import { decisionId, decisionWorkflowId } from '../domain/rules/decision.js';
-import { evaluateTriggers, type TriggerSpec } from '../domain/rules/decision-triggers.js';
+import { evaluateTriggers, quietAfterSettled, type TriggerSpec } from '../domain/rules/decision-triggers.js';
 import { durationMs } from '../domain/rules/duration.js';
 import { getEffectiveTemplate, listCapabilities, listRollouts } from './catalog.js';
 import type { LedgerDb } from './db.js';
@@ -24,7 +24,16 @@ export function triggerSpecs(template: Pick<CapabilityTemplate, 'decisionTrigger
 
 /** Every trigger of one region graded now: the decision inputs (evidence included) of those that fired. */
 export async function firedInRegion(db: LedgerDb, capability: string, region: string, template: Pick<CapabilityTemplate, 'decisionTriggers'>, now: number): Promise<DecisionInput[]> {
-  const specs = triggerSpecs(template);
+  const closed = await db
+    .selectFrom('decisions')
+    .select(['trigger_id', (eb) => eb.fn.max<number>('closed_at').as('closed')])
+    .where('capability', '=', capability)
+    .where('region', '=', region)
+    .where('closed_at', 'is not', null)
+    .groupBy('trigger_id')
+    .execute();
+  const lastClosed = new Map(closed.map((r) => [r.trigger_id, Number(r.closed)]));
+  const specs = triggerSpecs(template).filter((s) => !quietAfterSettled(lastClosed.get(s.id) ?? null, s.windowMs, now));
   if (specs.length === 0) return [];
   const facts = await factsForTriggers(db, capability, region, specs, now);
   const fired = evaluateTriggers(specs, facts.region, facts.window);
@@ -32,8 +41,7 @@ export async function firedInRegion(db: LedgerDb, capability: string, region: st
   for (const f of fired) {
     const spec = specs.find((s) => s.id === f.triggerId)!;
     const workflowId = decisionWorkflowId(capability, region, f.triggerId);
-    const { links, ...rest } = f;
-    const evidence: DecisionEvidence = { ...rest, exceptionIds: await evidenceExceptionIds(db, capability, region, links) };
+    const evidence: DecisionEvidence = { ...f, exceptionIds: await evidenceExceptionIds(db, capability, region, f.links) };
     inputs.push({
       id: decisionId(workflowId, now),
       workflowId,

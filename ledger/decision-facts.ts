@@ -125,3 +125,22 @@ export async function modelVersionFirstSeen(db: LedgerDb, capability: string, re
     .executeTakeFirst();
   return row?.first === null || row?.first === undefined ? null : num(row.first);
 }
+
+/** Per-day counts of the exceptions behind a fired trigger over its window: the evidence's small chart. */
+export async function evidenceSeries(db: LedgerDb, capability: string, region: string, links: EvidenceLinks): Promise<Array<{ day: number; count: number }>> {
+  const byClose = Boolean(links.code);
+  let q = db.selectFrom('exceptions').select(['created_at', 'closed_at']).where('capability', '=', capability).where('region', '=', region);
+  if (links.type) q = q.where('type', '=', links.type);
+  if (links.code) q = q.where('resolution_code', '=', links.code).where('status', '=', 'resolved').where('closed_at', '>=', links.from).where('closed_at', '<', links.to);
+  else if (links.open) q = q.where('status', 'in', OPEN);
+  else q = q.where('created_at', '>=', links.from).where('created_at', '<', links.to);
+  if (links.actor) q = q.where('subject', '=', links.actor);
+  if (links.modelVersion) q = q.where('model_version', '=', links.modelVersion);
+  const rows = await q.limit(10_000).execute();
+  const days = new Map<number, number>();
+  for (const r of rows) {
+    const day = dayOf(num(byClose ? r.closed_at : r.created_at));
+    days.set(day, (days.get(day) ?? 0) + 1);
+  }
+  return [...days.entries()].sort(([a], [b]) => a - b).map(([day, count]) => ({ day, count }));
+}

@@ -146,7 +146,9 @@ export async function readDecision(db: LedgerDb, id: string) {
   return {
     row,
     events: events.map((e) => ({ seq: num(e.seq), at: num(e.at), actor: e.actor, action: e.action, detail: storedObject(e.detail) })),
-    evidence: evidence ? { measured: num(evidence.measured), threshold: num(evidence.threshold), window: { from: num(evidence.window_from), to: num(evidence.window_to) }, ...storedObject(evidence.evidence) } : null,
+    evidence: evidence
+      ? ({ ...(storedObject(evidence.evidence) as Record<string, unknown>), measured: num(evidence.measured), threshold: num(evidence.threshold), window: { from: num(evidence.window_from), to: num(evidence.window_to) } } as Record<string, unknown> & { measured: number; threshold: number; window: { from: number; to: number } })
+      : null,
   };
 }
 

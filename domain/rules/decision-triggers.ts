@@ -199,3 +199,9 @@ export function intakeFacts(payload: Record<string, unknown> | undefined): { mod
   const text = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <= 64 ? v : null);
   return { model_version: text(payload?.modelVersion), subject: text(payload?.buyerId) };
 }
+
+/**
+ * A trigger whose last item was settled (decided or declined) stays quiet for one window after that: the
+ * data it was settled on is still in the window, and raising it again would ask the same question twice.
+ */
+export const quietAfterSettled = (lastClosedAt: number | null, windowMs: number, now: number): boolean => lastClosedAt !== null && lastClosedAt > now - windowMs;

@@ -172,3 +172,12 @@ describe('decision triggers in the template', () => {
     expect(paths).toEqual(expect.arrayContaining(['decisionTriggers.x.exceptionType', 'decisionTriggers.x.threshold', 'decisionTriggers.y.exceptionType']));
   });
 });
+
+describe('a settled item quiets its trigger for one window', () => {
+  it('quiet while the settled data is still in the window, armed again after', async () => {
+    const { quietAfterSettled } = await import('../../domain/rules/decision-triggers.js');
+    expect(quietAfterSettled(null, 7 * DAY, now)).toBe(false);
+    expect(quietAfterSettled(now - DAY, 7 * DAY, now)).toBe(true);
+    expect(quietAfterSettled(now - 8 * DAY, 7 * DAY, now)).toBe(false);
+  });
+});

@@ -15,7 +15,7 @@ export interface DecisionInput extends DecisionFacts {
 }
 
 /** The figures that fired the trigger, the exceptions behind them and the value events of its window (bounded by the evaluator). */
-export interface DecisionEvidence extends Omit<Fired, 'links'> {
+export interface DecisionEvidence extends Fired {
   exceptionIds: string[];
 }
 
