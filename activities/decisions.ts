@@ -43,7 +43,20 @@ export async function raiseDecisions(client: Client, taskQueue: string, inputs: 
 /** Grades every trigger from the ledger and raises what fired (the Schedule's and the API's one path). */
 export async function evaluateAndRaise(deps: { ledger: LedgerDb; client: Client }, taskQueue: string, only?: { capability?: string; region?: string }, now = Date.now()): Promise<EvaluationResult> {
   const { regions, triggers, fired } = await firedEverywhere(deps.ledger, now, only);
-  return { regions, triggers, fired: fired.length, ...(await raiseDecisions(deps.client, taskQueue, fired)) };
+  const outcome = await raiseDecisions(deps.client, taskQueue, fired);
+  await untilRecorded(deps.ledger, outcome.raised);
+  return { regions, triggers, fired: fired.length, ...outcome };
+}
+
+/**
+ * Waits (a few seconds at most) until the ledger holds each item just raised: the workflow writes its
+ * first transition once it runs, and whoever asked should find every id it is given.
+ */
+async function untilRecorded(ledger: LedgerDb, ids: string[], timeoutMs = 10_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; ids.length > 0 && Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+    const rows = await ledger.selectFrom('decisions').select('id').where('id', 'in', ids).execute();
+    if (rows.length === ids.length) return;
+  }
 }
 
 export function createDecisionActivities(deps: { ledger: LedgerDb; client: Client }) {
