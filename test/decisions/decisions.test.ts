@@ -59,7 +59,7 @@ beforeAll(async () => {
   template.id = 'po-test';
   template.slaPolicies = { critical: slowPolicy, high: slowPolicy, medium: slowPolicy, low: slowPolicy };
   template.decisionTriggers = triggers;
-  template.version = 2;
+  template.version = Number(template.version) + 1;
   const put = await http(url('/api/v1/capabilities/po-test'), { method: 'PUT', token: w.admin, body: template });
   expect(put.status, JSON.stringify(put.body)).toBeLessThan(300);
   // Adoption's owner is dana, who leaves mid-decision: the item moves to the backup, priya.

@@ -47,7 +47,7 @@ eachLedger('decision triggers in the ledger', (kind) => {
     for (let i = 0; i < 2; i++) await write({ type: 'recommendation-overridden-repeatedly', area: 'adoption-training', createdAt: recent }, { buyerId: 'li' });
     // Oldest open: 3 days old against a 1-day resolve SLA.
     await write({ type: 'stale-input', area: 'exception-queue', createdAt: NOW - 3 * DAY_MS, resolveBy: NOW - 2 * DAY_MS }, {});
-    const decisions = { capability: CAP, key: 'd', region: 'NA', kind: 'decision' as const, valueEvent: null, outcome: 'place-order', quantity: 2, occurredAt: recent, origin: 'report', reportedBy: 'erp' };
+    const decisions = { capability: CAP, key: 'd', region: 'NA', kind: 'decision' as const, valueEvent: null, outcome: 'place-order', quantity: 2, occurredAt: recent, origin: 'report' as const, reportedBy: 'erp' };
     await storeReportedEvents(db, [decisions, { ...decisions, key: 'v', kind: 'value', valueEvent: 'model-feedback-logged', outcome: null, quantity: 4 }], NOW);
   });
   afterAll(async () => close?.());
