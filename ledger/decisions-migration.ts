@@ -61,8 +61,13 @@ export const decisionsMigration: Migration = {
       .execute();
     await db.schema.alterTable('exceptions').addColumn('model_version', 'text').execute();
     await db.schema.alterTable('exceptions').addColumn('subject', 'text').execute();
-    // New model versions per region (first and last seen), and counts per buyer, read from one index each.
+    // What triggers count, each from one covering index (no table rows read): model versions per region
+    // (first and last seen), raised per type and per buyer in a window, resolutions per type and code in a
+    // window (a resolution code is set only when resolved), and the oldest open exception per type.
     await db.schema.createIndex('exceptions_model_version').on('exceptions').columns(['capability', 'region', 'model_version', 'created_at']).execute();
-    await db.schema.createIndex('exceptions_subject').on('exceptions').columns(['capability', 'region', 'type', 'subject', 'created_at']).where(sql<boolean>`subject is not null`).execute();
+    await db.schema.createIndex('exceptions_raised_type').on('exceptions').columns(['capability', 'region', 'created_at', 'type']).execute();
+    await db.schema.createIndex('exceptions_subject').on('exceptions').columns(['capability', 'region', 'created_at', 'type', 'subject']).where(sql<boolean>`subject is not null`).execute();
+    await db.schema.createIndex('exceptions_resolved_code').on('exceptions').columns(['capability', 'region', 'closed_at', 'type', 'resolution_code']).where(sql<boolean>`resolution_code is not null`).execute();
+    await db.schema.createIndex('exceptions_open_type').on('exceptions').columns(['capability', 'region', 'status', 'type', 'created_at']).execute();
   },
 };
