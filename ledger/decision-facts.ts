@@ -43,42 +43,66 @@ export async function regionFacts(db: LedgerDb, capability: string, region: stri
 
 /** Counts over [from, to): what every trigger kind reads from a window. */
 export async function windowFacts(db: LedgerDb, capability: string, region: string, from: number, to: number): Promise<TriggerFacts> {
-  const here = db.selectFrom('exceptions').where('capability', '=', capability).where('region', '=', region);
-  const raisedIn = here.where('created_at', '>=', from).where('created_at', '<', to);
-  const daily = db.selectFrom('readiness_daily').where('capability', '=', capability).where('region', '=', region).where('day', '>=', dayOf(from)).where('day', '<', to);
-  const [raised, resolutions, byActor, decisions, values] = await Promise.all([
-    raisedIn.select(['type', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('type').execute(),
-    here
-      .select(['type', 'resolution_code', (eb) => eb.fn.countAll<number>().as('n')])
-      // A resolution code is written only when it is resolved (ledger/projection.ts): no status test, so the partial index covers it.
-      .where('resolution_code', 'is not', null)
-      .where('closed_at', '>=', from)
-      .where('closed_at', '<', to)
-      .groupBy(['type', 'resolution_code'])
-      .execute(),
-    raisedIn.select(['type', 'subject', (eb) => eb.fn.countAll<number>().as('n')]).where('subject', 'is not', null).groupBy(['type', 'subject']).execute(),
-    daily.select((eb) => eb.fn.sum<number>('quantity').as('total')).where('metric', '=', 'decision').executeTakeFirst(),
-    daily.select(['key', (eb) => eb.fn.sum<number>('events').as('events'), (eb) => eb.fn.sum<number>('quantity').as('total')]).where('metric', '=', 'value').groupBy('key').execute(),
-  ]);
-  return {
-    from,
-    to,
-    decisions: num(decisions?.total),
-    raised: raised.map((r) => ({ type: r.type, count: num(r.n) })),
-    resolutions: resolutions.map((r) => ({ type: r.type, code: r.resolution_code!, count: num(r.n) })),
-    byActor: byActor.map((r) => ({ type: r.type, actor: r.subject!, count: num(r.n) })),
-    values: values.map((v) => ({ id: v.key, events: num(v.events), total: num(v.total) })).sort((a, b) => (a.id < b.id ? -1 : 1)),
-  };
+  return (await windowsFacts(db, capability, region, [from], to))[0]!;
 }
 
-/** Facts for each distinct window the triggers read, read once per window. */
+/**
+ * Counts over several windows ending at `to`, each exception read once: one scan per kind of count over
+ * the longest window, with a CASE sum per window (a template's triggers read a week, a fortnight and a
+ * month; three scans cost three times one).
+ */
+export async function windowsFacts(db: LedgerDb, capability: string, region: string, froms: readonly number[], to: number): Promise<TriggerFacts[]> {
+  const earliest = Math.min(...froms);
+  const sums = (column: 'created_at' | 'closed_at') => sql.join(froms.map((f, i) => sql`sum(case when ${sql.ref(column)} >= ${f} then 1 else 0 end) as ${sql.ref(`w${i}`)}`));
+  const place = sql`capability = ${capability} and region = ${region}`;
+  type Counts = Record<string, unknown>;
+  const [raised, resolutions, byActor, daily] = await Promise.all([
+    sql<Counts & { type: string }>`select type, ${sums('created_at')} from exceptions where ${place} and created_at >= ${earliest} and created_at < ${to} group by type`.execute(db),
+    // A resolution code is written only when it is resolved (ledger/projection.ts): no status test, so the partial index covers it.
+    sql<Counts & { type: string; resolution_code: string }>`select type, resolution_code, ${sums('closed_at')} from exceptions
+      where ${place} and resolution_code is not null and closed_at >= ${earliest} and closed_at < ${to} group by type, resolution_code`.execute(db),
+    sql<Counts & { type: string; subject: string }>`select type, subject, ${sums('created_at')} from exceptions
+      where ${place} and created_at >= ${earliest} and created_at < ${to} and subject is not null group by type, subject`.execute(db),
+    db
+      .selectFrom('readiness_daily')
+      .select(['metric', 'key', 'day', (eb) => eb.fn.sum<number>('events').as('events'), (eb) => eb.fn.sum<number>('quantity').as('total')])
+      .where('capability', '=', capability)
+      .where('region', '=', region)
+      .where('metric', 'in', ['decision', 'value'])
+      .where('day', '>=', dayOf(earliest))
+      .where('day', '<', to)
+      .groupBy(['metric', 'key', 'day'])
+      .execute(),
+  ]);
+  return froms.map((from, i) => {
+    const w = `w${i}`;
+    const days = daily.filter((d) => num(d.day) >= dayOf(from));
+    const values = new Map<string, { events: number; total: number }>();
+    for (const d of days.filter((x) => x.metric === 'value')) {
+      const v = values.get(d.key) ?? { events: 0, total: 0 };
+      values.set(d.key, { events: v.events + num(d.events), total: v.total + num(d.total) });
+    }
+    return {
+      from,
+      to,
+      decisions: days.filter((d) => d.metric === 'decision').reduce((n, d) => n + num(d.total), 0),
+      raised: raised.rows.filter((r) => num(r[w]) > 0).map((r) => ({ type: r.type, count: num(r[w]) })),
+      resolutions: resolutions.rows.filter((r) => num(r[w]) > 0).map((r) => ({ type: r.type, code: r.resolution_code, count: num(r[w]) })),
+      byActor: byActor.rows.filter((r) => num(r[w]) > 0).map((r) => ({ type: r.type, actor: r.subject, count: num(r[w]) })),
+      values: [...values.entries()].map(([id, v]) => ({ id, ...v })).sort((a, b) => (a.id < b.id ? -1 : 1)),
+    };
+  });
+}
+
+/** Facts for each distinct window the triggers read, every window from the same scans. */
 export async function factsForTriggers(db: LedgerDb, capability: string, region: string, specs: readonly TriggerSpec[], now: number) {
-  const windows = new Map<number, TriggerFacts>();
-  for (const ms of new Set(specs.map((s) => s.windowMs))) {
-    const w = triggerWindow({ windowMs: ms }, now);
-    windows.set(ms, await windowFacts(db, capability, region, w.from, w.to));
-  }
-  return { region: await regionFacts(db, capability, region, now), window: (spec: TriggerSpec) => windows.get(spec.windowMs)! };
+  const lengths = [...new Set(specs.map((s) => s.windowMs))];
+  const [regional, facts] = await Promise.all([
+    regionFacts(db, capability, region, now),
+    windowsFacts(db, capability, region, lengths.map((ms) => triggerWindow({ windowMs: ms }, now).from), now),
+  ]);
+  const windows = new Map(lengths.map((ms, i) => [ms, facts[i]!]));
+  return { region: regional, window: (spec: TriggerSpec) => windows.get(spec.windowMs)! };
 }
 
 /** The newest exceptions behind a fired trigger. */
@@ -90,7 +114,9 @@ export async function evidenceExceptionIds(db: LedgerDb, capability: string, reg
   else q = q.where('created_at', '>=', links.from).where('created_at', '<', links.to);
   if (links.actor) q = q.where('subject', '=', links.actor);
   if (links.modelVersion) q = q.where('model_version', '=', links.modelVersion);
-  const rows = await q.orderBy(links.open ? 'created_at' : sql`created_at desc`).orderBy('id').limit(EVIDENCE_LINKS).execute();
+  // Resolutions newest closed first (the resolved-code index, in order); the rest newest raised first, the open ones oldest first.
+  const order = links.code ? sql`closed_at desc` : links.open ? sql`created_at` : sql`created_at desc`;
+  const rows = await q.orderBy(order).orderBy('id').limit(EVIDENCE_LINKS).execute();
   return rows.map((r) => r.id);
 }
 
