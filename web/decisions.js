@@ -128,7 +128,7 @@ function OutcomeForm({ id, onSaved }) {
       <option value="decided">Decided</option><option value="declined">Declined</option><option value="deferred">Deferred</option>
     </select></label>
     ${outcome === 'decided' &&
-    html`<label>Decision <select value=${action} onChange=${(ev) => setAction(ev.currentTarget.value)}>
+    html`<label>What was decided <select value=${action} onChange=${(ev) => setAction(ev.currentTarget.value)}>
         ${Object.entries(ACTIONS).map(([k, a]) => html`<option value=${k}>${a.label}</option>`)}
       </select></label>
       ${ACTIONS[action].fields.map(([k, label]) => html`<label>${label} <input value=${fields[k] ?? ''} onInput=${set(k)} /></label>`)}`}

@@ -59,7 +59,7 @@ describe.skipIf(skipWithoutChromium)('decision items in the console', () => {
     expect(await page.getByRole('link', { name: /exception:po-test:CONSOLE-LC-/ }).count()).toBe(3);
     expect(await unlabelledControls(page)).toEqual([]);
 
-    await page.getByLabel('Decision').selectOption('retrain');
+    await page.getByLabel('What was decided').selectOption('retrain');
     await page.getByLabel('With which data').fill('NA overrides of the last quarter, labelled by buyers');
     await page.getByLabel('Target model version').fill('po-rec-2.5.0');
     await page.getByRole('button', { name: 'Record' }).click();
