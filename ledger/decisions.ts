@@ -101,8 +101,8 @@ export interface DecisionFilter {
   overdueAt?: number;
   q?: string;
   trigger?: string;
-  /** Keep only these capability × region pairs (the token's scope); undefined keeps all. */
-  visible?: (capability: string, region: string) => boolean;
+  /** The token's scope (capability:region pairs, `*` a wildcard): only rows it covers; undefined keeps all. */
+  scope?: string[];
   before?: { raisedAt: number; id: string };
   limit: number;
 }
@@ -127,13 +127,18 @@ export async function listDecisions(db: LedgerDb, f: DecisionFilter) {
     const like = `%${f.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     q = q.where((eb) => eb.or(['summary', 'trigger_id', 'state', 'decided_by'].map((c) => eb(sql`lower(${sql.ref(c)})`, 'like', sql`${like} escape '\\'`))));
   }
+  if (f.scope) {
+    const pairs = f.scope.map((entry) => entry.split(':') as [string, string]);
+    q = q.where((eb) =>
+      eb.or(pairs.map(([cap, region]) => eb.and([...(cap === '*' ? [] : [eb('capability', '=', cap)]), ...(region === '*' ? [] : [eb('region', '=', region)])]))),
+    );
+  }
   if (f.before) {
     const b = f.before;
     q = q.where((eb) => eb.or([eb('raised_at', '<', b.raisedAt), eb.and([eb('raised_at', '=', b.raisedAt), eb('id', '<', b.id)])]));
   }
-  const rows = await q.orderBy('raised_at', 'desc').orderBy('id', 'desc').limit(f.visible ? f.limit * 4 + 50 : f.limit).execute();
-  const kept = f.visible ? rows.filter((r) => f.visible!(r.capability, r.region)) : rows;
-  return kept.slice(0, f.limit).map((r) => ({ ...r, state: storedObject(r.state) as unknown as DecisionState }));
+  const rows = await q.orderBy('raised_at', 'desc').orderBy('id', 'desc').limit(f.limit).execute();
+  return rows.map((r) => ({ ...r, state: storedObject(r.state) as unknown as DecisionState }));
 }
 
 export async function readDecision(db: LedgerDb, id: string) {

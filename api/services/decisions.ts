@@ -2,7 +2,6 @@ import type { Client } from '@temporalio/client';
 import { evaluateAndRaise } from '../../activities/decisions.js';
 import { isSettled, workflowIdOf, type DecisionDetailView, type DecisionOutcome, type DecisionOutcomeInput, type DecisionQuery, type DecisionView } from '../../domain/decisions.js';
 import type { Principal } from '../../domain/principal.js';
-import { inScope } from '../../domain/principal.js';
 import { beforeAfter, type EvidenceLinks } from '../../domain/rules/decision-triggers.js';
 import { getEffectiveTemplate } from '../../ledger/catalog.js';
 import type { LedgerDb } from '../../ledger/db.js';
@@ -65,7 +64,7 @@ export async function decisionLog(deps: DecisionDeps, principal: Principal, q: D
     ...(q.mine ? { involving: principal.sub } : {}),
     ...(q.overdue ? { overdueAt: now } : {}),
     ...(q.q ? { q: q.q } : {}),
-    ...(principal.scope ? { visible: (c: string, r: string) => inScope(principal, c, r) } : {}),
+    ...(principal.scope ? { scope: principal.scope } : {}),
     ...(q.cursor ? { before: decodeCursor(q.cursor, Cursor) } : {}),
     limit: q.limit + 1,
   });
