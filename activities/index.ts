@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import type { OwnershipChange } from '../domain/ownership.js';
 import type { Person } from '../domain/people.js';
 import { appendAudit } from '../ledger/audit.js';
+import { createDecisionActivities } from './decisions.js';
 import { createExceptionActivities } from './exceptions.js';
 import { createReadinessActivities } from './readiness.js';
 import { createRoutingActivities } from './routing.js';
@@ -37,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createExceptionActivities(deps),
     ...createRoutingActivities(deps),
     ...createReadinessActivities(deps),
+    ...createDecisionActivities(deps),
 
     async describeLedger(): Promise<SelfCheckResult> {
       const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(ledger);

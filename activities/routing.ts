@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { appendAudit } from '../ledger/audit.js';
+import { openDecisionIds } from '../ledger/decisions.js';
 import { chainDepths } from '../ledger/gaps.js';
 import type { LedgerDb } from '../ledger/db.js';
 import type { PeopleSnapshot } from '../domain/ownership.js';
@@ -30,6 +31,7 @@ async function forEachLimited<T>(items: T[], limit: number, run: (item: T) => Pr
 }
 
 const openStatuses = ['open', 'claimed'];
+const isDecisionWorkflow = (id: string) => id.startsWith('decision:');
 
 /** Activities that move work when ownership changes. Signals are idempotent: a re-resolved owner is stable. */
 export function createRoutingActivities(deps: RoutingDeps) {
@@ -56,6 +58,14 @@ export function createRoutingActivities(deps: RoutingDeps) {
       });
     });
 
+  /** Of the decision workflows among `ids`, those whose open (or deferred) item the person still owns. */
+  const decisionsStillWith = async (ids: string[], person: string): Promise<string[]> => {
+    const wanted = ids.filter(isDecisionWorkflow);
+    if (wanted.length === 0) return [];
+    const rows = await ledger.selectFrom('decisions').select('workflow_id').where('workflow_id', 'in', wanted).where('status', 'in', ['open', 'deferred']).where('owner', '=', person).execute();
+    return [...new Set(rows.map((r) => r.workflow_id))].sort();
+  };
+
   return {
     async rerouteCell(input: { capability: string; region: string; area: string; actor: string; reason: string }) {
       const rows = await ledger
@@ -66,8 +76,10 @@ export function createRoutingActivities(deps: RoutingDeps) {
         .where('area', '=', input.area)
         .where('status', 'in', openStatuses)
         .execute();
-      await signal(rows.map((r) => r.id), { actor: input.actor, reason: input.reason });
-      return rows.length;
+      // Decision items of the cell follow it too (workflows/decision): the same signal, by workflow id.
+      const decisions = (await openDecisionIds(ledger, { cells: [input] })).map((d) => d.workflowId);
+      await signal([...rows.map((r) => r.id), ...decisions], { actor: input.actor, reason: input.reason });
+      return rows.length + decisions.length;
     },
 
     async rerouteForPerson(input: { person: string; status: string; actor: string; reason: string }) {
@@ -91,7 +103,8 @@ export function createRoutingActivities(deps: RoutingDeps) {
             .where((eb) => eb.or(cells.map((c) => eb.and([eb('capability', '=', c.capability), eb('region', '=', c.region), eb('area', '=', c.area)]))))
             .execute()
         : [];
-      const ids = [...new Set([...owned, ...inCells].map((r) => r.id))];
+      const decisions = [...(await openDecisionIds(ledger, { person: input.person })), ...(await openDecisionIds(ledger, { cells }))].map((d) => ({ id: d.workflowId }));
+      const ids = [...new Set([...owned, ...inCells, ...decisions].map((r) => r.id))];
       await signal(ids, { actor: input.actor, reason: input.reason, ...(input.status !== 'active' ? { releaseClaimsOf: input.person } : {}) });
       return ids.length;
     },
@@ -141,14 +154,17 @@ export function createRoutingActivities(deps: RoutingDeps) {
       return { ...outcome, statuses: Object.fromEntries(statuses.map((p) => [p.id, p.status])), chainDepths: await chainDepths(ledger, input.capability) };
     },
 
+    /** Open exceptions with the person, and the decision items they own (by workflow id: the sweep signals and waits on those). */
     async openWorkOf(person: string): Promise<Array<{ id: string; owner: string | null; claimant: string | null }>> {
-      return ledger
+      const exceptions = await ledger
         .selectFrom('exceptions')
         .select(['id', 'owner', 'claimant'])
         .where('status', 'in', openStatuses)
         .where((eb) => eb.or([eb('owner', '=', person), eb('claimant', '=', person)]))
         .orderBy('id')
         .execute();
+      const decisions = (await openDecisionIds(ledger, { person })).map((d) => ({ id: d.workflowId, owner: d.owner, claimant: null }));
+      return [...exceptions, ...decisions];
     },
 
     /** Asks each exception to re-resolve its owner and give up the person's claim. */
@@ -166,7 +182,7 @@ export function createRoutingActivities(deps: RoutingDeps) {
         .where('status', 'in', openStatuses)
         .where((eb) => eb.or([eb('owner', '=', input.person), eb('claimant', '=', input.person)]))
         .execute();
-      return rows.map((r) => r.id);
+      return [...rows.map((r) => r.id), ...(await decisionsStillWith(input.ids, input.person))];
     },
 
     /**
@@ -186,7 +202,9 @@ export function createRoutingActivities(deps: RoutingDeps) {
               .where((eb) => eb.or([eb('owner', '=', input.person), eb('claimant', '=', input.person)]))
               .orderBy('id')
               .execute()
-          ).map((r) => r.id)
+          )
+            .map((r) => r.id)
+            .concat(await decisionsStillWith(input.ids, input.person))
         : [];
       const gone: string[] = [];
       if (input.checkWorkflows) {
@@ -209,7 +227,11 @@ export function createRoutingActivities(deps: RoutingDeps) {
     async recordMoves(input: { work: Array<{ id: string; owner: string | null; claimant: string | null }>; person: string; actor: string; reason: string; sweepId: string }) {
       const ids = input.work.map((w) => w.id);
       const rows = ids.length ? await ledger.selectFrom('exceptions').select(['id', 'owner', 'claimant']).where('id', 'in', ids).execute() : [];
-      const now = new Map(rows.map((r) => [r.id, r]));
+      const decisionIds = ids.filter(isDecisionWorkflow);
+      const decisions = decisionIds.length
+        ? await ledger.selectFrom('decisions').select(['workflow_id as id', 'owner']).where('workflow_id', 'in', decisionIds).where('status', 'in', ['open', 'deferred']).execute()
+        : [];
+      const now = new Map([...rows, ...decisions.map((d) => ({ ...d, claimant: null }))].map((r) => [r.id, r]));
       const moves = input.work.map((was) => {
         const after = now.get(was.id);
         return { exceptionId: was.id, fromOwner: was.owner, toOwner: after?.owner ?? null, claimReleased: was.claimant === input.person && after?.claimant !== input.person };

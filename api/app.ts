@@ -14,6 +14,7 @@ import { requestLog } from './request-log.js';
 import { ApiRoutes } from './route.js';
 import { auditRoutes } from './routes/audit.js';
 import { capabilityRoutes } from './routes/capabilities.js';
+import { decisionRoutes } from './routes/decisions.js';
 import { demoRoutes, type DemoUsers } from './routes/demo.js';
 import { exceptionRoutes } from './routes/exceptions.js';
 import { identityRoutes } from './routes/identity.js';
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps): Express {
   auditRoutes(routes, { ledger: deps.ledger, thresholds });
   readinessRoutes(routes, { ledger: deps.ledger, gapThresholds: thresholds });
   notificationRoutes(routes, { ledger: deps.ledger, emailEnabled: Boolean(deps.config.SMTP_URL) });
+  decisionRoutes(routes, { ledger: deps.ledger, client: deps.client, taskQueue: deps.taskQueue });
 
   const document = openApiDocument(routes.registry, deps.version);
   app.get('/openapi.json', (_req, res) => {

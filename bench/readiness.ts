@@ -17,6 +17,7 @@ import { DAY_MS, scorecard } from '../domain/rules/readiness.js';
 import { saveCapability, saveRollout } from '../ledger/catalog.js';
 import { migrateLedger, openLedger } from '../ledger/db.js';
 import { quarantineIntakes } from '../ledger/exceptions.js';
+import { firedEverywhere, firedInRegion } from '../ledger/decision-evaluation.js';
 import { readinessFacts } from '../ledger/readiness.js';
 import { percentiles, round } from './stats.js';
 
@@ -121,6 +122,9 @@ for (let start = 0; start < exceptions; start += 500) {
       closed_at: closed,
       resolution_code: closed === null ? null : 'fixed',
       value_event: null,
+      // What decision triggers count by (issue 19): a buyer and a model version on every row, a new version on the last tenth.
+      subject: `buyer-${i % 50}`,
+      model_version: i < exceptions * 0.9 ? 'po-rec-2.3.1' : 'po-rec-2.4.0',
       seq: closed === null ? 2 : 3,
       state: '{}',
     };
@@ -154,6 +158,27 @@ for (let i = 0; i < 25; i++) {
   samples.push(performance.now() - began);
 }
 const p = percentiles(samples.slice(5));
+
+// 4. Decision triggers (issue 19): every trigger of 10 rolled-out regions graded from the ledger, with the
+// evidence links of those that fired (what the schedule does before it starts workflows). Two figures:
+// the 10 regions as seeded (the volume in NA), and NA graded 10 times over, as if every region held it.
+const tenRegions = ['NA', 'EMEA', 'APAC', 'LATAM', 'UK-IE', 'ANZ', 'MEA', 'CN', 'JP', 'IN'];
+for (const region of tenRegions.slice(2)) await saveRollout(ledger, { capabilityId: 'po-assist', region, overlay: {}, effective: template, updatedAt: at, updatedBy: 'bench' });
+const triggerSamples: number[] = [];
+const fullSamples: number[] = [];
+let firedCount = 0;
+for (let i = 0; i < 7; i++) {
+  let began = performance.now();
+  const all = await firedEverywhere(ledger, Date.now(), { capability: 'po-assist' });
+  triggerSamples.push(performance.now() - began);
+  firedCount = all.fired.length;
+  began = performance.now();
+  for (let r = 0; r < tenRegions.length; r++) await firedInRegion(ledger, 'po-assist', 'NA', template, Date.now());
+  fullSamples.push(performance.now() - began);
+}
+const tp = percentiles(triggerSamples.slice(2));
+const fp = percentiles(fullSamples.slice(2));
+
 const result = {
   decisions,
   exceptions,
@@ -162,6 +187,13 @@ const result = {
   ...(httpEvents > 0 ? { endpoint: { events: httpEvents, eventsPerSecond: round(httpEvents / (httpMs / 1000), 0), batch } } : {}),
   scorecardMs: { p50: round(p.p50), p95: round(p.p95), max: round(p.max) },
   measured: Object.fromEntries(card!.criteria.map((c) => [c.id, c.measured])),
+  decisionTriggers: {
+    regions: tenRegions.length,
+    triggersPerRegion: Object.keys(template.decisionTriggers ?? {}).length,
+    fired: firedCount,
+    tenRegionsMs: { p50: round(tp.p50), max: round(tp.max) },
+    tenRegionsEachWithTheVolumeMs: { p50: round(fp.p50), max: round(fp.max) },
+  },
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 await ledger.destroy();

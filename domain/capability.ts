@@ -153,6 +153,8 @@ export const Cutover = z.strictObject({
   maxQuarantineRate: z.number().min(0).max(1).optional(),
   /** Adoption: exceptions claimed within their claim SLA ÷ those whose claim window has passed. */
   minClaimedWithinSla: z.number().min(0).max(1).optional(),
+  /** Open decision items past their due date (decisionTriggers) a region may carry and still be ready. */
+  maxOverdueDecisions: z.int().min(0).max(10_000).optional(),
 });
 export type Cutover = z.infer<typeof Cutover>;
 
@@ -210,17 +212,48 @@ export const Notifications = z.strictObject({
 });
 export type Notifications = z.infer<typeof Notifications>;
 
+/**
+ * A decision trigger (domain/rules/decision-triggers.ts): a question the capability's live data asks the
+ * owner of an area, per region. `threshold` means, by kind: exception-share, a share from 0 to 1 that
+ * fires when exceeded; repeated-resolution and repeated-by-actor, a count that fires when reached;
+ * queue-age, a factor of the oldest open exception's resolve SLA; new-model-version, nothing (0).
+ * The item it raises is due `dueIn` after it fires, and escalates past that along `escalation`.
+ */
+export const DecisionTrigger = z
+  .strictObject({
+    area: ResponsibilityArea,
+    kind: z.enum(['exception-share', 'repeated-resolution', 'repeated-by-actor', 'queue-age', 'new-model-version']),
+    description: z.string().max(500).optional(),
+    exceptionType: kebab('exception type id').optional(),
+    threshold: z.number().min(0).max(100_000).default(0),
+    window: durationAtMost('90d').default('7d'),
+    dueIn: durationAtMost('90d').default('7d'),
+    escalation: z.array(EscalationStep).min(1).max(10).default([{ after: '1d', notify: 'backup' }, { after: '3d', notify: 'manager-of-owner' }]),
+  })
+  .superRefine((t, ctx) => {
+    const needsType = t.kind === 'exception-share' || t.kind === 'repeated-resolution' || t.kind === 'repeated-by-actor';
+    if (needsType && !t.exceptionType) ctx.addIssue({ code: 'custom', path: ['exceptionType'], message: `a ${t.kind} trigger names the exceptionType it counts` });
+    if (t.kind === 'exception-share' && !(t.threshold > 0 && t.threshold < 1)) ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'a share between 0 and 1, e.g. 0.2 for 20%' });
+    if ((t.kind === 'repeated-resolution' || t.kind === 'repeated-by-actor') && !(Number.isInteger(t.threshold) && t.threshold >= 1)) {
+      ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'a count of at least 1' });
+    }
+    if (t.kind === 'queue-age' && !(t.threshold > 0)) ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'a factor of the SLA above 0, e.g. 2' });
+    if (t.kind === 'new-model-version' && t.threshold !== 0) ctx.addIssue({ code: 'custom', path: ['threshold'], message: 'a new-model-version trigger has no threshold' });
+  });
+export type DecisionTrigger = z.infer<typeof DecisionTrigger>;
+
 const SLA_KEYS = ['claimWithin', 'resolveWithin', 'claimLease', 'escalation', 'repeat'] as const;
 const ADAPTABLE = new RegExp(
   `^(?:slaPolicies\\.(?:${[...Severity.options, '\\*'].join('|')})\\.(?:${SLA_KEYS.join('|')})` +
-    '|timeZone|businessCalendar|notifications|notifications\\.channel|localFields)$',
+    '|timeZone|businessCalendar|notifications|notifications\\.channel|localFields' +
+    '|decisionTriggers\\.(?:[a-z0-9-]+|\\*)\\.(?:threshold|window|dueIn|escalation))$',
 );
 
 /** Dotted key patterns a region may override; `*` matches any one segment. */
 export const AdaptablePattern = z.string().refine(ADAPTABLE.test.bind(ADAPTABLE), {
   error: (iss) =>
     `'${String(iss.input)}' cannot be made adaptable; allowed: slaPolicies.<severity|*>.<${SLA_KEYS.join('|')}>, ` +
-    'timeZone, businessCalendar, notifications, notifications.channel, localFields',
+    'timeZone, businessCalendar, notifications, notifications.channel, localFields, decisionTriggers.<id|*>.<threshold|window|dueIn|escalation>',
 });
 
 export const CapabilityTemplate = z
@@ -240,9 +273,16 @@ export const CapabilityTemplate = z
     notifications: Notifications.default({ channel: 'none' }),
     /** Fields a region adds to every exception type's contract; always optional. */
     localFields: FieldSpecs.optional(),
+    /** Questions the live data asks each area's owner, by trigger id (decision items, GET /api/v1/decisions). */
+    decisionTriggers: z.record(kebab('trigger id').max(64), DecisionTrigger).optional(),
     adaptable: z.array(AdaptablePattern),
   })
   .superRefine((template, ctx) => {
+    for (const [id, trigger] of Object.entries(template.decisionTriggers ?? {})) {
+      if (trigger.exceptionType && !template.exceptionTypes.some((type) => type.id === trigger.exceptionType)) {
+        ctx.addIssue({ code: 'custom', path: ['decisionTriggers', id, 'exceptionType'], message: `no exception type '${trigger.exceptionType}' in this template` });
+      }
+    }
     for (const name of Object.keys(template.localFields ?? {})) {
       const owner = template.exceptionTypes.find((type) => Object.hasOwn(type.contract.fields, name));
       if (owner) {

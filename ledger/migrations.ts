@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import { overdueAt, type OverdueClocks } from '../domain/rules/overdue.js';
+import { decisionsMigration } from './decisions-migration.js';
 import { columnTypes, isPostgres } from './dialect.js';
 import { mailMigration } from './mail-migration.js';
 import { readinessNoticesMigration } from './notices-migration.js';
@@ -257,4 +258,5 @@ export const migrations: Record<string, Migration> = {
     },
   },
   '0013_mail': mailMigration,
+  '0016_decisions': decisionsMigration,
 };

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { intakeFacts } from '../domain/rules/decision-triggers.js';
 import type { ExceptionEvent, ExceptionState, Notification } from '../domain/rules/exception-model.js';
 import { overdueAt } from '../domain/rules/overdue.js';
 import type { LedgerDb } from './db.js';
@@ -55,11 +56,11 @@ export async function recordTransition(db: LedgerDb, w: TransitionWrite, options
     }
     const row = stateRow(state, w.fence, now);
     if (!current) {
-      await tx.insertInto('exceptions').values({ ...row, payload: JSON.stringify(w.payload ?? {}), confirmed_seq: 0 }).execute();
+      await tx.insertInto('exceptions').values({ ...row, payload: JSON.stringify(w.payload ?? {}), ...intakeFacts(w.payload), confirmed_seq: 0 }).execute();
     } else if (fenced ? w.fence > current.fence || state.seq >= current.seq : state.seq >= current.seq) {
       await tx
         .updateTable('exceptions')
-        .set({ ...row, ...(w.payload ? { payload: JSON.stringify(w.payload) } : {}) })
+        .set({ ...row, ...(w.payload ? { payload: JSON.stringify(w.payload), ...intakeFacts(w.payload) } : {}) })
         .where('id', '=', state.id)
         .execute();
     }

@@ -3,6 +3,7 @@ import type { CapabilityTemplate } from '../domain/capability.js';
 import { findGaps, type GapInputs } from '../domain/gaps.js';
 import { consecutiveHeldDays, DAY_MS, lastDayOf, windowOf, type ReadinessFacts } from '../domain/rules/readiness.js';
 import type { LedgerDb } from './db.js';
+import { overdueDecisions } from './decisions.js';
 import { outcomes } from './readiness-outcomes.js';
 import { gapInputs } from './gaps.js';
 
@@ -30,7 +31,7 @@ export interface FactsRequest {
 export async function readinessFacts(db: LedgerDb, r: FactsRequest): Promise<ReadinessFacts> {
   const window = windowOf(r.to, r.template.cutover.windowDays);
   const { from, to } = window;
-  const [decisions, valueDays, raised, open, quarantine, stableDays, gaps] = await Promise.all([
+  const [decisions, valueDays, raised, open, quarantine, stableDays, gaps, overdue] = await Promise.all([
     decisionTotal(db, r.capability, r.region, from, to),
     valueTotals(db, r.capability, r.region, from, to),
     raisedFacts(db, r.capability, r.region, from, to),
@@ -38,6 +39,8 @@ export async function readinessFacts(db: LedgerDb, r: FactsRequest): Promise<Rea
     quarantineFacts(db, r.capability, r.region, from, to),
     heldDaysBefore(db, r.capability, r.region, lastDayOf(to)),
     r.gapInputs ? Promise.resolve(r.gapInputs) : gapInputs(db, r.gapThresholds, { capability: r.capability, region: r.region }),
+    // Live only: the log keeps no history of when an item was past due, so a past day's snapshot leaves it out.
+    r.to >= r.now ? overdueDecisions(db, r.capability, r.region, r.to) : Promise.resolve(undefined),
   ]);
   return {
     capability: r.capability,
@@ -58,6 +61,7 @@ export async function readinessFacts(db: LedgerDb, r: FactsRequest): Promise<Rea
     stableDays,
     valueDays,
     valueEvents: r.template.valueEvents.map((v) => ({ id: v.id, ...(v.unit ? { unit: v.unit } : {}) })),
+    ...(overdue === undefined ? {} : { overdueDecisions: overdue }),
   };
 }
 

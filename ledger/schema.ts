@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { DecisionTables, ExceptionIntakeFacts } from './decisions-schema.js';
 import type { ReadinessClosedTable, ReadinessDailyTable, ReadinessExceptionDailyTable, ReadinessSnapshotsTable, ReportedEventsTable, RolloutStagesTable } from './readiness-schema.js';
 
 /** Append-only audit trail: every state change, with the actor taken from the token. */
@@ -79,7 +80,7 @@ export interface OwnershipCellsTable {
 }
 
 /** Current state of every exception: the queue listings read this, never Temporal visibility. */
-export interface ExceptionsTable {
+export interface ExceptionsTable extends ExceptionIntakeFacts {
   id: string;
   capability: string;
   region: string;
@@ -188,7 +189,7 @@ export interface QuarantineTable {
   source: Generated<string>;
 }
 
-export interface LedgerSchema {
+export interface LedgerSchema extends DecisionTables {
   ownership_cells: OwnershipCellsTable;
   exceptions: ExceptionsTable;
   exception_events: ExceptionEventsTable;

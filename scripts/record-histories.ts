@@ -3,6 +3,7 @@
  * code (docs/decisions/0005-replay-protection.md).
  *
  *   npx tsx scripts/record-histories.ts
+ *   RECORD_ONLY=decision-deferred-decided,decision-triggers npx tsx scripts/record-histories.ts   (only those files)
  *
  * Starts its own Temporal dev server (in memory, on a free port), a worker and the API, drives a few
  * representative scenarios through the HTTP API, then writes one history per workflow execution to
@@ -286,7 +287,42 @@ async function runScenarios(url: string, secret: Uint8Array, client: Client, tas
   await client.workflow.execute('readinessDailyWorkflow', { workflowId: readinessDaily, taskQueue, args: [{}] });
   log(`readiness daily: ${readinessDaily}`);
 
+  // A decision item (workflows/decision), on a capability of its own whose one trigger fires on a single
+  // resolution and falls due in two seconds: raised and routed, escalated, deferred and raised again by its
+  // timer, moved by a matrix change, decided. Then the schedule's workflow by hand: the trigger is quiet.
+  const DECIDE = 'po-replay-decide';
+  const decideTemplate = {
+    ...template,
+    id: DECIDE,
+    slaPolicies: { critical: slowPolicy, high: slowPolicy, medium: slowPolicy, low: slowPolicy },
+    decisionTriggers: { 'price-repeats': { area: 'business-rules', kind: 'repeated-resolution', exceptionType: 'price-variance', threshold: 1, window: '1d', dueIn: '2s', escalation: [{ after: '1s', notify: 'backup' }] } },
+  };
+  expectStatus(await call('PUT', `/api/v1/capabilities/${DECIDE}`, t.admin, decideTemplate), 201, `create ${DECIDE}`);
+  expectStatus(await call('PUT', `/api/v1/capabilities/${DECIDE}/regions/NA`, t.admin, {}), 201, `roll ${DECIDE} out to NA`);
+  expectStatus(await call('PUT', `/api/v1/capabilities/${DECIDE}/ownership/NA/business-rules`, t.admin, { owner: 'priya', backup: 'li', escalation: ['dana'], reason: 'initial owners' }), 200, 'own business-rules');
+  const priced = await raise(DECIDE);
+  expectStatus(await act(priced, 'claim', t.olivia), 200, 'claim');
+  expectStatus(await act(priced, 'resolve', t.olivia, { code: 'accepted-supplier-price' }), 200, 'resolve');
+  const fired = expectStatus(await call('POST', '/api/v1/decisions/evaluate', t.grace, { capability: DECIDE }), 200, 'evaluate triggers');
+  const decision = fired.body.raised[0] as string;
+  const dec = `/api/v1/decisions/${encodeURIComponent(decision)}`;
+  const readDecision = async () => expectStatus(await call('GET', dec, t.grace), 200, `read ${decision}`).body;
+  await waitFor(`${decision} to escalate`, readDecision, (d) => d.escalationLevel >= 1, 30_000);
+  expectStatus(await call('POST', `${dec}/outcome`, t.priya, { outcome: 'deferred', until: new Date(Date.now() + 2000).toISOString(), reason: 'after the quarter close' }), 200, 'defer');
+  await waitFor(`${decision} to be raised again`, readDecision, (d) => d.status === 'open', 30_000);
+  expectStatus(await call('PUT', `/api/v1/capabilities/${DECIDE}/ownership/NA/business-rules`, t.grace, { owner: 'dana', backup: 'li', escalation: ['grace'], reason: 'pricing moves to Dana' }), 200, 'reassign');
+  await waitFor(`${decision} to move to dana`, readDecision, (d) => d.owner === 'dana', 30_000);
+  const dana = await token('dana', 'owner');
+  expectStatus(await call('POST', `${dec}/outcome`, dana, { outcome: 'decided', action: 'change-rule', rule: 'price-variance tolerance', change: 'from 5% to 8% for SUP-0042' }), 200, 'decide');
+  const decisionWorkflowIdOf = (id: string) => id.slice(0, id.lastIndexOf('@'));
+  log(`decision: ${decision}`);
+  const triggersRun = `decision-triggers-recorded-${randomUUID()}`;
+  await client.workflow.execute('decisionTriggersWorkflow', { workflowId: triggersRun, taskQueue, args: [{ capability: DECIDE }] });
+  log(`decision triggers: ${triggersRun}`);
+
   return [
+    { scenario: 'decision-deferred-decided', workflowId: decisionWorkflowIdOf(decision), closed: true },
+    { scenario: 'decision-triggers', workflowId: triggersRun, closed: true },
     { scenario: 'exception-lifecycle-resolved', workflowId: lifecycle, closed: true },
     { scenario: 'exception-escalated-dismissed', workflowId: escalated, closed: true },
     { scenario: 'exception-lease-expired-reclaimed', workflowId: leased, closed: true },
@@ -303,7 +339,9 @@ async function runScenarios(url: string, secret: Uint8Array, client: Client, tas
 /** Waits until each workflow is closed, or (still running) has no workflow task in flight, then writes its history. */
 async function writeHistories(client: Client, recorded: Recorded[]): Promise<void> {
   const files: Array<{ file: string; json: string; line: string }> = [];
-  for (const { scenario, workflowId, closed } of recorded) {
+  // RECORD_ONLY=decision-deferred-decided,decision-triggers writes only those (a new workflow's history without re-recording the others).
+  const only = process.env.RECORD_ONLY?.split(',').map((x) => x.trim()).filter(Boolean);
+  for (const { scenario, workflowId, closed } of recorded.filter((r) => !only?.length || only.includes(r.scenario))) {
     const handle = client.workflow.getHandle(workflowId);
     const description = await waitFor(
       `${workflowId} to settle`,

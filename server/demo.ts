@@ -8,6 +8,7 @@ import type { TemporalDeps } from '../api/services/temporal.js';
 import type { ResponsibilityArea } from '../domain/capability.js';
 import type { PersonInput } from '../domain/people.js';
 import type { LedgerDb } from '../ledger/db.js';
+import { seedDemoDecisions } from './demo-decisions.js';
 import { demoIntakes } from './demo-exceptions.js';
 import { HAND_OVER_PLAN, seedReadinessHistory } from './demo-readiness.js';
 
@@ -96,8 +97,10 @@ export async function seedDemo(deps: TemporalDeps & { ledger: LedgerDb }, logger
     await assignOwnership(deps, { capability: 'po-assist', region: 'NA', area, assignment: { ...cell, reason: 'filled after the pilot team left (demo data)' }, actor: 'grace' });
   }
   await seedReadinessHistory(deps.ledger);
+  // Last, so the readiness history above is unchanged: the work that raises one open decision per area.
+  const decisions = await seedDemoDecisions(deps);
   logger.info(
-    { people: demoPeople.length, regions: Object.keys(demoRollouts), exceptions: demoIntakes().length, departed: demoLeavers },
+    { people: demoPeople.length, regions: Object.keys(demoRollouts), exceptions: demoIntakes().length, departed: demoLeavers, decisions: decisions.length },
     'demo data loaded: po-assist in NA (in production) and EMEA (a pilot, held back), with 30 days of readiness history',
   );
 }

@@ -1,5 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { DecisionDetail, DecisionLog } from './decisions.js';
 import { Detail } from './detail.js';
 import { Inbox } from './inbox.js';
 import { api, hasRole, html, session } from './lib.js';
@@ -23,7 +24,9 @@ function useRoute() {
 
 function Page({ route, me, capabilities }) {
   if (route.startsWith('exception/')) return html`<${Detail} id=${decodeURIComponent(route.slice('exception/'.length))} me=${me} />`;
-  if (route === 'inbox') return html`<${Inbox} />`;
+  if (route.startsWith('decision/')) return html`<${DecisionDetail} id=${decodeURIComponent(route.slice('decision/'.length))} />`;
+  if (route === 'decisions') return hasRole(me, 'manager') ? html`<${DecisionLog} />` : html`<p>The decision log needs the manager role.</p>`;
+  if (route === 'inbox') return html`<${Inbox} me=${me} />`;
   if (route === 'notifications') return html`<${Notifications} me=${me} />`;
   if (route === 'readiness') return hasRole(me, 'manager') ? html`<${Readiness} me=${me} capabilities=${capabilities} />` : html`<p>The readiness scorecard needs the manager role.</p>`;
   if (route === 'manager') return hasRole(me, 'manager') ? html`<${Manager} me=${me} capabilities=${capabilities} />` : html`<p>The ownership views need the manager role.</p>`;
@@ -67,7 +70,7 @@ function App() {
   return html`<a class="skip" href="#main">Skip to content</a>
     <header>
       <h1>exception-desk</h1>
-      <nav aria-label="Sections">${link('queue', 'Queue')} ${link('inbox', 'My inbox')} ${link('notifications', 'Notifications')} ${hasRole(me, 'manager') && link('manager', 'Ownership')} ${hasRole(me, 'manager') && link('readiness', 'Readiness')}</nav>
+      <nav aria-label="Sections">${link('queue', 'Queue')} ${link('inbox', 'My inbox')} ${link('notifications', 'Notifications')} ${hasRole(me, 'manager') && link('manager', 'Ownership')} ${hasRole(me, 'manager') && link('readiness', 'Readiness')} ${hasRole(me, 'manager') && link('decisions', 'Decisions')}</nav>
       <p class="who">Signed in as <strong data-testid="signed-in-as">${me.name ?? me.sub}</strong> <span class="muted">(${me.sub}: ${me.roles.join(', ')})</span>
         <button type="button" onClick=${signOut}>Sign out</button></p>
     </header>

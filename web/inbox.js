@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
+import { MyDecisions } from './decisions.js';
 import { age, api, html } from './lib.js';
 
 const REFRESH_MS = 3000;
 
 /** Escalations, assignments and readiness notices that reached the signed-in person, and why. */
-export function Inbox() {
+export function Inbox({ me }) {
   const [items, setItems] = useState(null);
   const [error, setError] = useState(null);
   useEffect(() => {
@@ -35,5 +36,6 @@ export function Inbox() {
             </li>`,
       )}
     </ul>
+    ${me && html`<${MyDecisions} me=${me} />`}
   </section>`;
 }

@@ -14,6 +14,7 @@ import { collectProcessMetrics } from '../platform/metrics.js';
 import { startOutbox } from './outbox.js';
 import { smtpSender } from '../platform/mailer.js';
 import { timedQueries } from '../platform/query-timing.js';
+import { ensureDecisionSchedule } from './decision-schedule.js';
 import { ensureReadinessSchedule } from './readiness-schedule.js';
 import { createWorker } from './worker.js';
 
@@ -72,6 +73,9 @@ export async function startWorker(options: {
   // A namespace that refuses schedules (permissions) leaves readiness without daily snapshots, not the desk down.
   await ensureReadinessSchedule(client, options.config.TEMPORAL_TASK_QUEUE, options.logger).catch((err: unknown) =>
     options.logger.warn({ err }, 'could not create the readiness-daily schedule; run `npm run readiness:backfill` to snapshot days by hand'),
+  );
+  await ensureDecisionSchedule(client, options.config.TEMPORAL_TASK_QUEUE, options.logger).catch((err: unknown) =>
+    options.logger.warn({ err }, 'could not create the decision-triggers schedule; POST /api/v1/decisions/evaluate grades the triggers by hand'),
   );
   // Beside the worker: confirming the ledger against history, and delivering the outbox.
   const confirmer = startConfirmer({ ledger, client, logger: options.logger, mail: mailRouting });

@@ -5,3 +5,5 @@ export { ownershipMatrixWorkflow } from './ownership/workflow.js';
 export { peopleDirectoryWorkflow } from './people/workflow.js';
 export { readinessDailyWorkflow } from './readiness/workflow.js';
 export { selfCheckWorkflow } from './system/workflow.js';
+export { decisionWorkflow } from './decision/workflow.js';
+export { decisionTriggersWorkflow } from './decision/triggers.js';

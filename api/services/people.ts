@@ -55,5 +55,14 @@ export async function footprintOf(ledger: LedgerDb, person: string): Promise<Sco
     .groupBy(['capability', 'region'])
     .execute();
   for (const row of open) targets.push({ capability: row.capability, region: row.region, what: `${row.n} open exception${Number(row.n) === 1 ? '' : 's'}` });
+  // Decision items they own move with a departure or a status change too (activities/routing.ts).
+  const decisions = await ledger
+    .selectFrom('decisions')
+    .select(['capability', 'region', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('status', 'in', ['open', 'deferred'])
+    .where('owner', '=', person)
+    .groupBy(['capability', 'region'])
+    .execute();
+  for (const row of decisions) targets.push({ capability: row.capability, region: row.region, what: `${row.n} open decision${Number(row.n) === 1 ? '' : 's'}` });
   return targets;
 }

@@ -9,7 +9,7 @@ export const DEFAULT_WINDOW_DAYS = 14;
 /** How many failing contract fields the input-reliability criterion names. */
 export const TOP_FAILING_FIELDS = 5;
 
-export type CriterionId = 'automation-rate' | 'input-reliability' | 'sla-breach-rate' | 'open-exceptions' | 'ownership' | 'adoption' | 'days-stable';
+export type CriterionId = 'automation-rate' | 'input-reliability' | 'sla-breach-rate' | 'open-exceptions' | 'ownership' | 'adoption' | 'days-stable' | 'decisions-overdue';
 
 /** The template's `cutover` block; the optional thresholds, when absent, make their criterion informational. */
 export interface ReadinessThresholds {
@@ -20,6 +20,8 @@ export interface ReadinessThresholds {
   windowDays?: number;
   maxQuarantineRate?: number;
   minClaimedWithinSla?: number;
+  /** Open decision items past their due date (domain/rules/decision.ts) a region may carry. */
+  maxOverdueDecisions?: number;
 }
 
 /** What the ledger knows about one capability × region over a window [from, to). Counts, never rows. */
@@ -55,6 +57,8 @@ export interface ReadinessFacts {
   /** Value events per day: reported and named by resolutions, in the template's unit. */
   valueDays: Array<{ day: number; valueEvent: string; events: number; total: number }>;
   valueEvents: Array<{ id: string; unit?: string }>;
+  /** Open decision items past their due date at `to`; absent when not measured (a past day's snapshot). */
+  overdueDecisions?: number;
 }
 
 export interface Criterion {
@@ -281,6 +285,20 @@ function daysStable(f: ReadinessFacts, t: ReadinessThresholds, heldNow: boolean)
   };
 }
 
+function decisionsOverdue(f: ReadinessFacts & { overdueDecisions: number }, t: ReadinessThresholds): Criterion {
+  const limit = t.maxOverdueDecisions;
+  return {
+    id: 'decisions-overdue',
+    label: 'Decisions past due',
+    measured: f.overdueDecisions,
+    threshold: limit ?? null,
+    comparison: '<=',
+    pass: atMost(f.overdueDecisions, limit),
+    why: `${f.overdueDecisions} open decision items past their due date; ${limit === undefined ? 'no threshold declared (cutover.maxOverdueDecisions)' : `at most ${limit} allowed`}`,
+    evidence: `/api/v1/decisions?${query(f, '&overdue=true')}`,
+  };
+}
+
 function valueLines(f: ReadinessFacts, days: number): ValueLine[] {
   const weeks = Math.ceil(days / 7);
   return f.valueEvents.map((v) => {
@@ -301,6 +319,7 @@ function valueLines(f: ReadinessFacts, days: number): ValueLine[] {
 export function scorecard(f: ReadinessFacts, t: ReadinessThresholds): Scorecard {
   const days = Math.max(1, f.days);
   const graded = [automation(f, t), inputReliability(f, t), slaBreaches(f, t), openExceptions(f, t), ownership(f), adoption(f, t)];
+  if (f.overdueDecisions !== undefined) graded.push(decisionsOverdue({ ...f, overdueDecisions: f.overdueDecisions }, t));
   const held = graded.every((c) => c.pass !== false);
   const criteria = [...graded, daysStable(f, t, held)];
   const failing = criteria.filter((c) => c.pass === false).map((c) => c.id);

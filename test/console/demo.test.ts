@@ -20,12 +20,24 @@ describe('the console, its demo data and its demo users', () => {
   it('gives a newcomer open exceptions to work and the gaps the departed pilot team left', async () => {
     const manager = await demo.token('grace', 'manager');
     const open = await http(`${demo.url}/api/v1/exceptions?status=open&capability=po-assist`, { token: manager });
-    expect(open.body.items).toHaveLength(6);
+    // Six to work, and four more behind the demo's decision items (server/demo-decisions.ts): three overrides by one buyer, one from po-rec-2.4.0.
+    expect(open.body.items).toHaveLength(10);
     expect(new Set(open.body.items.map((e: { region: string }) => e.region))).toEqual(new Set(['NA', 'EMEA']));
     expect(open.body.items.every((e: { owner: string | null }) => e.owner && !['marco', 'sofia'].includes(e.owner))).toBe(true);
     const gaps = await http(`${demo.url}/api/v1/audit/ownership-gaps?capability=po-assist&kind=no-backup`, { token: manager });
     // NA's were filled after the sweeps; EMEA's wait for a manager.
     expect(gaps.body.items.map((g: { region: string; area: string }) => `${g.region}/${g.area}`).sort()).toEqual(['EMEA/adoption-training', 'EMEA/model-retraining']);
+  });
+
+  it('asks each area owner one open decision, raised from the demo data', async () => {
+    const manager = await demo.token('grace', 'manager');
+    const log = await http(`${demo.url}/api/v1/decisions?capability=po-assist&status=open`, { token: manager });
+    expect(log.body.items.map((d: { area: string; region: string; triggerId: string; owner: string }) => `${d.area} ${d.region} ${d.triggerId} ${d.owner}`).sort()).toEqual([
+      'adoption-training NA overrides-by-buyer dana',
+      'business-rules NA price-variance-overrides jordan',
+      'exception-queue EMEA stale-input-repeats hannah',
+      'model-retraining EMEA new-model-version amara',
+    ]);
   });
 
   it('shows a real scorecard: NA ready and in production after a month of history, EMEA held back by its gaps and its input', async () => {

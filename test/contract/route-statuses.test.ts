@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeclaredRoute } from '../../api/route.js';
 import { http, type HttpResult } from '../http.js';
 import { startStack, type Stack } from '../stack.js';
-import { buildWorld, path, priceVariance } from '../world.js';
+import { buildWorld, eventually, path, priceVariance } from '../world.js';
+import { raiseDecisions } from '../../activities/decisions.js';
 
 /**
  * The OpenAPI document as a contract, generated from the route table: every route is driven into
@@ -48,6 +49,7 @@ const sampleBody = (r: DeclaredRoute): unknown =>
     'post /api/v1/exceptions/{id}/comments': { text: 'contract test' },
     'post /api/v1/exceptions/{id}/escalate': { reason: 'contract test' },
     'post /api/v1/exceptions/{id}/snooze': { until: new Date(Date.now() + 3_600_000).toISOString() },
+    'post /api/v1/decisions/{id}/outcome': { outcome: 'declined', reason: 'contract test' },
   })[keyOf(r)] ?? {};
 
 async function call(r: DeclaredRoute, how: string, init: Parameters<typeof http>[1] & { params?: Record<string, string>; query?: string } = {}) {
@@ -132,7 +134,22 @@ const cases: Record<string, Record<string, (r: DeclaredRoute) => Promise<HttpRes
     409: (r) => call(r, 'already resolved', { token: w.admin, params: { id: ids.resolved! }, body: sampleBody(r) }),
     422: (r) => call(r, 'until the past', { token: w.admin, params: { id: ids.open! }, body: { until: '2001-01-01T00:00:00Z' } }),
   },
+  'post /api/v1/decisions/{id}/outcome': {
+    409: (r) => call(r, 'already declined', { token: w.admin, params: { id: ids.declinedDecision! }, body: sampleBody(r) }),
+    422: (r) => call(r, 'a retrain without data', { token: w.admin, params: { id: ids.openDecision! }, body: { outcome: 'decided', action: 'retrain' } }),
+  },
 };
+
+/** A decision item of its own, started as a fired trigger would start it (activities/decisions.ts), once the ledger holds it. */
+async function decisionItem(triggerId: string): Promise<string> {
+  const workflowId = `decision:${w.capability}:NA:${triggerId}`;
+  const raisedAt = Date.now();
+  const { raised } = await raiseDecisions(stack.api.client, stack.config.TEMPORAL_TASK_QUEUE, [
+    { id: `${workflowId}@${raisedAt}`, workflowId, capability: w.capability, region: 'NA', area: 'business-rules', triggerId, kind: 'repeated-resolution', summary: 'contract test', raisedAt, dueInMs: 3_600_000, escalation: [{ afterMs: 3_600_000, notify: 'backup' }] },
+  ]);
+  await eventually(() => stack.ledger.selectFrom('decisions').select('id').where('id', '=', raised[0]!).executeTakeFirst(), (row) => row !== undefined);
+  return raised[0]!;
+}
 
 let templates: Record<string, unknown> = {};
 const templateOf = (id: string) => templates[id];
@@ -146,6 +163,9 @@ beforeAll(async () => {
   ids.open = await freshException();
   ids.resolved = await freshException();
   expect((await act(ids.resolved, 'resolve', w.admin, { code: 'fixed' })).status).toBe(200);
+  ids.openDecision = await decisionItem('contract-open');
+  ids.declinedDecision = await decisionItem('contract-declined');
+  expect((await http(`${stack.url}/api/v1/decisions/${path(ids.declinedDecision)}/outcome`, { token: w.admin, body: { outcome: 'declined', reason: 'contract test' } })).status).toBe(200);
   ids.id = ids.open;
   ids.capabilityId = w.capability;
   ids.region = 'NA';

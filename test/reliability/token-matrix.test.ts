@@ -10,17 +10,27 @@ import type { DeclaredRoute } from '../../api/route.js';
 import { Role } from '../../domain/principal.js';
 import { expectProblem, http } from '../http.js';
 import { startStack, TEST_SECRET, type Stack } from '../stack.js';
-import { buildWorld, priceVariance } from '../world.js';
+import { buildWorld, eventually, priceVariance } from '../world.js';
+import { raiseDecisions } from '../../activities/decisions.js';
 import { report } from './soak.js';
 import { verifyLedgerAfterwards } from './ledger-checks.js';
 
 let stack: Stack;
 let w: Awaited<ReturnType<typeof buildWorld>>;
 let exceptionId: string;
+let decisionId: string;
 beforeAll(async () => {
   stack = await startStack();
   w = await buildWorld(stack);
   exceptionId = (await http(`${stack.url}/api/v1/exceptions`, { token: w.integration, body: priceVariance() })).body.id;
+  // A decision item in po-test:NA, started as a fired trigger starts one, for the decision routes.
+  const workflowId = `decision:${w.capability}:NA:token-matrix`;
+  const raisedAt = Date.now();
+  const { raised } = await raiseDecisions(stack.api.client, stack.config.TEMPORAL_TASK_QUEUE, [
+    { id: `${workflowId}@${raisedAt}`, workflowId, capability: w.capability, region: 'NA', area: 'business-rules', triggerId: 'token-matrix', kind: 'repeated-resolution', summary: 'token matrix', raisedAt, dueInMs: 3_600_000, escalation: [{ afterMs: 3_600_000, notify: 'backup' }] },
+  ]);
+  decisionId = raised[0]!;
+  await eventually(() => stack.ledger.selectFrom('decisions').select('id').where('id', '=', decisionId).executeTakeFirst(), (row) => row !== undefined);
 });
 afterAll(async () => stack?.close());
 
@@ -79,10 +89,11 @@ const sampleBody: Record<string, unknown> = {
   'post /api/v1/exceptions/{id}/comments': { text: 'scope test' },
   'post /api/v1/exceptions/{id}/escalate': { reason: 'scope test' },
   'post /api/v1/exceptions/{id}/snooze': { until: new Date(Date.now() + 3_600_000).toISOString() },
+  'post /api/v1/decisions/{id}/outcome': { outcome: 'declined', reason: 'scope test' },
 };
 const keyOf = (r: DeclaredRoute) => `${r.method} ${r.path}`;
 const urlOf = (r: DeclaredRoute) =>
-  stack.url + r.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(({ id: exceptionId, capabilityId: w.capability, region: 'NA', area: 'business-rules', personId: 'priya' } as Record<string, string>)[name]!));
+  stack.url + r.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(({ id: r.path.startsWith('/api/v1/decisions/') ? decisionId : exceptionId, capabilityId: w.capability, region: 'NA', area: 'business-rules', personId: 'priya' } as Record<string, string>)[name]!));
 const call = (r: DeclaredRoute, token: string | undefined) =>
   http(urlOf(r), { method: r.method.toUpperCase(), token, ...(r.method === 'get' ? {} : { body: sampleBody[keyOf(r)] ?? {} }) });
 

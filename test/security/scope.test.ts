@@ -21,6 +21,7 @@ void undeclared;
 let stack: Stack;
 let admin: string;
 let naException: string;
+let naDecision: string;
 const naIds = new Set<string>();
 const quarantineKey = `SCOPE-QUARANTINE-${Date.now()}`;
 
@@ -29,6 +30,7 @@ beforeAll(async () => {
   admin = await stack.token('root', 'admin');
   for (const id of await openIn(stack, 'NA')) naIds.add(id);
   naException = [...naIds][0]!;
+  naDecision = (await stack.ledger.selectFrom('decisions').select('id').where('region', '=', 'NA').orderBy('id').executeTakeFirstOrThrow()).id;
   const bad = priceVarianceIntake('po-assist', 'NA', quarantineKey);
   delete bad.payload.sku;
   expect((await http(`${stack.url}/api/v1/exceptions`, { token: await stack.token('erp', 'integration'), body: bad })).status).toBe(422);
@@ -62,12 +64,14 @@ const sampleBody = (r: DeclaredRoute): unknown =>
     'post /api/v1/exceptions/{id}/comments': { text: 'scope test' },
     'post /api/v1/exceptions/{id}/escalate': { reason: 'scope test' },
     'post /api/v1/exceptions/{id}/snooze': { until: new Date(Date.now() + 3_600_000).toISOString() },
+    'post /api/v1/decisions/{id}/outcome': { outcome: 'declined', reason: 'scope test' },
   })[keyOf(r)] ?? {};
 
 /** Path values about NA: jordan owns NA cells; marco's sweep (demo data) moved NA work. */
 const urlOf = (r: DeclaredRoute) => {
   const values: Record<string, string> = {
-    id: naException,
+    // The demo raises decision items in NA too (server/demo-decisions.ts).
+    id: r.path.startsWith('/api/v1/decisions/') ? naDecision : naException,
     capabilityId: 'po-assist',
     region: 'NA',
     area: 'business-rules',

@@ -1,0 +1,178 @@
+import { readFileSync } from 'node:fs';
+import YAML from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectProblem, http } from '../http.js';
+import { startStack, type Stack } from '../stack.js';
+import { buildWorld, eventually, path, priceVariance, slowPolicy } from '../world.js';
+
+/**
+ * Decision items through the real server: triggers graded from the ledger, one open item per trigger ×
+ * region, routing, escalation on second-long due dates, a departure mid-decision, every outcome, the
+ * re-raise of a deferred item and the before/after link of a retraining decision. One stack, SQLite
+ * (the facts' SQL runs on both ledgers in test/decisions/facts.test.ts).
+ */
+let stack: Stack;
+let w: Awaited<ReturnType<typeof buildWorld>>;
+const url = (p: string) => `${stack.url}${p}`;
+
+/** The shipped template with triggers that fire on a handful of exceptions and fall due in seconds. */
+const triggers = {
+  'price-repeats': { area: 'business-rules', kind: 'repeated-resolution', exceptionType: 'price-variance', threshold: 2, window: '1d', dueIn: '2s', escalation: [{ after: '1s', notify: 'backup' }, { after: '2s', notify: 'manager-of-owner' }] },
+  'buyer-overrides': { area: 'adoption-training', kind: 'repeated-by-actor', exceptionType: 'recommendation-overridden-repeatedly', threshold: 2, window: '1d', dueIn: '1h' },
+  'new-model': { area: 'model-retraining', kind: 'new-model-version', window: '1d', dueIn: '1h' },
+  'queue-age': { area: 'exception-queue', kind: 'queue-age', threshold: 2, dueIn: '1h' },
+};
+
+const lowConfidence = (version: string) => ({
+  capability: 'po-test',
+  region: 'NA',
+  type: 'low-confidence-recommendation',
+  sourceKey: `LC-${version}-${Math.random().toString(36).slice(2, 8)}`,
+  title: `Low confidence from ${version}`,
+  confidence: 0.4,
+  payload: { poNumber: 'PO-00412610', supplierId: 'SUP-0042', sku: 'BRK-2210', quantity: 250, unitPrice: 10.1, currency: 'USD', needByDate: new Date().toISOString().slice(0, 10), recommendedAction: 'expedite', modelVersion: version, confidence: 0.4, recommendedAt: new Date().toISOString() },
+});
+const override = (buyer: string) => ({
+  capability: 'po-test',
+  region: 'NA',
+  type: 'recommendation-overridden-repeatedly',
+  sourceKey: `OV-${buyer}-${Math.random().toString(36).slice(2, 8)}`,
+  title: `${buyer} overrides BRK-2210`,
+  payload: { buyerId: buyer, sku: 'BRK-2210', overrideCount: 4, windowDays: 7, lastOverrideAt: new Date().toISOString(), modelVersion: 'po-rec-2.3.1' },
+});
+
+const raise = async (body: object) => {
+  const res = await http(url('/api/v1/exceptions'), { token: w.integration, body });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.id as string;
+};
+const evaluate = () => http(url('/api/v1/decisions/evaluate'), { token: w.grace, body: { capability: 'po-test' } });
+const log = (query = '') => http(url(`/api/v1/decisions?capability=po-test${query}`), { token: w.grace });
+const detail = (id: string, token = w.grace) => http(url(`/api/v1/decisions/${path(id)}`), { token });
+const outcome = (id: string, token: string, body: object) => http(url(`/api/v1/decisions/${path(id)}/outcome`), { token, body });
+const byTrigger = async (trigger: string) => ((await log(`&trigger=${trigger}`)).body.items as Array<{ id: string }>)[0]!.id;
+
+beforeAll(async () => {
+  stack = await startStack({ env: { DEPARTURE_WAIT_MAX_MS: '1000' } });
+  w = await buildWorld(stack);
+  const template = YAML.parse(readFileSync('templates/po-assist.yaml', 'utf8')) as Record<string, any>;
+  template.id = 'po-test';
+  template.slaPolicies = { critical: slowPolicy, high: slowPolicy, medium: slowPolicy, low: slowPolicy };
+  template.decisionTriggers = triggers;
+  template.version = Number(template.version) + 1;
+  const put = await http(url('/api/v1/capabilities/po-test'), { method: 'PUT', token: w.admin, body: template });
+  expect(put.status, JSON.stringify(put.body)).toBeLessThan(300);
+  // Adoption's owner is dana, who leaves mid-decision: the item moves to the backup, priya.
+  const cell = await http(url('/api/v1/capabilities/po-test/ownership/NA/adoption-training'), { method: 'PUT', token: w.admin, body: { owner: 'dana', backup: 'priya', escalation: ['grace'], reason: 'test' } });
+  expect(cell.status).toBe(200);
+
+  // Two price variances resolved the same way; two overrides by one buyer; a model version after another.
+  for (let i = 0; i < 2; i++) {
+    const id = await raise(priceVariance());
+    expect((await http(url(`/api/v1/exceptions/${path(id)}/claim`), { token: w.olivia, method: 'POST' })).status).toBe(200);
+    expect((await http(url(`/api/v1/exceptions/${path(id)}/resolve`), { token: w.olivia, body: { code: 'accepted-supplier-price' } })).status).toBe(200);
+  }
+  await raise(override('buyer-li'));
+  await raise(override('buyer-li'));
+  await raise(lowConfidence('po-rec-2.3.1'));
+  await raise(lowConfidence('po-rec-2.4.0'));
+});
+afterAll(async () => stack?.close());
+
+describe('decision items', () => {
+  it('raises one item per fired trigger, routed to the area owner, with the figures and the exceptions behind them', async () => {
+    const first = await evaluate();
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body).toMatchObject({ regions: 1, triggers: 4, fired: 3 });
+    expect(first.body.raised).toHaveLength(3);
+
+    // Evaluated again while open: the same items, none raised twice.
+    const again = await evaluate();
+    expect(again.body.raised).toEqual([]);
+    expect(again.body.kept.sort()).toEqual(['decision:po-test:NA:buyer-overrides', 'decision:po-test:NA:new-model', 'decision:po-test:NA:price-repeats']);
+    const items = (await log()).body.items as Array<{ triggerId: string; owner: string; status: string }>;
+    expect(items.map((i) => [i.triggerId, i.owner, i.status]).sort()).toEqual([
+      ['buyer-overrides', 'dana', 'open'],
+      ['new-model', 'priya', 'open'],
+      ['price-repeats', 'priya', 'open'],
+    ]);
+
+    const price = (await detail(await byTrigger('price-repeats'))).body;
+    expect(price.evidence).toMatchObject({ measured: 2, threshold: 2, figures: { code: 'accepted-supplier-price', resolutions: 2 } });
+    expect(price.evidence.exceptionIds).toHaveLength(2);
+    expect(price.evidence.series.reduce((n: number, p: { count: number }) => n + p.count, 0)).toBe(2);
+    expect(price.timeline.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['raised', 'routed']));
+  });
+
+  it('escalates past its due date along the template steps, and counts against readiness while past due', async () => {
+    const id = await byTrigger('price-repeats');
+    const escalated = await eventually(() => detail(id).then((r) => r.body), (d) => d.escalationLevel >= 2, 20_000);
+    expect(escalated).toMatchObject({ escalationLevel: 2, escalatedTo: 'grace', overdue: true });
+    expect(escalated.timeline.filter((e: { action: string }) => e.action === 'escalated').map((e: { detail: { to: string } }) => e.detail.to)).toEqual(['li', 'grace']);
+    // Grace sees it in her inbox view (owned by or escalated to her), and among what is overdue.
+    const mine = await http(url('/api/v1/decisions?mine=true'), { token: w.grace });
+    expect(mine.body.items.map((i: { id: string }) => i.id)).toContain(id);
+    expect((await log('&overdue=true')).body.items.map((i: { id: string }) => i.id)).toEqual([id]);
+    const card = await http(url('/api/v1/capabilities/po-test/regions/NA/readiness'), { token: w.grace });
+    expect(card.body.criteria.find((c: { id: string }) => c.id === 'decisions-overdue')).toMatchObject({ measured: 1, threshold: 0, pass: false });
+  });
+
+  it('declined: says why, is audited, refuses a second outcome and quiets its trigger', async () => {
+    const id = await byTrigger('price-repeats');
+    expectProblem(await outcome(id, w.priya, { outcome: 'declined' }), 400);
+    const declined = await outcome(id, w.priya, { outcome: 'declined', reason: 'the tolerance is right; the supplier raised prices' });
+    expect(declined.status, JSON.stringify(declined.body)).toBe(200);
+    expect(declined.body).toMatchObject({ status: 'declined', overdue: false, outcome: { outcome: 'declined', by: 'priya' } });
+    expectProblem(await outcome(id, w.priya, { outcome: 'declined', reason: 'again' }), 409);
+    const audit = await stack.ledger.selectFrom('audit_log').selectAll().where('subject_id', '=', id).execute();
+    expect(audit.map((a) => [a.action, a.actor])).toEqual([['decision.declined', 'priya']]);
+    const next = await evaluate();
+    expect(next.body.raised).toEqual([]);
+  });
+
+  it('moves with a departure mid-decision, then a deferral is raised again by its timer', async () => {
+    const id = await byTrigger('buyer-overrides');
+    const left = await http(url('/api/v1/people/dana/departure'), { token: w.admin, body: { reason: 'moved to another team' } });
+    expect(left.status, JSON.stringify(left.body)).toBeLessThan(300);
+    const moved = await eventually(() => detail(id).then((r) => r.body), (d) => d.owner === 'priya');
+    expect(moved.owner).toBe('priya');
+    expect(moved.timeline.find((e: { action: string }) => e.action === 'rerouted').detail).toMatchObject({ from: 'dana', to: 'priya' });
+
+    // Off the route: refused by the workflow's validator, nothing written.
+    const before = moved.timeline.length;
+    expectProblem(await outcome(id, await stack.token('omar', 'owner'), { outcome: 'declined', reason: 'not mine' }), 403);
+    expectProblem(await outcome(id, w.priya, { outcome: 'deferred', until: new Date(Date.now() - 1000).toISOString() }), 422);
+    expect((await detail(id)).body.timeline).toHaveLength(before);
+
+    const deferred = await outcome(id, w.priya, { outcome: 'deferred', until: new Date(Date.now() + 2000).toISOString(), reason: 'after the training calendar is out' });
+    expect(deferred.body).toMatchObject({ status: 'deferred', outcome: { outcome: 'deferred', by: 'priya' } });
+    expect((await evaluate()).body.kept).toContain('decision:po-test:NA:buyer-overrides');
+    const reraised = await eventually(() => detail(id).then((r) => r.body), (d) => d.status === 'open');
+    expect(reraised.status).toBe('open');
+    expect(reraised.timeline.map((e: { action: string }) => e.action)).toContain('re-raised');
+
+    const decided = await outcome(id, w.priya, { outcome: 'decided', action: 'schedule-training', training: 'overrides and confidence, 1h', trainees: 'buyer-li' });
+    expect(decided.body).toMatchObject({ status: 'decided', outcome: { action: 'schedule-training', trainees: 'buyer-li' } });
+  });
+
+  it('a retraining decision names its target version and links before/after rates once intake carries it', async () => {
+    const id = await byTrigger('new-model');
+    expect((await detail(id)).body.evidence.figures).toMatchObject({ modelVersion: 'po-rec-2.4.0', previous: 'po-rec-2.3.1' });
+    // A retrain without data: the workflow's validator refuses it (422), nothing is written.
+    expectProblem(await outcome(id, w.priya, { outcome: 'decided', action: 'retrain' }), 422);
+    const decided = await outcome(id, w.priya, { outcome: 'decided', action: 'retrain', data: 'NA overrides since October, labelled', targetModelVersion: 'po-rec-2.5.0' });
+    expect(decided.status, JSON.stringify(decided.body)).toBe(200);
+    expect(decided.body.beforeAfter).toMatchObject({ modelVersion: 'po-rec-2.5.0', status: 'waiting' });
+
+    await raise(lowConfidence('po-rec-2.5.0'));
+    const linked = (await detail(id)).body.beforeAfter;
+    expect(linked).toMatchObject({ status: 'linked', before: { exceptions: 2 }, after: { exceptions: 1 } });
+
+    const csv = await http(url('/api/v1/decisions?capability=po-test&format=csv'), { token: w.grace });
+    expect(csv.contentType).toContain('text/csv');
+    const lines = (csv.body as string).trim().split('\r\n');
+    expect(lines[0]).toMatch(/^id,capability,region,area,triggerId/);
+    expect(lines.find((l) => l.includes('new-model'))).toContain('target po-rec-2.5.0');
+    expect((await log('&q=po-rec-2.5.0')).body.items.map((i: { id: string }) => i.id)).toEqual([id]);
+  });
+});
