@@ -158,7 +158,7 @@ export async function settleDecision(deps: DecisionDeps, principal: Principal, i
   if (isSettled(row.status as 'open')) throw new AppError('CONFLICT', `The decision is already ${row.status}.`);
   const outcome: DecisionOutcome = input.outcome === 'deferred' ? { ...input, until: Date.parse(input.until) } : input;
   try {
-    await deps.client.workflow.getHandle(row.workflow_id ?? workflowIdOf(id)).executeUpdate(recordOutcome, { args: [{ actor: { id: principal.sub, roles: principal.roles }, outcome }] });
+    await deps.client.workflow.getHandle(row.workflow_id ?? workflowIdOf(id)).executeUpdate(recordOutcome, { args: [{ actor: { id: principal.sub, roles: principal.roles }, outcome, at: Date.now() }] });
   } catch (err) {
     throw fromTemporal(err);
   }

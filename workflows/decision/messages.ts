@@ -2,6 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Actor } from '../../domain/rules/exception.js';
 import type { DecisionFacts, DecisionOutcome, DecisionReceipt, DecisionState } from '../../domain/rules/decision.js';
 import type { Fired } from '../../domain/rules/decision-triggers.js';
+import type { Stamped } from '../../domain/rules/stamp.js';
 
 /** The decision item's contract: messages, IDs and the workflow's input, imported by the API and the worker. */
 export { decisionId, decisionWorkflowId, workflowIdOf } from '../../domain/rules/decision.js';
@@ -19,7 +20,7 @@ export interface DecisionEvidence extends Fired {
   exceptionIds: string[];
 }
 
-export const recordOutcome = defineUpdate<DecisionReceipt, [{ actor: Actor; outcome: DecisionOutcome }]>('recordOutcome');
+export const recordOutcome = defineUpdate<DecisionReceipt, [Stamped & { actor: Actor; outcome: DecisionOutcome }]>('recordOutcome');
 /** The same signal, by name and payload, as the exception's: the departure sweep and matrix changes move decision items too. */
 export interface OwnershipChangedSignal {
   actor: string;

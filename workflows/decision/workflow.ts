@@ -1,7 +1,8 @@
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import { isSettled, outcomeRefusal } from '../../domain/rules/decision.js';
-import { refuse } from '../errors.js';
+import { stampRefusal, transitionTime } from '../../domain/rules/stamp.js';
+import { refuse, unavailable } from '../errors.js';
 import { DecisionItem } from './item.js';
 import * as msg from './messages.js';
 
@@ -43,12 +44,19 @@ export async function decisionWorkflow(input: msg.DecisionInput): Promise<msg.De
   });
   wf.setHandler(
     msg.recordOutcome,
-    async ({ actor, outcome }) => {
-      item.decide(actor, outcome, Date.now());
+    async ({ actor, outcome, at }) => {
+      // The API's stamp, which history holds (decision 0010).
+      item.decide(actor, outcome, transitionTime(at, item.state.updatedAt, Date.now()));
       await flush();
       return receipt();
     },
-    { validator: ({ actor, outcome }) => refuse(outcomeRefusal(item.state, actor, outcome, Date.now())) },
+    {
+      validator: ({ actor, outcome, at }) => {
+        const skewed = stampRefusal(at, Date.now());
+        if (skewed) throw unavailable(skewed);
+        refuse(outcomeRefusal(item.state, actor, outcome, Date.now()));
+      },
+    },
   );
 
   const s = item.state;

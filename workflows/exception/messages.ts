@@ -26,15 +26,9 @@ export interface ExceptionInput extends ExceptionFacts {
   continueAsNewAfter?: number;
 }
 
-/**
- * When the API took the request (epoch ms). Every transition update carries it, and the transition's
- * clock is this time, never the workflow task's: a speculative task's start time is not always the one
- * history keeps, so a replay would compute another claim time or lease than the attempt that wrote the
- * ledger (decision 0010). Absent in histories from before, which keep the task's time.
- */
-export interface Stamped {
-  at?: number;
-}
+/** Every transition update carries the API's stamp (domain/rules/stamp.ts, decision 0010). */
+export type { Stamped } from '../../domain/rules/stamp.js';
+import type { Stamped } from '../../domain/rules/stamp.js';
 
 export const intake = defineUpdate<Receipt, [{ intakeId: string }]>('intake');
 export const claimException = defineUpdate<Receipt, [Stamped & { actor: Actor }]>('claimException');

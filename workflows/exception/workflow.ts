@@ -4,6 +4,7 @@ import type { Activities } from '../../activities/index.js';
 import { stateDigest } from '../../domain/rules/digest.js';
 import { isClosed, rules } from '../../domain/rules/exception.js';
 import { RecentTransitions } from '../../domain/rules/recent-transitions.js';
+import { stampRefusal, transitionTime } from '../../domain/rules/stamp.js';
 import { refuse, unavailable } from '../errors.js';
 import {
   ExceptionCapability,
@@ -55,8 +56,6 @@ const ROUTE_REFRESH = 'route-refresh';
  * needs no route lookup. A lifecycle costs three upserts and a marker fewer (docs/benchmarks.md).
  */
 const FENCED_SHAPE = 2;
-/** How far the API's stamp may be from the workflow task's clock before the update is refused (503). */
-const MAX_STAMP_SKEW_MS = 10 * 60_000;
 const CURRENT_SHAPE = 3;
 
 export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.ExceptionState> {
@@ -112,18 +111,15 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
       async (...args: A) => {
         // The API's stamp, never before the last transition, so the timeline never runs backwards; both
         // are in history, so a replay computes the same time (decision 0010).
-        const at = args[0].at;
-        apply(at === undefined ? Date.now() : Math.max(at, c.state.updatedAt), ...args);
+        apply(transitionTime(args[0].at, c.state.updatedAt, Date.now()), ...args);
         await flush();
         return receipt();
       },
       {
         // Validators run when the update arrives, never on replay, so they may read the task's clock.
         validator: (...args: A) => {
-          const at = args[0].at;
-          if (at !== undefined && !(Number.isSafeInteger(at) && Math.abs(at - Date.now()) <= MAX_STAMP_SKEW_MS)) {
-            throw unavailable(`The API's clock and the workflow engine's differ by more than ${MAX_STAMP_SKEW_MS / 60_000} minutes; nothing changed.`);
-          }
+          const skewed = stampRefusal(args[0].at, Date.now());
+          if (skewed) throw unavailable(skewed);
           validate(...args);
         },
       },
