@@ -1,3 +1,4 @@
+import { addWorkingTime, carryDeadline, workingTimeBetween, type WorkCalendar } from '../../domain/rules/calendar.js';
 import { durationMs } from '../../domain/rules/duration.js';
 import {
   escalationReason,
@@ -8,7 +9,14 @@ import {
   type Route,
 } from '../../domain/rules/exception.js';
 import { eventDigest, noticeDigest } from '../../domain/rules/digest.js';
-import { RECENT_ESCALATIONS, type ExceptionEvent, type ExceptionState, type Notification } from '../../domain/rules/exception-model.js';
+import {
+  RECENT_ESCALATIONS,
+  type ExceptionEvent,
+  type ExceptionState,
+  type Notification,
+  type PendingWarning,
+  type WaitingReason,
+} from '../../domain/rules/exception-model.js';
 import type { ExceptionInput } from './messages.js';
 
 const SYSTEM = 'system';
@@ -34,6 +42,8 @@ export class ExceptionCase {
     private readonly recordRouteRefresh: () => boolean = () => true,
   ) {
     const { intakeId: _intakeId, carried, payload: _payload, continueAsNewAfter: _every, pendingReroute: _reroute, ...facts } = input;
+    // Every clock counts working time in the exception's calendar; without one (24x7) this is `now + duration`.
+    const cal = input.calendar ?? null;
     this.state = carried ? fromCarried(carried) : {
       ...facts,
       status: 'open',
@@ -48,8 +58,8 @@ export class ExceptionCase {
       handEscalations: 0,
       commentCount: 0,
       breaches: [],
-      claimBy: now + durationMs(input.policy.claimWithin),
-      resolveBy: now + durationMs(input.policy.resolveWithin),
+      claimBy: addWorkingTime(cal, now, durationMs(input.policy.claimWithin)),
+      resolveBy: addWorkingTime(cal, now, durationMs(input.policy.resolveWithin)),
       leaseUntil: null,
       snoozedUntil: null,
       snoozedAt: null,
@@ -62,6 +72,15 @@ export class ExceptionCase {
       noticeDigest: '',
       digestFrom: 0,
     };
+    // Only exceptions raised with warning thresholds carry the list: older states stay as they were.
+    if (!carried && input.policy.warnAt) {
+      this.state.warnings = [...this.warningsFor('claim', now, input.policy.claimWithin), ...this.warningsFor('resolve', now, input.policy.resolveWithin)];
+    }
+  }
+
+  /** The calendar the clocks count in; null is 24x7. */
+  private get cal(): WorkCalendar | null {
+    return this.state.calendar ?? null;
   }
 
   get surfaced(): boolean {
@@ -101,8 +120,9 @@ export class ExceptionCase {
     s.status = 'claimed';
     s.claimant = actor.id;
     s.claimedAt = now;
-    s.leaseUntil = this.clockStart(now) + durationMs(s.policy.claimLease);
+    s.leaseUntil = addWorkingTime(this.cal, this.clockStart(now), durationMs(s.policy.claimLease));
     s.breaches = s.breaches.filter((b) => b.kind !== 'claim');
+    if (s.warnings) s.warnings = s.warnings.filter((w) => w.kind !== 'claim');
     this.record(now, actor.id, 'claimed', 'open', 'claimed', null);
   }
 
@@ -207,10 +227,14 @@ export class ExceptionCase {
     if (s.status === 'open' && now >= s.claimBy && !s.breaches.some((b) => b.kind === 'claim')) {
       s.breaches.push({ kind: 'claim', at: s.claimBy, step: 0, repeats: 0 });
     }
-    if (now >= s.resolveBy && !s.breaches.some((b) => b.kind === 'resolve')) {
+    // Waiting on others pauses the resolve clock and the lease until it resumes (by hand, fresh data or its date).
+    if (s.waiting && s.waiting.until !== null && now >= s.waiting.until) this.resume(s.waiting.until, SYSTEM, 'the waiting date came');
+    const waiting = !!s.waiting;
+    if (!waiting && now >= s.resolveBy && !s.breaches.some((b) => b.kind === 'resolve')) {
       s.breaches.push({ kind: 'resolve', at: s.resolveBy, step: 0, repeats: 0 });
     }
-    if (s.status === 'claimed' && s.leaseUntil !== null && now >= s.leaseUntil) {
+    this.giveWarnings(now);
+    if (!waiting && s.status === 'claimed' && s.leaseUntil !== null && now >= s.leaseUntil) {
       const due = s.leaseUntil;
       const claimant = s.claimant;
       this.returnToQueue(now);
@@ -219,6 +243,7 @@ export class ExceptionCase {
     }
     const steps = s.policy.escalation;
     for (const breach of s.breaches) {
+      if (waiting && breach.kind === 'resolve') continue;
       for (let due = this.stepDue(breach); due !== null && now >= due; due = this.stepDue(breach)) {
         if (breach.step < steps.length) {
           const step = steps[breach.step]!;
@@ -242,13 +267,17 @@ export class ExceptionCase {
     const s = this.state;
     if (isClosed(s.status)) return null;
     if (s.snoozedUntil !== null) return s.snoozedUntil;
-    const firstStep = skipSilentWakes ? this.stepDue({ at: 0, step: 0, repeats: 0 }) : 0;
-    const lapse = (deadline: number) => deadline + (firstStep ?? 0);
+    // The first escalation step after a lapse, counted in the calendar (24x7: lapse + after).
+    const lapse = (deadline: number) => (skipSilentWakes ? (this.stepDue({ at: deadline, step: 0, repeats: 0 }) ?? deadline) : deadline);
+    const waiting = !!s.waiting;
     const times: number[] = [];
     if (s.status === 'open' && !s.breaches.some((b) => b.kind === 'claim')) times.push(lapse(s.claimBy));
-    if (!s.breaches.some((b) => b.kind === 'resolve')) times.push(lapse(s.resolveBy));
-    if (s.status === 'claimed' && s.leaseUntil !== null) times.push(s.leaseUntil);
+    if (!waiting && !s.breaches.some((b) => b.kind === 'resolve')) times.push(lapse(s.resolveBy));
+    if (!waiting && s.status === 'claimed' && s.leaseUntil !== null) times.push(s.leaseUntil);
+    if (s.waiting && s.waiting.until !== null) times.push(s.waiting.until);
+    for (const w of s.warnings ?? []) if (!(waiting && w.kind === 'resolve')) times.push(w.at);
     for (const breach of s.breaches) {
+      if (waiting && breach.kind === 'resolve') continue;
       const due = this.stepDue(breach);
       if (due !== null) times.push(due);
     }
@@ -257,10 +286,10 @@ export class ExceptionCase {
 
   private stepDue(breach: { at: number; step: number; repeats: number }): number | null {
     const steps = this.state.policy.escalation;
-    if (breach.step < steps.length) return breach.at + durationMs(steps[breach.step]!.after);
+    if (breach.step < steps.length) return addWorkingTime(this.cal, breach.at, durationMs(steps[breach.step]!.after));
     const repeat = this.state.policy.repeat;
     if (!repeat || breach.repeats >= repeat.times) return null;
-    return breach.at + durationMs(steps[steps.length - 1]!.after) + durationMs(repeat.every) * (breach.repeats + 1);
+    return addWorkingTime(this.cal, breach.at, durationMs(steps[steps.length - 1]!.after) + durationMs(repeat.every) * (breach.repeats + 1));
   }
 
   private escalate(now: number, kind: BreachKind, reason: string, actor: string, dueAt = now): void {
@@ -286,13 +315,16 @@ export class ExceptionCase {
     s.claimant = null;
     s.claimedAt = null;
     s.leaseUntil = null;
-    // A released exception gets a fresh claim window; the resolve clock keeps running.
-    s.claimBy = this.clockStart(now) + durationMs(s.policy.claimWithin);
+    // A released exception gets a fresh claim window (and its warnings); the resolve clock keeps running.
+    if (s.waiting) this.resume(now, SYSTEM, 'returned to the queue');
+    const start = this.clockStart(now);
+    s.claimBy = addWorkingTime(this.cal, start, durationMs(s.policy.claimWithin));
     s.breaches = s.breaches.filter((b) => b.kind !== 'claim');
+    if (s.warnings) s.warnings = [...this.warningsFor('claim', start, s.policy.claimWithin), ...s.warnings.filter((w) => w.kind !== 'claim')];
   }
 
   private progress(now: number): void {
-    this.state.leaseUntil = this.clockStart(now) + durationMs(this.state.policy.claimLease);
+    this.state.leaseUntil = addWorkingTime(this.cal, this.clockStart(now), durationMs(this.state.policy.claimLease));
   }
 
   /**
@@ -308,11 +340,15 @@ export class ExceptionCase {
 
   private endSnooze(at: number): void {
     const s = this.state;
-    const paused = at - (s.snoozedAt ?? at);
-    s.claimBy += paused;
-    s.resolveBy += paused;
-    if (s.leaseUntil !== null) s.leaseUntil += paused;
-    for (const breach of s.breaches) breach.at += paused;
+    const from = s.snoozedAt ?? at;
+    const paused = at - from;
+    // Each clock keeps the working time it had left (24x7: shifted by the whole pause).
+    const cal = this.cal;
+    s.claimBy = carryDeadline(cal, cal, s.claimBy, from, at);
+    s.resolveBy = carryDeadline(cal, cal, s.resolveBy, from, at);
+    if (s.leaseUntil !== null) s.leaseUntil = carryDeadline(cal, cal, s.leaseUntil, from, at);
+    for (const w of s.warnings ?? []) w.at = carryDeadline(cal, cal, w.at, from, at);
+    for (const breach of s.breaches) breach.at = this.shiftBreach(breach.at, from, at);
     s.snoozedUntil = null;
     s.snoozedAt = null;
     this.record(at, SYSTEM, 'snooze-ended', null, null, `clocks resumed after ${Math.round(paused / 1000)}s`);
@@ -324,6 +360,99 @@ export class ExceptionCase {
     s.breaches = [];
     s.snoozedUntil = null;
     s.snoozedAt = null;
+    if (s.warnings) s.warnings = [];
+    if (s.waiting) s.waiting = null;
+  }
+
+  /**
+   * A lapsed SLA's escalation steps after a pause: 24x7 shifts the lapse by the pause, as snoozes always
+   * did; with a calendar the steps count again from the pause's end.
+   */
+  private shiftBreach(lapse: number, from: number, to: number): number {
+    return this.cal ? Math.max(lapse, to) : lapse + (to - from);
+  }
+
+  private warningsFor(kind: PendingWarning['kind'], from: number, window: string): PendingWarning[] {
+    const ms = durationMs(window);
+    return (this.state.policy.warnAt ?? []).map((pct) => ({ kind, pct, at: addWorkingTime(this.cal, from, Math.round((ms * pct) / 100)) }));
+  }
+
+  /** Each threshold once: recorded in the timeline, and a notice to the claimant, or the owner when unclaimed. */
+  private giveWarnings(now: number): void {
+    const s = this.state;
+    if (!s.warnings?.length) return;
+    const waiting = !!s.waiting;
+    const due = s.warnings.filter((w) => now >= w.at && !(waiting && w.kind === 'resolve') && !(w.kind === 'claim' && s.status !== 'open'));
+    if (!due.length) return;
+    s.warnings = s.warnings.filter((w) => !due.includes(w));
+    for (const w of due) {
+      const deadline = w.kind === 'claim' ? s.claimBy : s.resolveBy;
+      const left = workingTimeBetween(this.cal, now, deadline);
+      const reason = `${w.pct}% of the ${w.kind} window used; ${Math.max(0, Math.round(left / 60_000))} working minutes left`;
+      this.record(now, SYSTEM, 'warning', null, `${w.kind} ${w.pct}%`, reason, { kind: w.kind, pct: w.pct, dueAt: new Date(deadline).toISOString() });
+      const person = s.claimant ?? s.owner;
+      if (person) this.notify(person, 'warning', reason, now);
+    }
+  }
+
+  /** Waiting on others (a supplier, an upstream data fix, another team): the resolve clock and the lease pause. */
+  wait(actor: Actor, reason: WaitingReason, note: string | null, until: number | null, now: number): void {
+    const s = this.state;
+    s.waiting = { reason, note, until, since: now, by: actor.id };
+    this.record(now, actor.id, 'waiting', null, reason, note, { until: until === null ? null : new Date(until).toISOString() });
+  }
+
+  /** Ends a wait: the paused clocks keep the working time they had left, counted again from `at`. */
+  resume(at: number, actor: string, how: string): void {
+    const s = this.state;
+    const w = s.waiting;
+    if (!w) return;
+    const cal = this.cal;
+    s.resolveBy = carryDeadline(cal, cal, s.resolveBy, w.since, at);
+    if (s.leaseUntil !== null) s.leaseUntil = carryDeadline(cal, cal, s.leaseUntil, w.since, at);
+    for (const warning of s.warnings ?? []) if (warning.kind === 'resolve') warning.at = carryDeadline(cal, cal, warning.at, w.since, at);
+    for (const breach of s.breaches) if (breach.kind === 'resolve') breach.at = this.shiftBreach(breach.at, w.since, at);
+    s.pausedMs = (s.pausedMs ?? 0) + (at - w.since);
+    s.waiting = null;
+    this.record(at, actor, 'resumed', w.reason, null, how, {
+      pausedMs: at - w.since,
+      workingPausedMs: workingTimeBetween(cal, w.since, at),
+      resolveBy: new Date(s.resolveBy).toISOString(),
+    });
+  }
+
+  /** A later intake with other data than the one that raised (or last resumed) it: fresh data resumes a wait. */
+  freshData(digest: string, now: number): void {
+    const s = this.state;
+    // Changes nothing unless it resumes, so a duplicate intake records nothing (and older exceptions have no digest).
+    if (!s.waiting || s.dataDigest === undefined || s.dataDigest === digest) return;
+    s.dataDigest = digest;
+    this.resume(now, SYSTEM, 'a new intake brought fresh data');
+  }
+
+  /**
+   * The region's calendar changed: from now on every clock counts in the new one, each keeping the
+   * working time it had left (a paused clock, from where it paused). A severity on 24x7 keeps wall time.
+   */
+  changeCalendar(next: WorkCalendar | null, actor: string, reason: string, now: number): void {
+    const s = this.state;
+    if (isClosed(s.status)) return;
+    const before = this.cal;
+    const after = s.policy.calendar === '24x7' ? null : next;
+    if (JSON.stringify(before) === JSON.stringify(after)) return;
+    const at = s.snoozedAt ?? now;
+    const resolveAt = s.waiting ? Math.min(s.waiting.since, at) : at;
+    const carry = (deadline: number, from: number) => carryDeadline(before, after, deadline, from);
+    s.claimBy = carry(s.claimBy, at);
+    s.resolveBy = carry(s.resolveBy, resolveAt);
+    if (s.leaseUntil !== null) s.leaseUntil = carry(s.leaseUntil, resolveAt);
+    for (const w of s.warnings ?? []) w.at = carry(w.at, w.kind === 'resolve' ? resolveAt : at);
+    s.calendar = after;
+    const name = (c: WorkCalendar | null) => (c ? `business hours (${c.timeZone})` : '24x7');
+    this.record(now, actor, 'calendar-changed', name(before), name(after), reason, {
+      claimBy: new Date(s.claimBy).toISOString(),
+      resolveBy: new Date(s.resolveBy).toISOString(),
+    });
   }
 
   private record(at: number, actor: string, action: string, from: string | null, to: string | null, reason: string | null, detail?: Record<string, unknown>): void {

@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { WorkCalendar } from '../../domain/rules/calendar.js';
 import type { Actor, Route } from '../../domain/rules/exception.js';
-import type { ExceptionFacts, ExceptionState, Receipt, RecordedTransition } from '../../domain/rules/exception-model.js';
+import type { ExceptionFacts, ExceptionState, Receipt, RecordedTransition, WaitingReason } from '../../domain/rules/exception-model.js';
 
 /**
  * The exception's contract: messages, IDs and the workflow's input, imported by the API and the worker.
@@ -36,7 +37,8 @@ export interface Stamped {
   at?: number;
 }
 
-export const intake = defineUpdate<Receipt, [{ intakeId: string }]>('intake');
+/** `dataDigest` (since calendars): a duplicate intake with other data resumes a waiting exception. */
+export const intake = defineUpdate<Receipt, [{ intakeId: string; dataDigest?: string }]>('intake');
 export const claimException = defineUpdate<Receipt, [Stamped & { actor: Actor }]>('claimException');
 export const releaseException = defineUpdate<Receipt, [Stamped & { actor: Actor; reason?: string }]>('releaseException');
 export const reassignException = defineUpdate<Receipt, [Stamped & { actor: Actor; to: string; toStatus: string | undefined; reason: string }]>('reassignException');
@@ -46,6 +48,16 @@ export const dismissException = defineUpdate<Receipt, [Stamped & { actor: Actor;
 export const commentOnException = defineUpdate<Receipt, [Stamped & { actor: Actor; text: string }]>('commentOnException');
 export const escalateException = defineUpdate<Receipt, [Stamped & { actor: Actor; reason: string }]>('escalateException');
 export const snoozeException = defineUpdate<Receipt, [Stamped & { actor: Actor; until: number; reason?: string }]>('snoozeException');
+/** Waiting on others; `until` (epoch ms) resumes it by itself. */
+export const waitOnOthers = defineUpdate<Receipt, [Stamped & { actor: Actor; reason: WaitingReason; note?: string; until?: number }]>('waitOnOthers');
+export const resumeException = defineUpdate<Receipt, [Stamped & { actor: Actor; note?: string }]>('resumeException');
+/** The region's business calendar changed (null: none, 24x7): open exceptions count in it from their next clock computation. */
+export interface CalendarChangedSignal {
+  calendar: WorkCalendar | null;
+  actor: string;
+  reason: string;
+}
+export const calendarChanged = defineSignal<[CalendarChangedSignal]>('calendarChanged');
 export interface OwnershipChangedSignal {
   actor: string;
   reason: string;
