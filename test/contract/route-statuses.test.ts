@@ -48,6 +48,7 @@ const sampleBody = (r: DeclaredRoute): unknown =>
     'post /api/v1/exceptions/{id}/comments': { text: 'contract test' },
     'post /api/v1/exceptions/{id}/escalate': { reason: 'contract test' },
     'post /api/v1/exceptions/{id}/snooze': { until: new Date(Date.now() + 3_600_000).toISOString() },
+    'post /api/v1/exceptions/{id}/waiting': { reason: 'supplier' },
   })[keyOf(r)] ?? {};
 
 async function call(r: DeclaredRoute, how: string, init: Parameters<typeof http>[1] & { params?: Record<string, string>; query?: string } = {}) {
@@ -128,6 +129,17 @@ const cases: Record<string, Record<string, (r: DeclaredRoute) => Promise<HttpRes
   'post /api/v1/exceptions/{id}/snooze': {
     409: (r) => call(r, 'already resolved', { token: w.admin, params: { id: ids.resolved! }, body: sampleBody(r) }),
     422: (r) => call(r, 'until the past', { token: w.admin, params: { id: ids.open! }, body: { until: '2001-01-01T00:00:00Z' } }),
+  },
+  'post /api/v1/exceptions/{id}/waiting': {
+    409: (r) => call(r, 'already resolved', { token: w.admin, params: { id: ids.resolved! }, body: sampleBody(r) }),
+    422: async (r) => {
+      const id = await freshException();
+      expect((await act(id, 'claim', w.olivia)).status).toBe(200);
+      return call(r, 'until the past', { token: w.admin, params: { id }, body: { reason: 'supplier', until: '2001-01-01T00:00:00Z' } });
+    },
+  },
+  'post /api/v1/exceptions/{id}/resume': {
+    409: (r) => call(r, 'not waiting', { token: w.admin, params: { id: ids.open! } }),
   },
 };
 
