@@ -68,13 +68,18 @@ export function addWorkingTime(cal: WorkCalendar | null | undefined, from: numbe
   if (!c) return from + ms;
   let remaining = ms;
   let day = c.zone.localDay(from);
+  let tryWeeksFrom = day + 1;
   for (let scanned = 0; scanned < MAX_SCAN_DAYS; ) {
     // Whole weeks at once when nothing in them differs: no holiday, one UTC offset.
-    if (remaining > c.weekMs && c.dayStart(day) >= from && c.plainWeek(day)) {
-      remaining -= c.weekMs;
-      day += 7;
-      scanned += 7;
-      continue;
+    if (remaining > c.weekMs && day >= tryWeeksFrom) {
+      const next = c.plainWeekFrom(day);
+      if (next === day) {
+        remaining -= c.weekMs;
+        day += 7;
+        scanned += 7;
+        continue;
+      }
+      tryWeeksFrom = next;
     }
     if (c.works(day)) {
       for (const [s, e] of c.spans) {
@@ -100,11 +105,16 @@ export function workingTimeBetween(cal: WorkCalendar | null | undefined, from: n
   let total = 0;
   let day = c.zone.localDay(from);
   const last = c.zone.localDay(to);
+  let tryWeeksFrom = day + 1;
   while (day <= last) {
-    if (day + 7 <= last && c.dayStart(day) >= from && c.plainWeek(day)) {
-      total += c.weekMs;
-      day += 7;
-      continue;
+    if (day + 7 <= last && day >= tryWeeksFrom) {
+      const next = c.plainWeekFrom(day);
+      if (next === day) {
+        total += c.weekMs;
+        day += 7;
+        continue;
+      }
+      tryWeeksFrom = next;
     }
     if (c.works(day)) {
       for (const [s, e] of c.spans) {
@@ -140,8 +150,8 @@ interface Compiled {
   holidayList: number[];
   weekMs: number;
   works(day: number): boolean;
-  dayStart(day: number): number;
-  plainWeek(day: number): boolean;
+  /** `day` when the 7 days from it hold no holiday and one UTC offset; else the first day worth trying again. */
+  plainWeekFrom(day: number): number;
 }
 
 const compiledCache = new WeakMap<WorkCalendar, Compiled | null>();
@@ -165,13 +175,16 @@ function compile(cal: WorkCalendar): Compiled | null {
   const dayMs = spans.reduce((sum, [a, b]) => sum + (b - a), 0);
   const weekMs = dayMs * cal.workdays.length;
   const works = (day: number) => (workMask & (1 << weekday(day))) !== 0 && !holidays.has(day);
-  const dayStart = (day: number) => zone.toUtc(day * DAY);
-  const plainWeek = (day: number) => {
-    if (holidayInRange(holidayList, day, day + 7)) return false;
+  const plainWeekFrom = (day: number) => {
+    const holiday = firstAtOrAfter(holidayList, day);
+    if (holiday !== undefined && holiday < day + 7) return holiday + 1;
     // One offset from the week's first midnight to the next week's: no DST change inside it.
-    return zone.offsetAt(dayStart(day)) === zone.offsetAt(dayStart(day + 7));
+    const start = day * DAY;
+    const offset = zone.offsetAt(start - zone.offsetAt(start));
+    if (offset === zone.offsetAt(start + WEEK - offset)) return day;
+    return day + 1;
   };
-  return { zone, spans, workMask, holidays, holidayList, weekMs, works, dayStart, plainWeek };
+  return { zone, spans, workMask, holidays, holidayList, weekMs, works, plainWeekFrom };
 }
 
 /** Days since 1970-01-01 → 0 = Sunday (that day was a Thursday). */
@@ -179,7 +192,7 @@ function weekday(day: number): number {
   return (((day + 4) % 7) + 7) % 7;
 }
 
-function holidayInRange(sorted: number[], from: number, to: number): boolean {
+function firstAtOrAfter(sorted: number[], from: number): number | undefined {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
@@ -187,7 +200,7 @@ function holidayInRange(sorted: number[], from: number, to: number): boolean {
     if (sorted[mid]! < from) lo = mid + 1;
     else hi = mid;
   }
-  return lo < sorted.length && sorted[lo]! < to;
+  return sorted[lo];
 }
 
 /**
