@@ -80,7 +80,7 @@ function Actions({ exception, me, valueEvents, onChanged }) {
       <select id="wait-reason" value=${waitFor.reason} onChange=${(e) => setWaitFor({ ...waitFor, reason: e.currentTarget.value })}>
         ${['supplier', 'upstream-data-fix', 'another-team', 'customer', 'other'].map((r) => html`<option value=${r}>${r}</option>`)}
       </select>
-      <label for="wait-note">Note</label>
+      <label for="wait-note">What it waits for</label>
       <input id="wait-note" value=${waitFor.note} onInput=${(e) => setWaitFor({ ...waitFor, note: e.currentTarget.value })} />
       <label for="wait-until">Until (optional)</label>
       <input id="wait-until" type="datetime-local" value=${waitFor.until} onInput=${(e) => setWaitFor({ ...waitFor, until: e.currentTarget.value })} />
