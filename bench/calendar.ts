@@ -24,7 +24,8 @@ try {
   const cost = await calendarCost(ctx, { n, concurrency, rounds });
   process.stdout.write(
     `calendar: lifecycle ${n} on / ${n} off at ${concurrency} in flight: on ${cost.on.perSecond.toFixed(1)}/s, off ${cost.off.perSecond.toFixed(1)}/s, cost ${cost.costPercent} % ` +
-      `(rounds on ${cost.rounds.on.join(', ')}; off ${cost.rounds.off.join(', ')}; errors ${cost.on.errors.count + cost.off.errors.count})\n`,
+      `(rounds on ${cost.rounds.on.join(', ')}; off ${cost.rounds.off.join(', ')}; errors ${cost.on.errors.count + cost.off.errors.count}` +
+      `${[...cost.on.errors.top, ...cost.off.errors.top].map((e) => `; ${e.text}`).join('')})\n`,
   );
 } finally {
   await Promise.race([stack.close(), new Promise((resolve) => setTimeout(resolve, 30_000).unref())]);

@@ -41,7 +41,7 @@ export function calendarMicro(calls: number): CalendarMicroResult {
   const window = durationMs('90d');
   const starts = Array.from({ length: 97 }, (_, i) => Date.parse('2026-01-05T07:13:00Z') + i * 3.7 * 86_400_000);
   const time = (run: (i: number) => number) => {
-    for (let i = 0; i < 200; i++) run(i); // warm-up: JIT and the zone's offsets
+    for (let i = 0; i < 2_000; i++) run(i); // warm-up: JIT and the zone's offsets
     let sink = 0;
     const t0 = performance.now();
     for (let i = 0; i < calls; i++) sink += run(i);

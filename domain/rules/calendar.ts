@@ -155,12 +155,22 @@ interface Compiled {
 }
 
 const compiledCache = new WeakMap<WorkCalendar, Compiled | null>();
+const bySignature = new Map<string, Compiled | null>();
 
-/** The calendar's lookup form, made once per calendar object (the workflow keeps the same one). */
+/**
+ * The calendar's lookup form, made once per calendar: by object (the workflow keeps the same one), else
+ * by content (a listing reads a fresh copy from every row; a replay rebuilds the state).
+ */
 function compiled(cal: WorkCalendar): Compiled | null {
   let c = compiledCache.get(cal);
   if (c !== undefined) return c;
-  c = compile(cal);
+  const signature = JSON.stringify([cal.timeZone, cal.workdays, cal.spans, cal.holidays]);
+  c = bySignature.get(signature);
+  if (c === undefined) {
+    c = compile(cal);
+    if (bySignature.size >= 64) bySignature.clear();
+    bySignature.set(signature, c);
+  }
   compiledCache.set(cal, c);
   return c;
 }
