@@ -73,6 +73,16 @@ describe.concurrent('clocks on a compressed business calendar (real workflow)', 
     // Never during the closed hours: the wall-time clock would have escalated at createdAt + 3 s.
     expect(Date.parse(escalation.at)).toBeGreaterThanOrEqual(dueAt);
     expect(Date.parse(escalation.at)).toBeGreaterThan(now + 8_000);
+
+    // The region's calendar changes: the open exception hears it (a signal) and records it in its timeline.
+    const changed = await http(`${stack.url}/api/v1/capabilities/po-cal/regions/NA`, {
+      method: 'PUT',
+      token: w.admin,
+      body: { timeZone: 'Asia/Kolkata', businessCalendar: { workdays: allDays, hours, holidays: ['2031-01-01'] } },
+    });
+    expect(changed.status).toBe(200);
+    const after = await eventually(() => timeline(exception.id), (items) => items.some((e) => e.action === 'calendar-changed'), 10_000);
+    expect(after.find((e) => e.action === 'calendar-changed')).toMatchObject({ actor: 'root', reason: 'the business calendar of po-cal in NA changed' });
   });
 
   it('gives each early warning once, to the owner while unclaimed (50 % and 75 % of the claim window)', async () => {
