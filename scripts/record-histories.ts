@@ -32,6 +32,8 @@ import { freePort } from '../platform/ports.js';
 import { resolveTemporalCli } from '../server/temporal-cli.js';
 import { temporalTarget } from '../platform/temporal-connection.js';
 import { startWorker, type RunningWorker } from '../worker/run.js';
+import { workCalendar } from '../domain/rules/calendar.js';
+import { calendarChanged, intake as intakeUpdate, type ExceptionInput } from '../workflows/exception/messages.js';
 
 const HISTORIES_DIR = fileURLToPath(new URL('../test/histories/', import.meta.url));
 const TEMPLATE_FILE = fileURLToPath(new URL('../templates/po-assist.yaml', import.meta.url));
@@ -214,6 +216,40 @@ async function runScenarios(url: string, secret: Uint8Array, client: Client, tas
   log(`(e) duplicate intake: ${duplicate}`);
 
   // (b), (c) and (d) run on timers of a few seconds; run them side by side.
+  // (g) An exception raised before calendars (shape 3, as the API started them then) hears of a calendar
+  // change: it asks patched('calendar-changes') and counts in the new calendar from then on.
+  const shape3 = `exception:${SLOW}:PO-REPLAY-SHAPE3-${randomUUID().slice(0, 8)}`;
+  {
+    const facts = intake(SLOW);
+    const input: ExceptionInput = {
+      id: shape3,
+      intakeId: randomUUID(),
+      shape: 3,
+      route: { owner: 'priya', ownerSource: 'owner', backup: 'li', escalation: ['dana'], managerOfOwner: 'grace', matrixVersion: 1 },
+      capability: SLOW,
+      region: 'NA',
+      type: 'price-variance',
+      area: 'business-rules',
+      severity: 'high',
+      title: facts.title,
+      confidence: facts.confidence,
+      sourceRefs: facts.sourceRefs,
+      qualityChecks: facts.qualityChecks,
+      payload: facts.payload,
+      policy: slowPolicy,
+      valueEvents: ['rework-avoided'],
+      webhook: null,
+      raisedBy: 'erp',
+    };
+    const handle = await client.workflow.start('exceptionWorkflow', { workflowId: shape3, taskQueue, args: [input] });
+    await handle.executeUpdate(intakeUpdate, { args: [{ intakeId: input.intakeId }] });
+    await handle.signal(calendarChanged, { calendar: workCalendar('Europe/Berlin', openCalendar), actor: 'root', reason: 'the business calendar changed' });
+    await waitFor(`${shape3} to take the calendar change`, () => timeline(shape3), (items) => count(items, 'calendar-changed') >= 1, 15_000);
+    expectStatus(await act(shape3, 'claim', t.olivia), 200, 'claim the shape-3 exception');
+    expectStatus(await act(shape3, 'resolve', t.olivia, { code: 'supplier-price-corrected' }), 200, 'resolve the shape-3 exception');
+    log(`(g) shape 3 with a calendar change: ${shape3}`);
+  }
+
   const [escalated, leased, snoozed, waited] = await Promise.all([
     (async () => {
       // (b) Nobody claims: backup, escalation[0], manager-of-owner, then two repeats; then the owner dismisses.
@@ -322,6 +358,7 @@ async function runScenarios(url: string, secret: Uint8Array, client: Client, tas
     { scenario: 'exception-lease-expired-reclaimed', workflowId: leased, closed: true },
     { scenario: 'exception-snoozed-resolved', workflowId: snoozed, closed: true },
     { scenario: 'exception-calendar-waiting-resolved', workflowId: waited, closed: true },
+    { scenario: 'exception-shape3-calendar-change', workflowId: shape3, closed: true },
     { scenario: 'exception-duplicate-intake-open', workflowId: duplicate, closed: false },
     { scenario: 'people-directory', workflowId: 'people:directory', closed: false },
     { scenario: 'ownership-matrix', workflowId: matrixId, closed: false },
