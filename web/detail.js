@@ -137,7 +137,7 @@ export function Detail({ id, me }) {
     <p class="summary"><span class=${`sev sev-${exception.severity}`}>${exception.severity}</span> · <span class="status-word">${exception.status}</span>
       ${exception.claimant && ` by ${exception.claimant}`} · ${exception.capability} ${exception.region} · ${exception.area} · owner ${exception.owner ?? 'nobody'}${' · '}raised ${age(exception.createdAt)} ago · <span class=${sla.late ? 'late' : ''}>${sla.text}</span></p>
     ${exception.sla && html`<p class="sla-detail">SLA: ${exception.sla.calendar === 'business' ? `working hours (${exception.sla.timeZone})` : '24x7'}${exception.sla.pausedMs > 0 ? ` · ${duration(exception.sla.pausedMs)} paused waiting on others` : ''}${
-      exception.sla.warningsPending.length ? ` · next warning: ${exception.sla.warningsPending[0].kind} ${exception.sla.warningsPending[0].pct}% at ${dueText(exception.sla.warningsPending[0].at, exception.sla.timeZone)}` : ''}</p>`}
+      exception.sla.warningsPending.length && !exception.waiting ? ` · next warning: ${exception.sla.warningsPending[0].kind} ${exception.sla.warningsPending[0].pct}% at ${dueText(exception.sla.warningsPending[0].at, exception.sla.timeZone)}` : ''}</p>`}
     ${timeline.some((t) => t.action === 'warning') && html`<p class="warnings" role="note">Warnings: ${timeline.filter((t) => t.action === 'warning').map((t) => t.to).join(', ')}</p>`}
     <${Trust} exception=${exception} />
     <${Actions} exception=${exception} me=${me} valueEvents=${valueEvents} onChanged=${load} />
