@@ -1,4 +1,4 @@
-import { addWorkingTime, carryDeadline, workingTimeBetween, type WorkCalendar } from '../../domain/rules/calendar.js';
+import { addWorkingTime, carryDeadline, type WorkCalendar } from '../../domain/rules/calendar.js';
 import { durationMs } from '../../domain/rules/duration.js';
 import {
   escalationReason,
@@ -14,10 +14,10 @@ import {
   type ExceptionEvent,
   type ExceptionState,
   type Notification,
-  type PendingWarning,
   type WaitingReason,
 } from '../../domain/rules/exception-model.js';
 import type { ExceptionInput } from './messages.js';
+import * as sla from './sla.js';
 
 const SYSTEM = 'system';
 
@@ -29,6 +29,11 @@ export class ExceptionCase {
   readonly state: ExceptionState;
   private events: ExceptionEvent[] = [];
   private notifications: Notification[] = [];
+  /** How sla.ts (warnings, waiting, calendar changes) records into this case. */
+  private readonly recorder: sla.Recorder = {
+    record: (...args) => this.record(...args),
+    notify: (...args) => this.notify(...args),
+  };
 
   /**
    * `clocksWaitForResume` says whether a clock set during a snooze (a claim's lease, a released
@@ -74,7 +79,7 @@ export class ExceptionCase {
     };
     // Only exceptions raised with warning thresholds carry the list: older states stay as they were.
     if (!carried && input.policy.warnAt) {
-      this.state.warnings = [...this.warningsFor('claim', now, input.policy.claimWithin), ...this.warningsFor('resolve', now, input.policy.resolveWithin)];
+      this.state.warnings = [...sla.warningsFor(this.state, 'claim', now, input.policy.claimWithin), ...sla.warningsFor(this.state, 'resolve', now, input.policy.resolveWithin)];
     }
   }
 
@@ -233,7 +238,7 @@ export class ExceptionCase {
     if (!waiting && now >= s.resolveBy && !s.breaches.some((b) => b.kind === 'resolve')) {
       s.breaches.push({ kind: 'resolve', at: s.resolveBy, step: 0, repeats: 0 });
     }
-    this.giveWarnings(now);
+    sla.giveWarnings(s, this.recorder, now);
     if (!waiting && s.status === 'claimed' && s.leaseUntil !== null && now >= s.leaseUntil) {
       const due = s.leaseUntil;
       const claimant = s.claimant;
@@ -320,7 +325,7 @@ export class ExceptionCase {
     const start = this.clockStart(now);
     s.claimBy = addWorkingTime(this.cal, start, durationMs(s.policy.claimWithin));
     s.breaches = s.breaches.filter((b) => b.kind !== 'claim');
-    if (s.warnings) s.warnings = [...this.warningsFor('claim', start, s.policy.claimWithin), ...s.warnings.filter((w) => w.kind !== 'claim')];
+    if (s.warnings) s.warnings = [...sla.warningsFor(s, 'claim', start, s.policy.claimWithin), ...s.warnings.filter((w) => w.kind !== 'claim')];
   }
 
   private progress(now: number): void {
@@ -348,7 +353,7 @@ export class ExceptionCase {
     s.resolveBy = carryDeadline(cal, cal, s.resolveBy, from, at);
     if (s.leaseUntil !== null) s.leaseUntil = carryDeadline(cal, cal, s.leaseUntil, from, at);
     for (const w of s.warnings ?? []) w.at = carryDeadline(cal, cal, w.at, from, at);
-    for (const breach of s.breaches) breach.at = this.shiftBreach(breach.at, from, at);
+    for (const breach of s.breaches) breach.at = sla.shiftBreach(cal, breach.at, from, at);
     s.snoozedUntil = null;
     s.snoozedAt = null;
     this.record(at, SYSTEM, 'snooze-ended', null, null, `clocks resumed after ${Math.round(paused / 1000)}s`);
@@ -364,61 +369,12 @@ export class ExceptionCase {
     if (s.waiting) s.waiting = null;
   }
 
-  /**
-   * A lapsed SLA's escalation steps after a pause: 24x7 shifts the lapse by the pause, as snoozes always
-   * did; with a calendar the steps count again from the pause's end.
-   */
-  private shiftBreach(lapse: number, from: number, to: number): number {
-    return this.cal ? Math.max(lapse, to) : lapse + (to - from);
-  }
-
-  private warningsFor(kind: PendingWarning['kind'], from: number, window: string): PendingWarning[] {
-    const ms = durationMs(window);
-    return (this.state.policy.warnAt ?? []).map((pct) => ({ kind, pct, at: addWorkingTime(this.cal, from, Math.round((ms * pct) / 100)) }));
-  }
-
-  /** Each threshold once: recorded in the timeline, and a notice to the claimant, or the owner when unclaimed. */
-  private giveWarnings(now: number): void {
-    const s = this.state;
-    if (!s.warnings?.length) return;
-    const waiting = !!s.waiting;
-    const due = s.warnings.filter((w) => now >= w.at && !(waiting && w.kind === 'resolve') && !(w.kind === 'claim' && s.status !== 'open'));
-    if (!due.length) return;
-    s.warnings = s.warnings.filter((w) => !due.includes(w));
-    for (const w of due) {
-      const deadline = w.kind === 'claim' ? s.claimBy : s.resolveBy;
-      const left = workingTimeBetween(this.cal, now, deadline);
-      const reason = `${w.pct}% of the ${w.kind} window used; ${Math.max(0, Math.round(left / 60_000))} working minutes left`;
-      this.record(now, SYSTEM, 'warning', null, `${w.kind} ${w.pct}%`, reason, { kind: w.kind, pct: w.pct, dueAt: new Date(deadline).toISOString() });
-      const person = s.claimant ?? s.owner;
-      if (person) this.notify(person, 'warning', reason, now);
-    }
-  }
-
-  /** Waiting on others (a supplier, an upstream data fix, another team): the resolve clock and the lease pause. */
   wait(actor: Actor, reason: WaitingReason, note: string | null, until: number | null, now: number): void {
-    const s = this.state;
-    s.waiting = { reason, note, until, since: now, by: actor.id };
-    this.record(now, actor.id, 'waiting', null, reason, note, { until: until === null ? null : new Date(until).toISOString() });
+    sla.startWaiting(this.state, this.recorder, actor, reason, note, until, now);
   }
 
-  /** Ends a wait: the paused clocks keep the working time they had left, counted again from `at`. */
   resume(at: number, actor: string, how: string): void {
-    const s = this.state;
-    const w = s.waiting;
-    if (!w) return;
-    const cal = this.cal;
-    s.resolveBy = carryDeadline(cal, cal, s.resolveBy, w.since, at);
-    if (s.leaseUntil !== null) s.leaseUntil = carryDeadline(cal, cal, s.leaseUntil, w.since, at);
-    for (const warning of s.warnings ?? []) if (warning.kind === 'resolve') warning.at = carryDeadline(cal, cal, warning.at, w.since, at);
-    for (const breach of s.breaches) if (breach.kind === 'resolve') breach.at = this.shiftBreach(breach.at, w.since, at);
-    s.pausedMs = (s.pausedMs ?? 0) + (at - w.since);
-    s.waiting = null;
-    this.record(at, actor, 'resumed', w.reason, null, how, {
-      pausedMs: at - w.since,
-      workingPausedMs: workingTimeBetween(cal, w.since, at),
-      resolveBy: new Date(s.resolveBy).toISOString(),
-    });
+    sla.resumeWaiting(this.state, this.recorder, at, actor, how);
   }
 
   /** A later intake with other data than the one that raised (or last resumed) it: fresh data resumes a wait. */
@@ -430,29 +386,8 @@ export class ExceptionCase {
     this.resume(now, SYSTEM, 'a new intake brought fresh data');
   }
 
-  /**
-   * The region's calendar changed: from now on every clock counts in the new one, each keeping the
-   * working time it had left (a paused clock, from where it paused). A severity on 24x7 keeps wall time.
-   */
   changeCalendar(next: WorkCalendar | null, actor: string, reason: string, now: number): void {
-    const s = this.state;
-    if (isClosed(s.status)) return;
-    const before = this.cal;
-    const after = s.policy.calendar === '24x7' ? null : next;
-    if (JSON.stringify(before) === JSON.stringify(after)) return;
-    const at = s.snoozedAt ?? now;
-    const resolveAt = s.waiting ? Math.min(s.waiting.since, at) : at;
-    const carry = (deadline: number, from: number) => carryDeadline(before, after, deadline, from);
-    s.claimBy = carry(s.claimBy, at);
-    s.resolveBy = carry(s.resolveBy, resolveAt);
-    if (s.leaseUntil !== null) s.leaseUntil = carry(s.leaseUntil, resolveAt);
-    for (const w of s.warnings ?? []) w.at = carry(w.at, w.kind === 'resolve' ? resolveAt : at);
-    s.calendar = after;
-    const name = (c: WorkCalendar | null) => (c ? `business hours (${c.timeZone})` : '24x7');
-    this.record(now, actor, 'calendar-changed', name(before), name(after), reason, {
-      claimBy: new Date(s.claimBy).toISOString(),
-      resolveBy: new Date(s.resolveBy).toISOString(),
-    });
+    sla.changeCalendar(this.state, this.recorder, next, actor, reason, now);
   }
 
   private record(at: number, actor: string, action: string, from: string | null, to: string | null, reason: string | null, detail?: Record<string, unknown>): void {
