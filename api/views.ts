@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { QualityCheck, SourceRef } from '../domain/exception.js';
 import type { ExceptionState } from '../domain/rules/exception-model.js';
-import { isOverdue } from '../domain/rules/overdue.js';
+import { workingTimeBetween } from '../domain/rules/calendar.js';
+import { isOverdue, overdueAt } from '../domain/rules/overdue.js';
 
 /**
  * A time as ISO 8601, or null when the stored value is not a representable date: a view renders
@@ -40,6 +41,20 @@ export const ExceptionView = z
     raisedBy: z.string(),
     createdAt: z.string().nullable(),
     updatedAt: z.string().nullable(),
+    sla: z
+      .object({
+        calendar: z.enum(['business', '24x7']).meta({ description: "business: clocks count the region's working hours; 24x7: wall time" }),
+        timeZone: z.string().nullable().meta({ description: "The calendar's IANA time zone (null for 24x7)" }),
+        dueAt: z.string().nullable().meta({ description: 'The next deadline it can miss (domain/rules/overdue.ts); null when closed, snoozed or waiting' }),
+        workingMsLeft: z.number().nullable().meta({ description: 'Working time until dueAt, in ms (0 once past)' }),
+        pausedMs: z.number().meta({ description: 'Wall time spent waiting on others, excluded from its resolve clock' }),
+        warningsPending: z.array(z.object({ kind: z.string(), pct: z.number(), at: z.string().nullable() })),
+      })
+      .meta({ description: 'The SLA in working time' }),
+    waiting: z
+      .object({ reason: z.string(), note: z.string().nullable(), until: z.string().nullable(), since: z.string().nullable(), by: z.string() })
+      .nullable()
+      .meta({ description: 'Waiting on others: the resolve clock is paused' }),
   })
   .meta({ id: 'Exception' });
 export type ExceptionView = z.infer<typeof ExceptionView>;
@@ -78,7 +93,38 @@ export function exceptionView(s: ExceptionState, now = Date.now(), detail?: Exce
     raisedBy: s.raisedBy,
     createdAt: iso(s.createdAt),
     updatedAt: iso(s.updatedAt),
+    sla: slaView(s, now),
+    waiting: s.waiting ? { reason: s.waiting.reason, note: s.waiting.note ?? null, until: iso(s.waiting.until), since: iso(s.waiting.since), by: s.waiting.by } : null,
   };
+}
+
+/** The SLA as the console shows it: the next deadline and the working time left, in the exception's own calendar. */
+function slaView(s: ExceptionState, now: number): ExceptionView['sla'] {
+  const cal = s.calendar ?? null;
+  let due: number | null = null;
+  try {
+    due = overdueAt(s);
+  } catch {
+    due = null;
+  }
+  const left = due === null || !Number.isFinite(due) ? null : safe(() => workingTimeBetween(cal, now, due));
+  return {
+    calendar: cal ? 'business' : '24x7',
+    timeZone: cal?.timeZone ?? null,
+    dueAt: iso(due),
+    workingMsLeft: left,
+    pausedMs: typeof s.pausedMs === 'number' ? s.pausedMs : 0,
+    warningsPending: Array.isArray(s.warnings) ? s.warnings.map((w) => ({ kind: w.kind, pct: w.pct, at: iso(w.at) })) : [],
+  };
+}
+
+/** A view never fails on one odd row (e.g. a hand-edited calendar). */
+function safe(compute: () => number): number | null {
+  try {
+    return compute();
+  } catch {
+    return null;
+  }
 }
 
 /** One inbox row as ledger/exceptions.ts inboxOf reads it. */

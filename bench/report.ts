@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { IntakeResult, LatencyPair, LatenessResult, ListingResult, MemoryResult, MetricsCostResult, Throughput } from './phases/index.js';
+import type { CalendarCostResult, CalendarMicroResult, IntakeResult, LatencyPair, LatenessResult, ListingResult, MemoryResult, MetricsCostResult, Throughput } from './phases/index.js';
 import { round, type Percentiles } from './stats.js';
 
 export interface SweepLevel {
@@ -22,6 +22,7 @@ export interface Results {
   lifecycle?: { desk: Throughput; bare: Throughput; ratio: number; history: { desk: HistoryStats; bare: HistoryStats }; rounds: number[][] };
   claimLatency: { warm?: LatencyPair; evicted?: LatencyPair & { maxCachedWorkflows: number } };
   metricsCost?: MetricsCostResult;
+  calendar?: { micro: CalendarMicroResult; cost: CalendarCostResult };
   intake?: IntakeResult;
   memory?: MemoryResult;
   listing?: ListingResult;
@@ -79,6 +80,11 @@ export function evaluateTargets(r: Results): Target[] {
   if (r.memory) {
     const per = r.memory.desk.perCachedMb;
     t.push({ name: 'RSS per cached open exception', target: '≤ 0.5 MB', observed: `${f(per, 3)} MB`, met: per <= 0.5 });
+  }
+  if (r.calendar) {
+    const { micro, cost } = r.calendar;
+    t.push({ name: 'calendar: 90-day window of working time', target: '< 50 µs per call', observed: `${f(micro.addUs, 2)} µs (fresh calendar ${f(micro.freshCalendarUs, 2)} µs)`, met: micro.addUs < 50 && micro.crossesDst });
+    t.push({ name: 'calendar: lifecycle throughput, on vs off', target: 'within 5 %', observed: `${f(cost.costPercent)} % (${f(cost.on.perSecond)}/s on, ${f(cost.off.perSecond)}/s off)`, met: cost.costPercent < 5 });
   }
   if (r.escalation) {
     const e = r.escalation.desk;

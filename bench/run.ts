@@ -6,7 +6,24 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { bareLifecycle, claimLatency, combine, deskLifecycle, escalationLateness, fillOpen, historyLength, listings, metricsCost, openCount, singleIntake, type Ctx, type Throughput } from './phases/index.js';
+import {
+  bareLifecycle,
+  BENCH_CALENDAR,
+  calendarCost,
+  calendarMicro,
+  claimLatency,
+  combine,
+  deskLifecycle,
+  escalationLateness,
+  fillOpen,
+  historyLength,
+  listings,
+  metricsCost,
+  openCount,
+  singleIntake,
+  type Ctx,
+  type Throughput,
+} from './phases/index.js';
 import { evaluateTargets, markdown, table, updateDocs, writeJson, type Results, type SweepLevel } from './report.js';
 import { startBenchStack, type BenchStack } from './stack.js';
 import { OVERLOAD_PATTERN, round } from './stats.js';
@@ -136,6 +153,9 @@ function temporalVersion(stack: BenchStack): string {
 const metricsLine = (r: Results) =>
   `metrics cost ${r.metricsCost!.costPercent.toFixed(1)} % of lifecycle throughput (on ${r.metricsCost!.on.perSecond.toFixed(1)}/s vs off ${r.metricsCost!.off.perSecond.toFixed(1)}/s)`;
 
+const calendarLine = (r: Results) =>
+  `calendars: ${r.calendar!.micro.addUs} µs per 90-day window (fresh calendar ${r.calendar!.micro.freshCalendarUs} µs); lifecycle cost ${r.calendar!.cost.costPercent.toFixed(1)} % (on ${r.calendar!.cost.on.perSecond.toFixed(1)}/s vs off ${r.calendar!.cost.off.perSecond.toFixed(1)}/s)`;
+
 const lifecycleLine = (r: Results) =>
   `lifecycle ${r.lifecycle!.ratio.toFixed(2)}x (exception-desk ${r.lifecycle!.desk.perSecond.toFixed(1)}/s vs bare ${r.lifecycle!.bare.perSecond.toFixed(1)}/s)`;
 
@@ -150,7 +170,7 @@ async function main() {
 
   const stack = await startBenchStack(log, params.keep);
   const api = new Api(stack.api.url);
-  const world = await buildWorld(api, { claimWithinS: params.slaSeconds, afterS: params.stepAfterSeconds });
+  const world = await buildWorld(api, { claimWithinS: params.slaSeconds, afterS: params.stepAfterSeconds }, BENCH_CALENDAR);
   const ctx: Ctx = { stack, api, world, client: stack.client, runId: randomUUID().slice(0, 8), log };
   log(`bench: stack ready in ${elapsed()} (dev server ${Math.round(stack.timings.devServerMs!)} ms, bundles ${Math.round(stack.timings.bundleMs!)} ms); temp dir ${stack.tmp}`);
 
@@ -220,6 +240,10 @@ async function main() {
     results.metricsCost = await metricsCost(ctx, { n: params.n, concurrency: params.concurrency, rounds: params.metricsRounds, warmup: params.warmup });
     process.stdout.write(`${metricsLine(results)}\n`);
     for (const t of [...scanErrors(results.metricsCost.on.errors.top, results.metricsCost.off.errors.top), ...scanLogs(markMetrics)]) overload.add(t);
+
+    log(`bench: [9] business calendars: the pure computation, and ${params.n} lifecycles with calendars on and ${params.n} off (${elapsed()})`);
+    results.calendar = { micro: calendarMicro(params.mode === 'quick' ? 2_000 : 20_000), cost: await calendarCost(ctx, { n: params.n, concurrency: params.concurrency, rounds: params.metricsRounds }) };
+    process.stdout.write(`${calendarLine(results)}\n`);
 
     log(`bench: [2] claim latency, warm cache, ${params.claimSamples} one at a time (${elapsed()})`);
     results.claimLatency.warm = await claimLatency(ctx, 'warm', params.claimSamples, params.batchSize);
@@ -309,6 +333,7 @@ async function main() {
   }
   if (results.lifecycle) process.stdout.write(`${lifecycleLine(results)}\n`);
   if (results.metricsCost) process.stdout.write(`${metricsLine(results)}\n`);
+  if (results.calendar) process.stdout.write(`${calendarLine(results)}\n`);
   process.stdout.write(`total ${results.totalSeconds.toFixed(1)} s (measurements; stopping follows)\n`);
 
   // A worker holding thousands of cached workflows takes a while to evict them all; the figures are

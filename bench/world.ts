@@ -67,6 +67,9 @@ export function fastPolicy(claimWithinS: number, afterS: number) {
 
 export const CAPABILITY = 'po-bench';
 export const FAST_CAPABILITY = 'po-bench-fast';
+/** Figure 9: the same slow SLAs on the EMEA business calendar (Berlin, holidays) and on none (24x7). */
+export const CALENDAR_CAPABILITY = 'po-bench-cal';
+export const CALENDAR_OFF_CAPABILITY = 'po-bench-24x7';
 export const REGIONS = ['NA', 'EU'] as const;
 
 export interface World {
@@ -82,18 +85,22 @@ export interface World {
  * capabilities (slow SLAs; a fast claim SLA for the escalation phase), rolled out to NA and EU,
  * six people and every ownership cell.
  */
-export async function buildWorld(api: Api, fast: { claimWithinS: number; afterS: number }): Promise<World> {
+export async function buildWorld(api: Api, fast: { claimWithinS: number; afterS: number }, calendar: object): Promise<World> {
   const mint = (sub: string, roles: Array<'admin' | 'integration' | 'operator'>) => mintToken(new TextEncoder().encode(BENCH_SECRET), { sub, roles, ttl: '24h' });
   const admin = await mint('root', ['admin']);
   const expectOk = (what: string, reply: Reply) => {
     if (reply.status >= 300) throw new Error(`bench setup: ${what} failed: ${problemText(reply)} ${JSON.stringify(reply.body).slice(0, 500)}`);
   };
   const base = YAML.parse(readFileSync(new URL('../templates/po-assist.yaml', import.meta.url), 'utf8')) as Record<string, unknown>;
-  for (const [id, policy] of [
-    [CAPABILITY, SLOW_POLICY],
-    [FAST_CAPABILITY, fastPolicy(fast.claimWithinS, fast.afterS)],
+  const { businessCalendar: _calendar, ...wallTime } = base;
+  for (const [id, policy, template0] of [
+    [CAPABILITY, SLOW_POLICY, base],
+    // Seconds-long SLAs must fire whenever the bench runs: wall time.
+    [FAST_CAPABILITY, fastPolicy(fast.claimWithinS, fast.afterS), wallTime],
+    [CALENDAR_CAPABILITY, SLOW_POLICY, { ...base, timeZone: 'Europe/Berlin', businessCalendar: calendar }],
+    [CALENDAR_OFF_CAPABILITY, SLOW_POLICY, wallTime],
   ] as const) {
-    const template = { ...base, id, slaPolicies: { critical: policy, high: policy, medium: policy, low: policy } };
+    const template = { ...template0, id, slaPolicies: { critical: policy, high: policy, medium: policy, low: policy } };
     expectOk(`PUT capability ${id}`, await api.put(`/api/v1/capabilities/${id}`, admin, template));
     for (const region of REGIONS) expectOk(`roll out ${id} to ${region}`, await api.put(`/api/v1/capabilities/${id}/regions/${region}`, admin, {}));
   }
@@ -112,7 +119,7 @@ export async function buildWorld(api: Api, fast: { claimWithinS: number; afterS:
     NA: { owner: 'priya', backup: 'li', escalation: ['dana'] },
     EU: { owner: 'dana', backup: 'olivia', escalation: ['grace'] },
   };
-  for (const capability of [CAPABILITY, FAST_CAPABILITY]) {
+  for (const capability of [CAPABILITY, FAST_CAPABILITY, CALENDAR_CAPABILITY, CALENDAR_OFF_CAPABILITY]) {
     for (const region of REGIONS) {
       for (const area of ['business-rules', 'model-retraining', 'exception-queue', 'adoption-training']) {
         expectOk(

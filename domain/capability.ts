@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import YAML, { LineCounter } from 'yaml';
 import { Duration, durationAtMost, durationMs, SLA_LIMITS } from './duration.js';
+import { clockMs, hasWorkingTime, MAX_HOLIDAYS, workCalendar } from './rules/calendar.js';
 
 const KEBAB = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const kebab = (what: string) => z.string().regex(KEBAB, `${what} must be kebab-case, e.g. price-variance`);
@@ -105,6 +106,14 @@ export const SlaPolicy = z
     repeat: z
       .strictObject({ every: durationAtMost(SLA_LIMITS.repeatEvery), times: z.int().min(1).max(SLA_LIMITS.repeatTimes) })
       .optional(),
+    /** `24x7` opts this severity out of the business calendar: its clocks run in wall time. */
+    calendar: z.enum(['business', '24x7']).optional(),
+    /** Early warnings, in percent of the claim and resolve windows; [50, 75] when absent, [] for none. */
+    warnAt: z
+      .array(z.int().min(1).max(99))
+      .max(4)
+      .refine((p) => p.every((v, i) => i === 0 || v > p[i - 1]!), 'thresholds must rise, each at most once')
+      .optional(),
   })
   .superRefine((policy, ctx) => {
     policy.escalation.forEach((step, i) => {
@@ -186,16 +195,37 @@ export type RolloutPlan = z.infer<typeof RolloutPlan>;
 export const Weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 export type Weekday = z.infer<typeof Weekday>;
 
-const ClockTime = z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$/, 'expected a 24-hour time such as 08:30');
+// Seconds are allowed so a test can run a compressed calendar (seconds-long working hours).
+const ClockTime = z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?$/, 'expected a 24-hour time such as 08:30');
+const okClock = (t: string) => ClockTime.safeParse(t).success;
 
-export const BusinessCalendar = z.strictObject({
-  workdays: z.array(Weekday).min(1).refine((days) => new Set(days).size === days.length, 'workdays must be unique'),
-  // Same-day hours only: overnight shifts are not modelled.
-  hours: z
-    .strictObject({ start: ClockTime, end: ClockTime })
-    .refine((h) => h.start < h.end, { path: ['end'], message: 'end must be after start' })
-    .optional(),
-});
+// Same-day hours only: overnight shifts are not modelled.
+const WorkingSpan = z
+  .strictObject({ start: ClockTime, end: ClockTime })
+  .refine((h) => !okClock(h.start) || !okClock(h.end) || clockMs(h.start) < clockMs(h.end), { path: ['end'], message: 'end must be after start' });
+
+const LocalDate = z.iso.date('expected a date such as 2026-12-25');
+
+/**
+ * When a region works: its clocks (claim-by, resolve-by, lease, escalation steps, repeats) count only
+ * these hours, in the template's `timeZone` (domain/rules/calendar.ts). `hours` is one span or several.
+ */
+export const BusinessCalendar = z
+  .strictObject({
+    workdays: z.array(Weekday).min(1).refine((days) => new Set(days).size === days.length, 'workdays must be unique'),
+    hours: z.union([WorkingSpan, z.array(WorkingSpan).max(8)]).optional(),
+    holidays: z.array(LocalDate).max(MAX_HOLIDAYS).optional(),
+  })
+  .superRefine((cal, ctx) => {
+    if (!Array.isArray(cal.hours)) return;
+    const spans = cal.hours.filter((h) => okClock(h.start) && okClock(h.end)).map((h) => [clockMs(h.start), clockMs(h.end)] as const);
+    const sorted = [...spans].sort((a, b) => a[0] - b[0]);
+    if (sorted.some((s, i) => i > 0 && s[0] < sorted[i - 1]![1])) ctx.addIssue({ code: 'custom', path: ['hours'], message: 'working spans must not overlap' });
+    const compiled = workCalendar('UTC', cal);
+    if (compiled && !hasWorkingTime(compiled)) {
+      ctx.addIssue({ code: 'custom', path: ['hours'], message: 'this calendar has no working time: give at least one span of working hours' });
+    }
+  });
 export type BusinessCalendar = z.infer<typeof BusinessCalendar>;
 
 export const TimeZone = z.string().refine((zone) => {
@@ -242,7 +272,7 @@ export const DecisionTrigger = z
   });
 export type DecisionTrigger = z.infer<typeof DecisionTrigger>;
 
-const SLA_KEYS = ['claimWithin', 'resolveWithin', 'claimLease', 'escalation', 'repeat'] as const;
+const SLA_KEYS = ['claimWithin', 'resolveWithin', 'claimLease', 'escalation', 'repeat', 'calendar', 'warnAt'] as const;
 const ADAPTABLE = new RegExp(
   `^(?:slaPolicies\\.(?:${[...Severity.options, '\\*'].join('|')})\\.(?:${SLA_KEYS.join('|')})` +
     '|timeZone|businessCalendar|notifications|notifications\\.channel|localFields' +

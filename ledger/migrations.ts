@@ -257,6 +257,14 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('exception_events_claims').on('exception_events').columns(['exception_id', 'at']).where(sql<boolean>`action = 'claimed'`).execute();
     },
   },
+  '0012_waiting': {
+    async up(db: Kysely<unknown>) {
+      // Since when an exception waits on others (null when it does not): the live scorecard counts no
+      // resolve breach while its resolve clock is paused. Closed exceptions never wait, so their
+      // per-day facts (0009) stay as they are.
+      await db.schema.alterTable('exceptions').addColumn('waiting_since', columnTypes(db).int).execute();
+    },
+  },
   '0013_mail': mailMigration,
   '0016_decisions': decisionsMigration,
 };

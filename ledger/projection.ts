@@ -99,6 +99,7 @@ export function projectedColumns(state: ExceptionState) {
     overdue_at: overdueAt(state),
     lease_until: state.leaseUntil,
     snoozed_until: state.snoozedUntil,
+    waiting_since: state.waiting?.since ?? null,
     created_at: state.createdAt,
     updated_at: state.updatedAt,
     closed_at: state.resolution?.at ?? state.dismissal?.at ?? null,

@@ -14,7 +14,8 @@ import { isPostgres } from './dialect.js';
  * - claimed within SLA: first claimed by its claim-by;
  * - claim missed: first claimed after it, or never claimed while the claim window ran out (not
  *   snoozed, not closed before it);
- * - breached: claim missed, or resolved after resolve-by, or still open past resolve-by and not snoozed;
+ * - breached: claim missed, or resolved after resolve-by, or still open past resolve-by and not snoozed
+ *   (nor, live, waiting on others: resolve-by moves by the time paused when it resumes);
  * - a repeated-override exception: raised in the adoption-training area.
  *
  * A closed exception's outcome no longer depends on `to` once `to` is past its close (its clocks are
@@ -22,13 +23,15 @@ import { isPostgres } from './dialect.js';
  * evaluated at the end of time. A change to the rule needs a migration that reinstalls the triggers and
  * recomputes readiness_closed (installClosedFacts).
  */
-export function outcomes(to: RawBuilder<unknown>) {
+export function outcomes(to: RawBuilder<unknown>, live = false) {
   const openAtTo = sql`(x.closed_at is null or x.closed_at >= ${to})`;
   const awake = sql`(x.snoozed_until is null or x.snoozed_until <= ${to})`;
+  // Live rows only (they select waiting_since): one waiting on others since before `to` has its resolve clock paused.
+  const resolveAwake = live ? sql`${awake} and (x.waiting_since is null or x.waiting_since > ${to})` : awake;
   const claimMissed = sql`((x.first_claim is not null and x.first_claim > x.claim_by)
     or (x.first_claim is null and x.claim_by < ${to} and (x.closed_at is null or x.closed_at > x.claim_by) and ${awake}))`;
   const resolveMissed = sql`((x.closed_at is not null and x.closed_at < ${to} and x.closed_at > x.resolve_by)
-    or (${openAtTo} and x.resolve_by < ${to} and ${awake}))`;
+    or (${openAtTo} and x.resolve_by < ${to} and ${resolveAwake}))`;
   const flag = (condition: RawBuilder<unknown>) => sql<number>`case when ${condition} then 1 else 0 end`;
   return {
     /** The first claim before `to` of the exception row aliased `e`. */

@@ -150,9 +150,9 @@ function closedBefore(db: LedgerDb, capability: string, region: string, from: nu
 
 /** Open, or closed on or after `lastDay`: graded as of `to` (a snapshot of a past day sees what was open then). */
 async function liveFacts(db: LedgerDb, capability: string, region: string, from: number, to: number, lastDay: number): Promise<ClaimantFacts[]> {
-  const o = outcomes(sql`${to}`);
+  const o = outcomes(sql`${to}`, true);
   const raised = sql`e.capability = ${capability} and e.region = ${region} and e.created_at >= ${from} and e.created_at < ${to}`;
-  const columns = sql`e.claim_by, e.resolve_by, e.closed_at, e.snoozed_until, e.area, e.claimant, ${o.firstClaim} as first_claim`;
+  const columns = sql`e.claim_by, e.resolve_by, e.closed_at, e.snoozed_until, e.waiting_since, e.area, e.claimant, ${o.firstClaim} as first_claim`;
   // Materialized, so the first claim is looked up once per exception: a flattened subquery would repeat
   // the lookup in every CASE that reads it (MATERIALIZED: SQLite 3.35+, PostgreSQL 12+). Two branches,
   // so each walks exceptions_place_closed.

@@ -99,6 +99,8 @@ export interface ExceptionsTable extends ExceptionIntakeFacts {
   overdue_at: number | null;
   lease_until: number | null;
   snoozed_until: number | null;
+  /** Since when it waits on others (the resolve clock paused); null when it does not (0012). */
+  waiting_since: number | null;
   created_at: number;
   updated_at: number;
   closed_at: number | null;

@@ -33,6 +33,8 @@ import { freePort } from '../platform/ports.js';
 import { resolveTemporalCli } from '../server/temporal-cli.js';
 import { temporalTarget } from '../platform/temporal-connection.js';
 import { startWorker, type RunningWorker } from '../worker/run.js';
+import { workCalendar } from '../domain/rules/calendar.js';
+import { calendarChanged, intake as intakeUpdate, type ExceptionInput } from '../workflows/exception/messages.js';
 
 const HISTORIES_DIR = fileURLToPath(new URL('../test/histories/', import.meta.url));
 const TEMPLATE_FILE = fileURLToPath(new URL('../templates/po-assist.yaml', import.meta.url));
@@ -55,6 +57,10 @@ const fastPolicy = { ...slowPolicy, claimWithin: '2s', resolveWithin: '20s', cla
 
 const SLOW = 'po-replay';
 const FAST = 'po-replay-fast';
+/** On a business calendar that is always open (but for the last second of a day): warnings, waiting, a calendar change. */
+const CAL = 'po-replay-cal';
+const allDays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+const openCalendar = { workdays: allDays, hours: { start: '00:00', end: '23:59:59' } };
 
 interface Recorded {
   scenario: string;
@@ -172,8 +178,14 @@ async function runScenarios(url: string, secret: Uint8Array, client: Client, tas
     expectStatus(await call('PUT', `/api/v1/people/${id}`, t.admin, { name: id, email: `${id}@example.com`, managerId, roles }), 201, `create ${id}`);
   }
   const template = YAML.parse(readFileSync(TEMPLATE_FILE, 'utf8')) as Record<string, unknown>;
-  for (const [capability, policy] of [[SLOW, slowPolicy], [FAST, fastPolicy]] as const) {
-    const body = { ...template, id: capability, slaPolicies: { critical: policy, high: policy, medium: policy, low: policy } };
+  const { businessCalendar: _calendar, ...wallTime } = template;
+  for (const [capability, policy, base] of [
+    [SLOW, slowPolicy, template],
+    // Second-long SLAs fire whenever this runs: wall time.
+    [FAST, fastPolicy, wallTime],
+    [CAL, { ...slowPolicy, claimWithin: '2s' }, { ...template, timeZone: 'Europe/Berlin', businessCalendar: openCalendar }],
+  ] as const) {
+    const body = { ...base, id: capability, slaPolicies: { critical: policy, high: policy, medium: policy, low: policy } };
     expectStatus(await call('PUT', `/api/v1/capabilities/${capability}`, t.admin, body), 201, `create ${capability}`);
     expectStatus(await call('PUT', `/api/v1/capabilities/${capability}/regions/NA`, t.admin, {}), 201, `roll ${capability} out to NA`);
     for (const area of ['business-rules', 'model-retraining', 'exception-queue', 'adoption-training']) {
@@ -205,7 +217,41 @@ async function runScenarios(url: string, secret: Uint8Array, client: Client, tas
   log(`(e) duplicate intake: ${duplicate}`);
 
   // (b), (c) and (d) run on timers of a few seconds; run them side by side.
-  const [escalated, leased, snoozed] = await Promise.all([
+  // (g) An exception raised before calendars (shape 3, as the API started them then) hears of a calendar
+  // change: it asks patched('calendar-changes') and counts in the new calendar from then on.
+  const shape3 = `exception:${SLOW}:PO-REPLAY-SHAPE3-${randomUUID().slice(0, 8)}`;
+  {
+    const facts = intake(SLOW);
+    const input: ExceptionInput = {
+      id: shape3,
+      intakeId: randomUUID(),
+      shape: 3,
+      route: { owner: 'priya', ownerSource: 'owner', backup: 'li', escalation: ['dana'], managerOfOwner: 'grace', matrixVersion: 1 },
+      capability: SLOW,
+      region: 'NA',
+      type: 'price-variance',
+      area: 'business-rules',
+      severity: 'high',
+      title: facts.title,
+      confidence: facts.confidence,
+      sourceRefs: facts.sourceRefs,
+      qualityChecks: facts.qualityChecks,
+      payload: facts.payload,
+      policy: slowPolicy,
+      valueEvents: ['rework-avoided'],
+      webhook: null,
+      raisedBy: 'erp',
+    };
+    const handle = await client.workflow.start('exceptionWorkflow', { workflowId: shape3, taskQueue, args: [input] });
+    await handle.executeUpdate(intakeUpdate, { args: [{ intakeId: input.intakeId }] });
+    await handle.signal(calendarChanged, { calendar: workCalendar('Europe/Berlin', openCalendar), actor: 'root', reason: 'the business calendar changed' });
+    await waitFor(`${shape3} to take the calendar change`, () => timeline(shape3), (items) => count(items, 'calendar-changed') >= 1, 15_000);
+    expectStatus(await act(shape3, 'claim', t.olivia), 200, 'claim the shape-3 exception');
+    expectStatus(await act(shape3, 'resolve', t.olivia, { code: 'supplier-price-corrected' }), 200, 'resolve the shape-3 exception');
+    log(`(g) shape 3 with a calendar change: ${shape3}`);
+  }
+
+  const [escalated, leased, snoozed, waited] = await Promise.all([
     (async () => {
       // (b) Nobody claims: backup, escalation[0], manager-of-owner, then two repeats; then the owner dismisses.
       const id = await raise(FAST);
@@ -229,6 +275,26 @@ async function runScenarios(url: string, secret: Uint8Array, client: Client, tas
       expectStatus(await act(id, 'snooze', t.priya, { until, reason: 'waiting for the supplier' }), 200, 'snooze');
       await waitFor(`${id} snooze to end`, () => timeline(id), (items) => count(items, 'snooze-ended') >= 1, 30_000);
       expectStatus(await act(id, 'resolve', t.priya, { code: 'supplier-data-fixed', valueEvent: 'supplier-data-fixed' }), 200, 'resolve');
+      return id;
+    })(),
+    (async () => {
+      // (f) Calendars (shape 4): claim warnings at 50 % and 75 %; claimed, waiting on a supplier; the
+      // region's calendar changes (a signal); fresh data resumes it; waiting again until a date, which
+      // resumes it by timer; resolved.
+      const body = intake(CAL);
+      const id = await raise(CAL, body);
+      await waitFor(`${id} to warn twice`, () => timeline(id), (items) => count(items, 'warning') >= 2, 15_000);
+      expectStatus(await act(id, 'claim', t.olivia), 200, 'claim on a calendar');
+      expectStatus(await act(id, 'waiting', t.olivia, { reason: 'supplier', note: 'asked for the price list' }), 200, 'wait on a supplier');
+      const changed = { businessCalendar: { ...openCalendar, holidays: ['2031-01-01'] } };
+      expectStatus(await call('PUT', `/api/v1/capabilities/${CAL}/regions/NA`, t.admin, changed), 200, 'change the calendar');
+      await waitFor(`${id} to take the calendar change`, () => timeline(id), (items) => count(items, 'calendar-changed') >= 1, 15_000);
+      const fresh = { ...body, payload: { ...body.payload, unitPrice: 10.0 } };
+      expectStatus(await call('POST', '/api/v1/exceptions', t.erp, fresh), 200, 'fresh data');
+      await waitFor(`${id} to resume on fresh data`, () => timeline(id), (items) => count(items, 'resumed') >= 1, 15_000);
+      expectStatus(await act(id, 'waiting', t.olivia, { reason: 'another-team', until: new Date(Date.now() + 1500).toISOString() }), 200, 'wait until a date');
+      await waitFor(`${id} to resume at its date`, () => timeline(id), (items) => count(items, 'resumed') >= 2, 15_000);
+      expectStatus(await act(id, 'resolve', t.olivia, { code: 'supplier-price-corrected' }), 200, 'resolve after waiting');
       return id;
     })(),
   ]);
@@ -327,6 +393,8 @@ async function runScenarios(url: string, secret: Uint8Array, client: Client, tas
     { scenario: 'exception-escalated-dismissed', workflowId: escalated, closed: true },
     { scenario: 'exception-lease-expired-reclaimed', workflowId: leased, closed: true },
     { scenario: 'exception-snoozed-resolved', workflowId: snoozed, closed: true },
+    { scenario: 'exception-calendar-waiting-resolved', workflowId: waited, closed: true },
+    { scenario: 'exception-shape3-calendar-change', workflowId: shape3, closed: true },
     { scenario: 'exception-duplicate-intake-open', workflowId: duplicate, closed: false },
     { scenario: 'people-directory', workflowId: 'people:directory', closed: false },
     { scenario: 'ownership-matrix', workflowId: matrixId, closed: false },

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { claim } from './queue.js';
-import { age, api, exceptionPath, html, slaCountdown } from './lib.js';
+import { age, api, dueText, duration, exceptionPath, html, slaCountdown } from './lib.js';
 
 const REFRESH_MS = 3000;
 // Browsers compile pattern attributes with the v flag, where a bare '-' in a class is an error.
@@ -36,6 +36,7 @@ function Actions({ exception, me, valueEvents, onChanged }) {
   const [message, setMessage] = useState(null);
   const [resolution, setResolution] = useState({ code: 'corrected-and-released', note: '', valueEvent: '' });
   const [comment, setComment] = useState('');
+  const [waitFor, setWaitFor] = useState({ reason: 'supplier', note: '', until: '' });
   const live = exception.status === 'open' || exception.status === 'claimed';
   const mine = exception.claimant === me.sub;
   const post = async (action, body, done) => {
@@ -59,6 +60,12 @@ function Actions({ exception, me, valueEvents, onChanged }) {
     if (await post('comments', { text: comment }, 'Comment added.')) setComment('');
   };
   const field = (key) => (e) => setResolution({ ...resolution, [key]: e.currentTarget.value });
+  const mayWait = exception.status === 'claimed' && (mine || exception.owner === me.sub || me.roles.includes('manager') || me.roles.includes('admin'));
+  const setWaiting = async (e) => {
+    e.preventDefault();
+    const until = waitFor.until ? new Date(waitFor.until).toISOString() : undefined;
+    await post('waiting', { reason: waitFor.reason, ...(waitFor.note.trim() ? { note: waitFor.note.trim() } : {}), ...(until ? { until } : {}) }, 'Waiting: the resolve clock is paused.');
+  };
 
   return html`<section aria-labelledby="actions-title" class="card">
     <h3 id="actions-title">Work on it</h3>
@@ -66,6 +73,19 @@ function Actions({ exception, me, valueEvents, onChanged }) {
     ${exception.status === 'open' && html`<button type="button" onClick=${doClaim}>Claim</button>`}
     ${exception.status === 'claimed' && !mine && html`<p class="lost">Claimed by ${exception.claimant}.</p>`}
     ${mine && html`<button type="button" onClick=${() => post('release', {}, 'Released back to the queue.')}>Release</button>`}
+    ${mayWait && exception.waiting && html`<p class="waiting">Waiting on ${exception.waiting.reason} since ${new Date(exception.waiting.since).toLocaleString()}${exception.waiting.note ? `: ${exception.waiting.note}` : ''}.
+      <button type="button" onClick=${() => post('resume', {}, 'Resumed: the resolve clock runs again.')}>Resume</button></p>`}
+    ${mayWait && !exception.waiting && html`<form class="waiting" onSubmit=${setWaiting} aria-label="Wait on others">
+      <label for="wait-reason">Waiting on</label>
+      <select id="wait-reason" value=${waitFor.reason} onChange=${(e) => setWaitFor({ ...waitFor, reason: e.currentTarget.value })}>
+        ${['supplier', 'upstream-data-fix', 'another-team', 'customer', 'other'].map((r) => html`<option value=${r}>${r}</option>`)}
+      </select>
+      <label for="wait-note">What it waits for</label>
+      <input id="wait-note" value=${waitFor.note} onInput=${(e) => setWaitFor({ ...waitFor, note: e.currentTarget.value })} />
+      <label for="wait-until">Until (optional)</label>
+      <input id="wait-until" type="datetime-local" value=${waitFor.until} onInput=${(e) => setWaitFor({ ...waitFor, until: e.currentTarget.value })} />
+      <button type="submit">Set waiting</button>
+    </form>`}
     ${live && mine && html`<form class="resolve" onSubmit=${resolve} aria-label="Resolve">
       <label for="code">Resolution code</label>
       <input id="code" required pattern=${CODE_PATTERN} value=${resolution.code} onInput=${field('code')} list="codes" />
@@ -116,6 +136,9 @@ export function Detail({ id, me }) {
     <h2 id="detail-title">${exception.title}</h2>
     <p class="summary"><span class=${`sev sev-${exception.severity}`}>${exception.severity}</span> · <span class="status-word">${exception.status}</span>
       ${exception.claimant && ` by ${exception.claimant}`} · ${exception.capability} ${exception.region} · ${exception.area} · owner ${exception.owner ?? 'nobody'}${' · '}raised ${age(exception.createdAt)} ago · <span class=${sla.late ? 'late' : ''}>${sla.text}</span></p>
+    ${exception.sla && html`<p class="sla-detail">SLA: ${exception.sla.calendar === 'business' ? `working hours (${exception.sla.timeZone})` : '24x7'}${exception.sla.pausedMs > 0 ? ` · ${duration(exception.sla.pausedMs)} paused waiting on others` : ''}${
+      exception.sla.warningsPending.length && !exception.waiting ? ` · next warning: ${exception.sla.warningsPending[0].kind} ${exception.sla.warningsPending[0].pct}% at ${dueText(exception.sla.warningsPending[0].at, exception.sla.timeZone)}` : ''}</p>`}
+    ${timeline.some((t) => t.action === 'warning') && html`<p class="warnings" role="note">Warnings: ${timeline.filter((t) => t.action === 'warning').map((t) => t.to).join(', ')}</p>`}
     <${Trust} exception=${exception} />
     <${Actions} exception=${exception} me=${me} valueEvents=${valueEvents} onChanged=${load} />
     ${exception.resolution && html`<section class="card" aria-label="Resolution"><h3>Resolution</h3>

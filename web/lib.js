@@ -53,18 +53,46 @@ export function duration(ms) {
 export const age = (iso, now = Date.now()) => duration(now - Date.parse(iso));
 
 /**
- * The clock that matters now: claim-by while open, resolve-by while claimed. Whether it is late is the
- * server's answer (`overdue`, domain/rules/overdue.ts), never worked out here, so the queue's highlight,
- * its "Overdue only" filter and the API agree.
+ * The clock that matters now: claim-by while open, resolve-by while claimed, in working time when the
+ * exception runs on a business calendar ("due Mon 10:00 CET, 3 working hours left"). The deadline and
+ * the working time left are the server's answers (`sla`, domain/rules/calendar.ts and overdue.ts), and
+ * whether it is late is `overdue`: never worked out here, so the queue, its filters and the API agree.
  */
 export function slaCountdown(exception, now = Date.now()) {
   if (exception.status !== 'open' && exception.status !== 'claimed') return { text: '—', late: false };
   if (exception.deadlines.snoozedUntil) return { text: `snoozed until ${new Date(exception.deadlines.snoozedUntil).toLocaleString()}`, late: false };
-  const [label, deadline] = exception.status === 'open' ? ['claim', exception.deadlines.claimBy] : ['resolve', exception.deadlines.resolveBy];
+  if (exception.waiting) {
+    const until = exception.waiting.until ? ` until ${dueText(exception.waiting.until, exception.sla?.timeZone)}` : '';
+    return { text: `waiting on ${exception.waiting.reason}${until}: resolve clock paused`, late: false };
+  }
+  const label = exception.status === 'open' ? 'claim' : 'resolve';
   const late = Boolean(exception.overdue);
+  const sla = exception.sla;
+  if (sla?.calendar === 'business' && sla.dueAt) {
+    const left = sla.workingMsLeft ?? 0;
+    return { text: late ? `${label} was due ${dueText(sla.dueAt, sla.timeZone)}, overdue` : `${label} due ${dueText(sla.dueAt, sla.timeZone)}, ${workingLeft(left)} left`, late };
+  }
+  const deadline = sla?.dueAt ?? (exception.status === 'open' ? exception.deadlines.claimBy : exception.deadlines.resolveBy);
   if (!deadline) return { text: `${label} by: unknown`, late };
   const left = Date.parse(deadline) - now;
   return { text: left >= 0 ? `${label} in ${duration(left)}` : `${label} ${duration(left)} overdue`, late };
+}
+
+/** "Mon 10:00 CET": a deadline in the calendar's own time zone. */
+export function dueText(iso, timeZone) {
+  try {
+    return new Intl.DateTimeFormat('en-GB', { weekday: 'short', hour: '2-digit', minute: '2-digit', timeZone: timeZone ?? undefined, timeZoneName: 'short' }).format(new Date(iso)).replace(',', '');
+  } catch {
+    return new Date(iso).toLocaleString();
+  }
+}
+
+/** "3 working hours", "2.5 working hours", "40 working minutes". */
+export function workingLeft(ms) {
+  const hours = ms / 3_600_000;
+  if (hours >= 1) return `${Math.round(hours * 10) / 10} working hour${hours === 1 ? '' : 's'}`;
+  const minutes = Math.max(0, Math.round(ms / 60_000));
+  return `${minutes} working minute${minutes === 1 ? '' : 's'}`;
 }
 
 export const AREAS = ['business-rules', 'model-retraining', 'exception-queue', 'adoption-training'];

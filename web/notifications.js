@@ -1,12 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, html } from './lib.js';
 
-/** What each kind means to the reader; a kind the API adds later (early warnings) shows by its name. */
+/** What each kind means to the reader; a kind the API adds later shows by its name. */
 const KINDS = {
   assignment: 'Assigned to me (new exceptions in my cells)',
   escalation: 'Escalated to me',
   reassignment: 'Reassigned to me by someone',
   moved: 'Moved to me (an owner departed, went on leave, or the matrix changed)',
+  warning: 'Early warnings (50 % and 75 % of a claim or resolve window gone)',
 };
 const DELIVERIES = [
   ['now', 'E-mail at once'],

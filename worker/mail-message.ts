@@ -7,6 +7,7 @@ const HEADLINE: Partial<Record<MailKind, (b: MailBody) => string>> = {
   escalation: (b) => `Escalated to you (level ${b.level})`,
   reassignment: () => 'Reassigned to you',
   moved: () => 'Moved to you',
+  warning: () => 'SLA warning',
 };
 
 const headline = (b: MailBody) => HEADLINE[b.kind]?.(b) ?? `${b.kind[0]!.toUpperCase()}${b.kind.slice(1)}`;

@@ -12,6 +12,7 @@ import { AppError } from '../errors.js';
 import { decodeCursor, encodeCursor, PageQuery, pageOf } from '../pagination.js';
 import { Reply, type ApiRoutes } from '../route.js';
 import { assertScope, capabilityInScope } from '../scope.js';
+import { announceCalendarChanges, regionCalendars } from '../services/calendars.js';
 import { putRollout, putTemplate, requireCapability, requireRollout } from '../services/catalog.js';
 import { channelGuard, keepMaskedWebhook, overlayFor, templateFor } from '../services/channel.js';
 import { assignOwnership, readMatrix } from '../services/ownership.js';
@@ -67,6 +68,7 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
       422: { description: 'Invalid template, with every path' },
     },
     handler: async ({ params, body, principal, req }) => {
+      const calendars = await regionCalendars(ledger, params.capabilityId);
       const { capability, outcome } = await putTemplate(ledger, {
         id: params.capabilityId,
         source: body,
@@ -76,6 +78,7 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
         channelGuard: channelGuard(principal, params.capabilityId, webhookAllowedHosts),
         expectedVersion: versionFromIfMatch(req.get('if-match')),
       });
+      if (outcome === 'updated') await announceCalendarChanges(deps, params.capabilityId, calendars, principal.sub);
       return new Reply(outcome === 'created' ? 201 : 200, templateFor(principal, capability.template));
     },
   });
@@ -151,6 +154,7 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
     handler: async ({ params, body, principal }) => {
       const stored = (await getRollout(ledger, params.capabilityId, params.region))?.overlay;
       const overlay = keepMaskedWebhook(typeof body === 'string' ? parseYamlOverlay(body) : body, stored);
+      const calendars = await regionCalendars(ledger, params.capabilityId);
       const { rollout, outcome, changed } = await putRollout(ledger, {
         capabilityId: params.capabilityId,
         region: params.region,
@@ -158,6 +162,8 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
         actor: principal.sub,
         channelGuard: channelGuard(principal, params.capabilityId, webhookAllowedHosts),
       });
+      // Open exceptions of a region whose calendar changed count in the new one from their next clock computation.
+      if (outcome === 'updated') await announceCalendarChanges(deps, params.capabilityId, calendars, principal.sub);
       return new Reply(outcome === 'created' ? 201 : 200, {
         region: rollout.region,
         overlay: overlayFor(principal, rollout.overlay),

@@ -4,6 +4,7 @@ import { ResponsibilityArea, Severity } from '../../domain/capability.js';
 import { ExceptionIntake, ResolutionCode, type ExceptionStatus } from '../../domain/exception.js';
 import { PersonId } from '../../domain/people.js';
 import { MAX_QUANTITY } from '../../domain/rules/exception.js';
+import { WAITING_REASONS } from '../../domain/rules/exception-model.js';
 import type { Role } from '../../domain/principal.js';
 import { Region } from '../../domain/rollout.js';
 import { storedJson, storedObject } from '../../ledger/bounded-json.js';
@@ -254,6 +255,27 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps, options:
     msg.snoozeException,
     (b, actor) => ({ actor, until: Date.parse(b.until), reason: b.reason }),
     { invalid: 'A time in the past, or more than 30 days ahead' },
+  );
+  act(
+    'waiting',
+    'Wait on others (a supplier, an upstream data fix, another team): the resolve clock and the claim lease pause until it resumes by hand, by a new intake with fresh data for the same sourceKey, or at `until`',
+    workers,
+    z.strictObject({
+      reason: z.enum(WAITING_REASONS).meta({ description: 'Whom it waits on' }),
+      note: z.string().trim().min(1).max(2000).optional(),
+      until: z.iso.datetime({ offset: true }).optional().meta({ description: 'Resume by itself at this time (at most 30 days ahead)' }),
+    }),
+    msg.waitOnOthers,
+    (b, actor) => ({ actor, reason: b.reason, ...(b.note ? { note: b.note } : {}), ...(b.until ? { until: Date.parse(b.until) } : {}) }),
+    { invalid: 'A time in the past, or more than 30 days ahead' },
+  );
+  act(
+    'resume',
+    'Resume a waiting exception: its resolve clock runs again with the working time it had left',
+    workers,
+    z.strictObject({ note: z.string().trim().min(1).max(2000).optional() }).default({}),
+    msg.resumeException,
+    (b, actor) => ({ actor, ...(b.note ? { note: b.note } : {}) }),
   );
 
   routes.route({

@@ -3,6 +3,8 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { checkPayload } from '../../domain/contract.js';
+import { workCalendar } from '../../domain/rules/calendar.js';
+import { dataDigest } from '../../domain/rules/digest.js';
 import { exceptionId, ExceptionIntake, isClosed, type Actor } from '../../domain/exception.js';
 import type { Principal } from '../../domain/principal.js';
 import { getCapability, getEffectiveTemplate, listCapabilities, listRollouts } from '../../ledger/catalog.js';
@@ -20,6 +22,9 @@ import { exceptionView, type ExceptionView } from '../views.js';
 import type { TemporalDeps } from './temporal.js';
 
 export type ExceptionDeps = TemporalDeps & { ledger: LedgerDb };
+
+/** Early warnings when a policy declares none: at half and three quarters of the claim and resolve windows. */
+export const DEFAULT_WARN_AT = [50, 75];
 
 /** A refused intake is kept in the quarantine before the caller hears the refusal. */
 async function refuse(deps: ExceptionDeps, principal: Principal, body: unknown, error: AppError): Promise<never> {
@@ -88,10 +93,13 @@ export async function raiseException(deps: ExceptionDeps, principal: Principal, 
   const channel = effective.notifications.channel;
   // The route as the ledger has it now: the workflow surfaces to it without a lookup of its own (shape 3).
   const route = existing ? undefined : (await readRoute(deps.ledger, intake.capability, intake.region, type.area, null)).route;
+  const policy = effective.slaPolicies[severity];
+  const digest = dataDigest(intake.payload);
   const input: msg.ExceptionInput = {
     id,
     intakeId: randomUUID(),
-    shape: 3,
+    // Shape 4: clocks in the region's business calendar, early warnings, waiting on others.
+    shape: 4,
     ...(route ? { route } : {}),
     capability: intake.capability,
     region: intake.region,
@@ -103,7 +111,10 @@ export async function raiseException(deps: ExceptionDeps, principal: Principal, 
     sourceRefs: intake.sourceRefs,
     qualityChecks: intake.qualityChecks,
     payload: intake.payload,
-    policy: effective.slaPolicies[severity],
+    // Warnings at 50 % and 75 % of each window unless the policy says otherwise.
+    policy: { ...policy, warnAt: policy.warnAt ?? DEFAULT_WARN_AT },
+    calendar: workCalendar(effective.timeZone, effective.businessCalendar, policy.calendar),
+    dataDigest: digest,
     ...(deps.continueAsNewAfter !== undefined ? { continueAsNewAfter: deps.continueAsNewAfter } : {}),
     valueEvents: effective.valueEvents.map((v) => v.id),
     webhook: channel === 'none' ? null : channel.webhook,
@@ -111,7 +122,7 @@ export async function raiseException(deps: ExceptionDeps, principal: Principal, 
   };
   try {
     const outcome = await withBackoff(() => deps.client.workflow.executeUpdateWithStart(msg.intake, {
-      args: [{ intakeId: input.intakeId }],
+      args: [{ intakeId: input.intakeId, dataDigest: digest, at: Date.now() }],
       startWorkflowOperation: new WithStartWorkflowOperation(exceptionWorkflow, {
         workflowId: id,
         taskQueue: deps.taskQueue,

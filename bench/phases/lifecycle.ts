@@ -7,7 +7,7 @@ import { bareId, meter, RESOLVE, sourceKey, summary, type Ctx, type Throughput }
 // ---------------------------------------------------------------------------------------------
 // 1 and 7: the lifecycle, through the API, against start + two updates + completion
 
-export async function deskLifecycle(ctx: Ctx, tag: string, n: number, concurrency: number): Promise<Throughput & { ids: string[] }> {
+export async function deskLifecycle(ctx: Ctx, tag: string, n: number, concurrency: number, capability = CAPABILITY): Promise<Throughput & { ids: string[] }> {
   const errors = new ErrorLog();
   const ids: string[] = [];
   const cpu = meter(ctx);
@@ -15,7 +15,7 @@ export async function deskLifecycle(ctx: Ctx, tag: string, n: number, concurrenc
     n,
     concurrency,
     async (i) => {
-      const raised = await ctx.api.post('/api/v1/exceptions', ctx.world.integration, intake(CAPABILITY, sourceKey(ctx, tag, i), i));
+      const raised = await ctx.api.post('/api/v1/exceptions', ctx.world.integration, intake(capability, sourceKey(ctx, tag, i), i));
       if (raised.status !== 201) return errors.add(`intake ${problemText(raised)}`);
       const id = (raised.body as { id: string }).id;
       const claimed = await ctx.api.post(`${exceptionPath(id)}/claim`, ctx.world.operator, {});

@@ -48,3 +48,8 @@ export function canonicalJson(value: unknown): string {
 export function stateDigest(state: ExceptionState): string {
   return fnv1a('state', canonicalJson(state));
 }
+
+/** A short digest of an intake's payload: a later intake with another one carries fresh data. */
+export function dataDigest(payload: unknown): string {
+  return fnv1a('data', JSON.stringify(payload ?? null));
+}

@@ -1,4 +1,5 @@
 import type { ResponsibilityArea, Severity, SlaPolicy } from '../capability.js';
+import type { WorkCalendar } from './calendar.js';
 import type { ExceptionStatus, Route } from './exception.js';
 
 /**
@@ -34,6 +35,34 @@ export interface ExceptionFacts {
   valueEvents: string[];
   webhook: string | null;
   raisedBy: string;
+  /**
+   * The region's business calendar its clocks count in (domain/rules/calendar.ts); absent or null:
+   * 24x7 (exceptions raised before calendars, or a severity with `calendar: 24x7`). A region's calendar
+   * change replaces it (the `calendarChanged` signal).
+   */
+  calendar?: WorkCalendar | null;
+  /** Digest of the intake's payload: a later intake with other data is fresh data (it resumes a waiting exception). */
+  dataDigest?: string;
+}
+
+/** An early warning not yet given: at `at`, `pct` percent of the claim or resolve window is used. */
+export interface PendingWarning {
+  kind: 'claim' | 'resolve';
+  pct: number;
+  at: number;
+}
+
+export const WAITING_REASONS = ['supplier', 'upstream-data-fix', 'another-team', 'customer', 'other'] as const;
+export type WaitingReason = (typeof WAITING_REASONS)[number];
+
+/** Waiting on someone outside the team: the resolve clock (and the claim lease) pause meanwhile. */
+export interface Waiting {
+  reason: WaitingReason;
+  note: string | null;
+  /** Resumes by itself at this time, if given. */
+  until: number | null;
+  since: number;
+  by: string;
 }
 
 export interface Breach {
@@ -78,6 +107,12 @@ export interface ExceptionState extends ExceptionFacts {
   leaseUntil: number | null;
   snoozedUntil: number | null;
   snoozedAt: number | null;
+  /** Warnings still to give (only exceptions raised with warning thresholds have the list). */
+  warnings?: PendingWarning[];
+  /** Set while waiting on others; absent on exceptions that never waited. */
+  waiting?: Waiting | null;
+  /** Wall time spent waiting on others, in total. */
+  pausedMs?: number;
   /** `quantity`: what the value event was worth, in the template's unit; absent when not given. */
   resolution: { code: string; note: string | null; valueEvent: string | null; quantity?: number; by: string; at: number } | null;
   dismissal: { reason: string; by: string; at: number } | null;
@@ -106,7 +141,7 @@ export interface ExceptionEvent {
 export interface Notification {
   seq: number;
   person: string;
-  kind: 'assigned' | 'escalated' | 'reassigned';
+  kind: 'assigned' | 'escalated' | 'reassigned' | 'warning';
   level: number;
   reason: string;
   at: number;

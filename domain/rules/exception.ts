@@ -92,6 +92,26 @@ export const rules = {
     if (until - now > 30 * 24 * 3600_000) return { type: 'Invalid', message: 'Snooze for at most 30 days.', path: 'until' };
     return null;
   },
+  /** Waiting on others: a claimed exception, set by its claimant, its owner or a manager; the date within 30 days. */
+  wait(state: { status: ExceptionStatus; claimant: string | null; owner: string | null; waiting?: unknown }, actor: Actor, until: number | null, now: number): Refusal | null {
+    if (isClosed(state.status)) return { type: 'Conflict', message: `The exception is already ${state.status}.` };
+    if (state.status !== 'claimed') return { type: 'Conflict', message: 'Claim it first: waiting pauses the resolve clock of a claimed exception.' };
+    if (state.waiting) return { type: 'Conflict', message: 'It is already waiting; resume it first.' };
+    if (state.claimant !== actor.id && state.owner !== actor.id && !privileged(actor)) {
+      return { type: 'Forbidden', message: `Only the claimant (${state.claimant}), the owner or a manager may set it waiting.` };
+    }
+    if (until !== null && until <= now) return { type: 'Invalid', message: 'Wait until a time in the future.', path: 'until' };
+    if (until !== null && until - now > 30 * 24 * 3600_000) return { type: 'Invalid', message: 'Wait for at most 30 days; set it again after.', path: 'until' };
+    return null;
+  },
+  resume(state: { status: ExceptionStatus; claimant: string | null; owner: string | null; waiting?: unknown }, actor: Actor): Refusal | null {
+    if (isClosed(state.status)) return { type: 'Conflict', message: `The exception is already ${state.status}.` };
+    if (!state.waiting) return { type: 'Conflict', message: 'It is not waiting.' };
+    if (state.claimant !== actor.id && state.owner !== actor.id && !privileged(actor)) {
+      return { type: 'Forbidden', message: `Only the claimant (${state.claimant}), the owner or a manager may resume it.` };
+    }
+    return null;
+  },
   open(state: { status: ExceptionStatus }): Refusal | null {
     return isClosed(state.status) ? { type: 'Conflict', message: `The exception is already ${state.status}.` } : null;
   },

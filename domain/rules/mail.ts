@@ -12,6 +12,7 @@ export const MAIL_KIND_OF_NOTICE = {
   assigned: 'assignment',
   escalated: 'escalation',
   reassigned: 'reassignment',
+  warning: 'warning',
 } as const satisfies Record<string, string>;
 
 /** `moved`: work that came to a person because its owner departed, went on leave, or the matrix changed. */

@@ -116,4 +116,28 @@ describe.skipIf(skipWithoutChromium)('the web console, for operators', () => {
     await screenshot(page, 'inbox-escalated');
     await page.context().close();
   });
+  it('shows the SLA in working time, and sets and resumes waiting on others', async () => {
+    const cal = await buildWorld(stack, { id: 'po-console-cal' });
+    const overlay = { timeZone: 'Europe/Berlin', businessCalendar: { workdays: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], hours: { start: '00:00', end: '23:59:59' } } };
+    expect((await http(`${stack.url}/api/v1/capabilities/po-console-cal/regions/NA`, { method: 'PUT', token: cal.admin, body: overlay })).status).toBe(200);
+    const raised = await http(`${stack.url}/api/v1/exceptions`, { token: cal.integration, body: priceVariance('po-console-cal', { title: 'Browser: on a business calendar' }) });
+    expect(raised.status).toBe(201);
+    const id = raised.body.id as string;
+    const page = await signInWithToken(browser, stack.url, cal.olivia, 'olivia');
+    // "claim due Wed 14:05 CET, 60 working minutes left": the deadline in the calendar's zone, the time left in working time.
+    await expect.poll(() => row(page, id).textContent(), seconds).toMatch(/claim due \w{3} \d\d:\d\d (CET|CEST|GMT\+\d), \d+ working (minute|hour)s? left/);
+    await row(page, id).getByRole('button', { name: /^Claim/ }).click();
+    await expect.poll(() => row(page, id).locator('.status').textContent(), seconds).toContain('claimed by you');
+    await row(page, id).getByRole('link', { name: /^Resolve/ }).click();
+    await page.getByLabel('Waiting on').selectOption('supplier');
+    await page.getByLabel('What it waits for').fill('new price list from SUP-0042');
+    await page.getByRole('button', { name: 'Set waiting' }).click();
+    await expect.poll(() => page.locator('.summary').textContent(), seconds).toContain('waiting on supplier: resolve clock paused');
+    expect(await unlabelledControls(page)).toEqual([]);
+    await screenshot(page, 'operator-waiting');
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(() => page.locator('.summary').textContent(), seconds).toMatch(/resolve due \w{3} \d\d:\d\d/);
+    const events = (await http(`${stack.url}/api/v1/exceptions/${path(id)}/timeline`, { token: cal.admin })).body.items.map((e: { action: string }) => e.action);
+    expect(events).toEqual(expect.arrayContaining(['waiting', 'resumed']));
+  });
 });

@@ -50,6 +50,7 @@ const sampleBody = (r: DeclaredRoute): unknown =>
     'post /api/v1/exceptions/{id}/escalate': { reason: 'contract test' },
     'post /api/v1/exceptions/{id}/snooze': { until: new Date(Date.now() + 3_600_000).toISOString() },
     'post /api/v1/decisions/{id}/outcome': { outcome: 'declined', reason: 'contract test' },
+    'post /api/v1/exceptions/{id}/waiting': { reason: 'supplier' },
   })[keyOf(r)] ?? {};
 
 async function call(r: DeclaredRoute, how: string, init: Parameters<typeof http>[1] & { params?: Record<string, string>; query?: string } = {}) {
@@ -137,6 +138,17 @@ const cases: Record<string, Record<string, (r: DeclaredRoute) => Promise<HttpRes
   'post /api/v1/decisions/{id}/outcome': {
     409: (r) => call(r, 'already declined', { token: w.admin, params: { id: ids.declinedDecision! }, body: sampleBody(r) }),
     422: (r) => call(r, 'a retrain without data', { token: w.admin, params: { id: ids.openDecision! }, body: { outcome: 'decided', action: 'retrain' } }),
+  },
+  'post /api/v1/exceptions/{id}/waiting': {
+    409: (r) => call(r, 'already resolved', { token: w.admin, params: { id: ids.resolved! }, body: sampleBody(r) }),
+    422: async (r) => {
+      const id = await freshException();
+      expect((await act(id, 'claim', w.olivia)).status).toBe(200);
+      return call(r, 'until the past', { token: w.admin, params: { id }, body: { reason: 'supplier', until: '2001-01-01T00:00:00Z' } });
+    },
+  },
+  'post /api/v1/exceptions/{id}/resume': {
+    409: (r) => call(r, 'not waiting', { token: w.admin, params: { id: ids.open! } }),
   },
 };
 

@@ -39,6 +39,13 @@ describe('overdue, defined once', () => {
     expect(isOverdue(s, expected + 1)).toBe(true);
   });
 
+  it('waiting on others: a claimed exception is never overdue while it waits (its resolve clock is paused)', () => {
+    const waiting = { reason: 'supplier', since: 100 };
+    expect(overdueAt({ status: 'claimed', claimBy, resolveBy, snoozedUntil: null, waiting })).toBeNull();
+    expect(isOverdue({ status: 'claimed', claimBy, resolveBy, snoozedUntil: null, waiting }, moments.afterBoth)).toBe(false);
+    expect(isOverdue({ status: 'claimed', claimBy, resolveBy, snoozedUntil: null, waiting: null }, moments.afterBoth)).toBe(true);
+  });
+
   it('a snooze that has ended but is still recorded keeps it not overdue (the workflow ends it on its next tick)', () => {
     const s = { status: 'open' as const, claimBy, resolveBy, snoozedUntil: 1200 };
     expect(isOverdue(s, moments.afterBoth)).toBe(false);

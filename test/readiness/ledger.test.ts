@@ -115,6 +115,30 @@ eachLedger('readiness in the ledger', (kind) => {
     expect(earlier).toMatchObject({ raised: 5, open: 4, quarantined: 0, decisions: 0 });
   });
 
+  it('counts no resolve breach for an exception waiting on others (its resolve clock is paused)', async () => {
+    const created = NOW - 2 * DAY_MS;
+    const claimed = (n: number, over: Parameters<typeof exceptionState>[1]) =>
+      recordTransition(db, {
+        fence: 1,
+        state: exceptionState(n, { region: 'NA', status: 'claimed', claimant: 'li', seq: 2, createdAt: created, claimBy: created + 15 * MIN, resolveBy: created + 4 * 60 * MIN, ...over }, 'po-wait'),
+        payload: {},
+        events: [
+          { seq: 1, at: created, action: 'surfaced', actor: 'erp', from: null, to: null, reason: null },
+          { seq: 2, at: created + MIN, action: 'claimed', actor: 'li', from: null, to: null, reason: null },
+        ],
+        notifications: [],
+      });
+    // Both past resolve-by; the second waits on a supplier since before it.
+    await claimed(1, {});
+    await claimed(2, { waiting: { reason: 'supplier', note: null, until: null, since: created + 60 * MIN, by: 'li' } });
+    expect((await db.selectFrom('exceptions').select(['id', 'waiting_since', 'overdue_at']).where('capability', '=', 'po-wait').orderBy('id').execute()).map((r) => [Number(r.waiting_since) || null, r.overdue_at === null])).toEqual([
+      [null, false],
+      [created + 60 * MIN, true],
+    ]);
+    const facts = await readinessFacts(db, { capability: 'po-wait', region: 'NA', template, to: NOW, now: NOW + 1, gapThresholds });
+    expect(facts).toMatchObject({ raised: 2, breached: 1 });
+  });
+
   it('keeps the first snapshot of a day, reads held days back, and keeps a region\'s stage', async () => {
     const facts = await readinessFacts(db, { capability: 'po-ledger', region: 'NA', template, to: NOW, now: NOW + 1, gapThresholds });
     const card = scorecard(facts, template.cutover);

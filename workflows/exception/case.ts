@@ -1,3 +1,4 @@
+import { addWorkingTime, carryDeadline, type WorkCalendar } from '../../domain/rules/calendar.js';
 import { durationMs } from '../../domain/rules/duration.js';
 import {
   escalationReason,
@@ -8,8 +9,15 @@ import {
   type Route,
 } from '../../domain/rules/exception.js';
 import { eventDigest, noticeDigest } from '../../domain/rules/digest.js';
-import { RECENT_ESCALATIONS, type ExceptionEvent, type ExceptionState, type Notification } from '../../domain/rules/exception-model.js';
+import {
+  RECENT_ESCALATIONS,
+  type ExceptionEvent,
+  type ExceptionState,
+  type Notification,
+  type WaitingReason,
+} from '../../domain/rules/exception-model.js';
 import type { ExceptionInput } from './messages.js';
+import * as sla from './sla.js';
 
 const SYSTEM = 'system';
 
@@ -21,6 +29,11 @@ export class ExceptionCase {
   readonly state: ExceptionState;
   private events: ExceptionEvent[] = [];
   private notifications: Notification[] = [];
+  /** How sla.ts (warnings, waiting, calendar changes) records into this case. */
+  private readonly recorder: sla.Recorder = {
+    record: (...args) => this.record(...args),
+    notify: (...args) => this.notify(...args),
+  };
 
   /**
    * `clocksWaitForResume` says whether a clock set during a snooze (a claim's lease, a released
@@ -34,6 +47,8 @@ export class ExceptionCase {
     private readonly recordRouteRefresh: () => boolean = () => true,
   ) {
     const { intakeId: _intakeId, carried, payload: _payload, continueAsNewAfter: _every, pendingReroute: _reroute, ...facts } = input;
+    // Every clock counts working time in the exception's calendar; without one (24x7) this is `now + duration`.
+    const cal = input.calendar ?? null;
     this.state = carried ? fromCarried(carried) : {
       ...facts,
       status: 'open',
@@ -48,8 +63,8 @@ export class ExceptionCase {
       handEscalations: 0,
       commentCount: 0,
       breaches: [],
-      claimBy: now + durationMs(input.policy.claimWithin),
-      resolveBy: now + durationMs(input.policy.resolveWithin),
+      claimBy: addWorkingTime(cal, now, durationMs(input.policy.claimWithin)),
+      resolveBy: addWorkingTime(cal, now, durationMs(input.policy.resolveWithin)),
       leaseUntil: null,
       snoozedUntil: null,
       snoozedAt: null,
@@ -62,6 +77,15 @@ export class ExceptionCase {
       noticeDigest: '',
       digestFrom: 0,
     };
+    // Only exceptions raised with warning thresholds carry the list: older states stay as they were.
+    if (!carried && input.policy.warnAt) {
+      this.state.warnings = [...sla.warningsFor(this.state, 'claim', now, input.policy.claimWithin), ...sla.warningsFor(this.state, 'resolve', now, input.policy.resolveWithin)];
+    }
+  }
+
+  /** The calendar the clocks count in; null is 24x7. */
+  private get cal(): WorkCalendar | null {
+    return this.state.calendar ?? null;
   }
 
   get surfaced(): boolean {
@@ -101,8 +125,9 @@ export class ExceptionCase {
     s.status = 'claimed';
     s.claimant = actor.id;
     s.claimedAt = now;
-    s.leaseUntil = this.clockStart(now) + durationMs(s.policy.claimLease);
+    s.leaseUntil = addWorkingTime(this.cal, this.clockStart(now), durationMs(s.policy.claimLease));
     s.breaches = s.breaches.filter((b) => b.kind !== 'claim');
+    if (s.warnings) s.warnings = s.warnings.filter((w) => w.kind !== 'claim');
     this.record(now, actor.id, 'claimed', 'open', 'claimed', null);
   }
 
@@ -207,10 +232,14 @@ export class ExceptionCase {
     if (s.status === 'open' && now >= s.claimBy && !s.breaches.some((b) => b.kind === 'claim')) {
       s.breaches.push({ kind: 'claim', at: s.claimBy, step: 0, repeats: 0 });
     }
-    if (now >= s.resolveBy && !s.breaches.some((b) => b.kind === 'resolve')) {
+    // Waiting on others pauses the resolve clock and the lease until it resumes (by hand, fresh data or its date).
+    if (s.waiting && s.waiting.until !== null && now >= s.waiting.until) this.resume(s.waiting.until, SYSTEM, 'the waiting date came');
+    const waiting = !!s.waiting;
+    if (!waiting && now >= s.resolveBy && !s.breaches.some((b) => b.kind === 'resolve')) {
       s.breaches.push({ kind: 'resolve', at: s.resolveBy, step: 0, repeats: 0 });
     }
-    if (s.status === 'claimed' && s.leaseUntil !== null && now >= s.leaseUntil) {
+    sla.giveWarnings(s, this.recorder, now);
+    if (!waiting && s.status === 'claimed' && s.leaseUntil !== null && now >= s.leaseUntil) {
       const due = s.leaseUntil;
       const claimant = s.claimant;
       this.returnToQueue(now);
@@ -219,6 +248,7 @@ export class ExceptionCase {
     }
     const steps = s.policy.escalation;
     for (const breach of s.breaches) {
+      if (waiting && breach.kind === 'resolve') continue;
       for (let due = this.stepDue(breach); due !== null && now >= due; due = this.stepDue(breach)) {
         if (breach.step < steps.length) {
           const step = steps[breach.step]!;
@@ -242,13 +272,17 @@ export class ExceptionCase {
     const s = this.state;
     if (isClosed(s.status)) return null;
     if (s.snoozedUntil !== null) return s.snoozedUntil;
-    const firstStep = skipSilentWakes ? this.stepDue({ at: 0, step: 0, repeats: 0 }) : 0;
-    const lapse = (deadline: number) => deadline + (firstStep ?? 0);
+    // The first escalation step after a lapse, counted in the calendar (24x7: lapse + after).
+    const lapse = (deadline: number) => (skipSilentWakes ? (this.stepDue({ at: deadline, step: 0, repeats: 0 }) ?? deadline) : deadline);
+    const waiting = !!s.waiting;
     const times: number[] = [];
     if (s.status === 'open' && !s.breaches.some((b) => b.kind === 'claim')) times.push(lapse(s.claimBy));
-    if (!s.breaches.some((b) => b.kind === 'resolve')) times.push(lapse(s.resolveBy));
-    if (s.status === 'claimed' && s.leaseUntil !== null) times.push(s.leaseUntil);
+    if (!waiting && !s.breaches.some((b) => b.kind === 'resolve')) times.push(lapse(s.resolveBy));
+    if (!waiting && s.status === 'claimed' && s.leaseUntil !== null) times.push(s.leaseUntil);
+    if (s.waiting && s.waiting.until !== null) times.push(s.waiting.until);
+    for (const w of s.warnings ?? []) if (!(waiting && w.kind === 'resolve')) times.push(w.at);
     for (const breach of s.breaches) {
+      if (waiting && breach.kind === 'resolve') continue;
       const due = this.stepDue(breach);
       if (due !== null) times.push(due);
     }
@@ -257,10 +291,10 @@ export class ExceptionCase {
 
   private stepDue(breach: { at: number; step: number; repeats: number }): number | null {
     const steps = this.state.policy.escalation;
-    if (breach.step < steps.length) return breach.at + durationMs(steps[breach.step]!.after);
+    if (breach.step < steps.length) return addWorkingTime(this.cal, breach.at, durationMs(steps[breach.step]!.after));
     const repeat = this.state.policy.repeat;
     if (!repeat || breach.repeats >= repeat.times) return null;
-    return breach.at + durationMs(steps[steps.length - 1]!.after) + durationMs(repeat.every) * (breach.repeats + 1);
+    return addWorkingTime(this.cal, breach.at, durationMs(steps[steps.length - 1]!.after) + durationMs(repeat.every) * (breach.repeats + 1));
   }
 
   private escalate(now: number, kind: BreachKind, reason: string, actor: string, dueAt = now): void {
@@ -286,13 +320,16 @@ export class ExceptionCase {
     s.claimant = null;
     s.claimedAt = null;
     s.leaseUntil = null;
-    // A released exception gets a fresh claim window; the resolve clock keeps running.
-    s.claimBy = this.clockStart(now) + durationMs(s.policy.claimWithin);
+    // A released exception gets a fresh claim window (and its warnings); the resolve clock keeps running.
+    if (s.waiting) this.resume(now, SYSTEM, 'returned to the queue');
+    const start = this.clockStart(now);
+    s.claimBy = addWorkingTime(this.cal, start, durationMs(s.policy.claimWithin));
     s.breaches = s.breaches.filter((b) => b.kind !== 'claim');
+    if (s.warnings) s.warnings = [...sla.warningsFor(s, 'claim', start, s.policy.claimWithin), ...s.warnings.filter((w) => w.kind !== 'claim')];
   }
 
   private progress(now: number): void {
-    this.state.leaseUntil = this.clockStart(now) + durationMs(this.state.policy.claimLease);
+    this.state.leaseUntil = addWorkingTime(this.cal, this.clockStart(now), durationMs(this.state.policy.claimLease));
   }
 
   /**
@@ -308,11 +345,15 @@ export class ExceptionCase {
 
   private endSnooze(at: number): void {
     const s = this.state;
-    const paused = at - (s.snoozedAt ?? at);
-    s.claimBy += paused;
-    s.resolveBy += paused;
-    if (s.leaseUntil !== null) s.leaseUntil += paused;
-    for (const breach of s.breaches) breach.at += paused;
+    const from = s.snoozedAt ?? at;
+    const paused = at - from;
+    // Each clock keeps the working time it had left (24x7: shifted by the whole pause).
+    const cal = this.cal;
+    s.claimBy = carryDeadline(cal, cal, s.claimBy, from, at);
+    s.resolveBy = carryDeadline(cal, cal, s.resolveBy, from, at);
+    if (s.leaseUntil !== null) s.leaseUntil = carryDeadline(cal, cal, s.leaseUntil, from, at);
+    for (const w of s.warnings ?? []) w.at = carryDeadline(cal, cal, w.at, from, at);
+    for (const breach of s.breaches) breach.at = sla.shiftBreach(cal, breach.at, from, at);
     s.snoozedUntil = null;
     s.snoozedAt = null;
     this.record(at, SYSTEM, 'snooze-ended', null, null, `clocks resumed after ${Math.round(paused / 1000)}s`);
@@ -324,6 +365,29 @@ export class ExceptionCase {
     s.breaches = [];
     s.snoozedUntil = null;
     s.snoozedAt = null;
+    if (s.warnings) s.warnings = [];
+    if (s.waiting) s.waiting = null;
+  }
+
+  wait(actor: Actor, reason: WaitingReason, note: string | null, until: number | null, now: number): void {
+    sla.startWaiting(this.state, this.recorder, actor, reason, note, until, now);
+  }
+
+  resume(at: number, actor: string, how: string): void {
+    sla.resumeWaiting(this.state, this.recorder, at, actor, how);
+  }
+
+  /** A later intake with other data than the one that raised (or last resumed) it: fresh data resumes a wait. */
+  freshData(digest: string, now: number): void {
+    const s = this.state;
+    // Changes nothing unless it resumes, so a duplicate intake records nothing (and older exceptions have no digest).
+    if (!s.waiting || s.dataDigest === undefined || s.dataDigest === digest) return;
+    s.dataDigest = digest;
+    this.resume(now, SYSTEM, 'a new intake brought fresh data');
+  }
+
+  changeCalendar(next: WorkCalendar | null, actor: string, reason: string, now: number): void {
+    sla.changeCalendar(this.state, this.recorder, next, actor, reason, now);
   }
 
   private record(at: number, actor: string, action: string, from: string | null, to: string | null, reason: string | null, detail?: Record<string, unknown>): void {

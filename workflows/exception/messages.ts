@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { WorkCalendar } from '../../domain/rules/calendar.js';
 import type { Actor, Route } from '../../domain/rules/exception.js';
-import type { ExceptionFacts, ExceptionState, Receipt, RecordedTransition } from '../../domain/rules/exception-model.js';
+import type { ExceptionFacts, ExceptionState, Receipt, RecordedTransition, WaitingReason } from '../../domain/rules/exception-model.js';
 
 /**
  * The exception's contract: messages, IDs and the workflow's input, imported by the API and the worker.
@@ -18,6 +19,8 @@ export interface ExceptionInput extends ExceptionFacts {
   carried?: ExceptionState;
   /** A reroute that arrived while the previous run was finishing, applied first in this one. */
   pendingReroute?: OwnershipChangedSignal | null;
+  /** A calendar change that arrived while the previous run was finishing, applied first in this one. */
+  pendingCalendarChange?: CalendarChangedSignal;
   /** Which code started it (workflow.ts CURRENT_SHAPE); absent for exceptions raised before shape 2. */
   shape?: number;
   /** Shape 3: the route the API read from the ledger at intake; surfacing then needs no lookup. Not carried. */
@@ -30,7 +33,8 @@ export interface ExceptionInput extends ExceptionFacts {
 export type { Stamped } from '../../domain/rules/stamp.js';
 import type { Stamped } from '../../domain/rules/stamp.js';
 
-export const intake = defineUpdate<Receipt, [{ intakeId: string }]>('intake');
+/** `dataDigest` (since calendars): a duplicate intake with other data resumes a waiting exception. */
+export const intake = defineUpdate<Receipt, [Stamped & { intakeId: string; dataDigest?: string }]>('intake');
 export const claimException = defineUpdate<Receipt, [Stamped & { actor: Actor }]>('claimException');
 export const releaseException = defineUpdate<Receipt, [Stamped & { actor: Actor; reason?: string }]>('releaseException');
 export const reassignException = defineUpdate<Receipt, [Stamped & { actor: Actor; to: string; toStatus: string | undefined; reason: string }]>('reassignException');
@@ -40,6 +44,16 @@ export const dismissException = defineUpdate<Receipt, [Stamped & { actor: Actor;
 export const commentOnException = defineUpdate<Receipt, [Stamped & { actor: Actor; text: string }]>('commentOnException');
 export const escalateException = defineUpdate<Receipt, [Stamped & { actor: Actor; reason: string }]>('escalateException');
 export const snoozeException = defineUpdate<Receipt, [Stamped & { actor: Actor; until: number; reason?: string }]>('snoozeException');
+/** Waiting on others; `until` (epoch ms) resumes it by itself. */
+export const waitOnOthers = defineUpdate<Receipt, [Stamped & { actor: Actor; reason: WaitingReason; note?: string; until?: number }]>('waitOnOthers');
+export const resumeException = defineUpdate<Receipt, [Stamped & { actor: Actor; note?: string }]>('resumeException');
+/** The region's business calendar changed (null: none, 24x7): open exceptions count in it from their next clock computation. */
+export interface CalendarChangedSignal {
+  calendar: WorkCalendar | null;
+  actor: string;
+  reason: string;
+}
+export const calendarChanged = defineSignal<[CalendarChangedSignal]>('calendarChanged');
 export interface OwnershipChangedSignal {
   actor: string;
   reason: string;

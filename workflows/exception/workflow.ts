@@ -57,6 +57,13 @@ const ROUTE_REFRESH = 'route-refresh';
  */
 const FENCED_SHAPE = 2;
 const CURRENT_SHAPE = 3;
+/**
+ * A region's calendar change reaches open exceptions by signal. Runs that could have received one
+ * before this code (every run raised before shape 4) ask `patched()` where they apply it, so a history
+ * in which the signal was ignored replays ignoring it.
+ */
+const CALENDAR_CHANGES = 'calendar-changes';
+const CALENDAR_SHAPE = 4;
 
 export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.ExceptionState> {
   const shape = input.shape ?? 1;
@@ -70,6 +77,7 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
   );
   const deliveries: Promise<unknown>[] = [];
   let reroute: msg.OwnershipChangedSignal | null = input.pendingReroute ?? null;
+  let calendarChange: msg.CalendarChangedSignal | null = input.pendingCalendarChange ?? null;
   let recorded = c.state.seq;
   let payload = input.payload;
   let transitionsThisRun = 0;
@@ -128,8 +136,14 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
 
   wf.setHandler(msg.getException, () => c.state);
   wf.setHandler(msg.getRecentTransitions, (since) => ({ state: c.state, transitions: recent.since(since) }));
-  wf.setHandler(msg.intake, async ({ intakeId }) => {
+  wf.setHandler(msg.intake, async ({ intakeId, dataDigest, at }) => {
     await wf.condition(() => c.surfaced && recorded >= 1);
+    // A duplicate with other data than the last: fresh data, which resumes a wait (records only then).
+    if (dataDigest !== undefined && intakeId !== input.intakeId && !isClosed(c.state.status)) {
+      // The API's stamp, as for every transition update (decision 0010).
+      c.freshData(dataDigest, transitionTime(at, c.state.updatedAt, Date.now()));
+      await flush();
+    }
     return { ...receipt(), created: intakeId === input.intakeId };
   });
   on(msg.claimException, (now, a) => c.claim(a.actor, now, c.state.claimant === a.actor.id && has(RECORD_RENEWALS)), (a) => refuse(rules.claim(c.state, a.actor)));
@@ -144,8 +158,13 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
   on(msg.commentOnException, (now, a) => c.comment(a.actor, a.text, now), () => refuse(rules.comment(c.state)));
   on(msg.escalateException, (now, a) => c.escalateByHand(a.actor, a.reason, now), () => refuse(rules.escalateByHand(c.state)));
   on(msg.snoozeException, (now, a) => c.snooze(a.actor, a.until, a.reason ?? null, now), (a) => refuse(rules.snooze(c.state, a.actor, a.until, Date.now())));
+  on(msg.waitOnOthers, (now, a) => c.wait(a.actor, a.reason, a.note ?? null, a.until ?? null, now), (a) => refuse(rules.wait(c.state, a.actor, a.until ?? null, Date.now())));
+  on(msg.resumeException, (now, a) => c.resume(now, a.actor.id, a.note ?? 'resumed by hand'), (a) => refuse(rules.resume(c.state, a.actor)));
   wf.setHandler(msg.ownershipChanged, (signal) => {
     reroute = signal;
+  });
+  wf.setHandler(msg.calendarChanged, (signal) => {
+    calendarChange = signal;
   });
 
   if (!c.surfaced) {
@@ -157,7 +176,7 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
 
   while (!isClosed(c.state.status)) {
     const seen = c.state.seq;
-    const moved = () => c.state.seq !== seen || reroute !== null || continueAsNewDue();
+    const moved = () => c.state.seq !== seen || reroute !== null || calendarChange !== null || continueAsNewDue();
     if (lean) {
       wake.set(c.nextWakeAt(true));
       await wf.condition(() => moved() || wake.due);
@@ -172,6 +191,11 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
       if (releaseClaimsOf) c.releaseClaimOf(releaseClaimsOf, actor, reason, Date.now());
       c.reroute(route, currentOwnerActive, actor, reason, Date.now());
     }
+    if (calendarChange) {
+      const { calendar, actor, reason } = calendarChange;
+      calendarChange = null;
+      if (shape >= CALENDAR_SHAPE || wf.patched(CALENDAR_CHANGES)) c.changeCalendar(calendar, actor, reason, Date.now());
+    }
     c.tick(Date.now());
     await flush();
     if (continueAsNewDue() && !isClosed(c.state.status)) {
@@ -179,10 +203,17 @@ export async function exceptionWorkflow(input: msg.ExceptionInput): Promise<msg.
       await flush();
       await Promise.all(deliveries);
       if (isClosed(c.state.status)) break;
-      // The next run carries the bounded state and any reroute that arrived meanwhile; never the payload.
-      // A run keeps its shape (at least the fenced one): a shape-2 run goes on writing its search attributes.
-      const { payload: _payload, carried: _carried, pendingReroute: _pending, route: _route, ...facts } = input;
-      await wf.continueAsNew<typeof exceptionWorkflow>({ ...facts, shape: Math.max(shape, FENCED_SHAPE), carried: c.state, pendingReroute: reroute });
+      // The next run carries the bounded state and any reroute or calendar change that arrived meanwhile;
+      // never the payload. A run keeps its shape (at least the fenced one): a shape-2 run goes on writing
+      // its search attributes.
+      const { payload: _payload, carried: _carried, pendingReroute: _pending, pendingCalendarChange: _calendar, route: _route, ...facts } = input;
+      await wf.continueAsNew<typeof exceptionWorkflow>({
+        ...facts,
+        shape: Math.max(shape, FENCED_SHAPE),
+        carried: c.state,
+        pendingReroute: reroute,
+        ...(calendarChange ? { pendingCalendarChange: calendarChange } : {}),
+      });
     }
   }
   await wf.condition(wf.allHandlersFinished);
