@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import { overdueAt, type OverdueClocks } from '../domain/rules/overdue.js';
 import { columnTypes, isPostgres } from './dialect.js';
+import { chainLintAttestationMigration } from './attestation-migration.js';
 import { readinessNoticesMigration } from './notices-migration.js';
 import { readinessFactsMigration } from './readiness-facts-migration.js';
 import { readinessMigration } from './readiness-migration.js';
@@ -255,4 +256,5 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('exception_events_claims').on('exception_events').columns(['exception_id', 'at']).where(sql<boolean>`action = 'claimed'`).execute();
     },
   },
+  '0015_chain_lint_attestation': chainLintAttestationMigration,
 };

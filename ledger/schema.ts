@@ -47,6 +47,8 @@ export interface PeopleTable {
   version: number;
   updated_at: string;
   updated_by: string;
+  /** When mail to the person was refused for good (0015); null while reachable. */
+  unreachable: Generated<string | null>;
 }
 
 /** The ownership matrix's change log, kept beyond Temporal's retention. */
@@ -183,6 +185,50 @@ export interface QuarantineTable {
   source: Generated<string>;
 }
 
+/** The escalation-chain lint's current findings (0015, ledger/chain-lint.ts). */
+export interface ChainLintTable {
+  capability: string;
+  finding_key: string;
+  region: string;
+  area: string;
+  kind: string;
+  person: string | null;
+  detail: string;
+  since: string;
+  linted_at: string;
+}
+
+/** One attestation campaign, projected from its workflow (0015, ledger/attestation.ts). Times in epoch ms. */
+export interface AttestationCampaignsTable {
+  id: string;
+  capability: string;
+  regions: string;
+  status: string;
+  started_by: string;
+  started_at: number;
+  remind_at: number;
+  deadline: number;
+  closed_at: number | null;
+  closed_by: string | null;
+  close_reason: string | null;
+  reminded_at: number | null;
+  version: number;
+}
+
+/** Each owner and backup asked in a campaign, and their answer. */
+export interface AttestationRequestsTable {
+  campaign_id: string;
+  capability: string;
+  region: string;
+  area: string;
+  person: string;
+  role: string;
+  state: string;
+  reason: string | null;
+  answered_at: number | null;
+  version: number;
+}
+
 export interface LedgerSchema {
   ownership_cells: OwnershipCellsTable;
   exceptions: ExceptionsTable;
@@ -201,4 +247,7 @@ export interface LedgerSchema {
   rollout_stages: RolloutStagesTable;
   readiness_closed: ReadinessClosedTable;
   readiness_exception_daily: ReadinessExceptionDailyTable;
+  chain_lint: ChainLintTable;
+  attestation_campaigns: AttestationCampaignsTable;
+  attestation_requests: AttestationRequestsTable;
 }
