@@ -6,10 +6,12 @@ import { sql } from 'kysely';
 import type { OwnershipChange } from '../domain/ownership.js';
 import type { Person } from '../domain/people.js';
 import { appendAudit } from '../ledger/audit.js';
+import { createAttestationActivities } from './attestation.js';
 import { createExceptionActivities } from './exceptions.js';
 import { createReadinessActivities } from './readiness.js';
 import { createRoutingActivities } from './routing.js';
 import type { LedgerDb } from '../ledger/db.js';
+import { relintAll, relintCapability } from '../ledger/chain-lint.js';
 import { recordChange } from '../ledger/ownership.js';
 import { projectPerson } from '../ledger/people.js';
 import type { SelfCheckResult } from '../workflows/system/messages.js';
@@ -34,6 +36,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createExceptionActivities(deps),
     ...createRoutingActivities(deps),
     ...createReadinessActivities(deps),
+    ...createAttestationActivities(deps),
 
     async describeLedger(): Promise<SelfCheckResult> {
       const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(ledger);
@@ -56,6 +59,8 @@ export function createActivities(deps: ActivityDeps) {
           },
         ]);
       });
+      // A status or a manager is what a chain's steps resolve through: every capability's chains are linted again.
+      if (!input.before || input.before.status !== input.person.status || input.before.managerId !== input.person.managerId) await relintAll(ledger);
     },
 
     async recordOwnershipChange(input: { capability: string; change: OwnershipChange; workflowId: string }) {
@@ -75,6 +80,7 @@ export function createActivities(deps: ActivityDeps) {
           },
         ]);
       });
+      await relintCapability(ledger, input.capability);
     },
   };
 }

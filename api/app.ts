@@ -12,6 +12,7 @@ import { createRegistry, docsRouter, openApiDocument } from './openapi.js';
 import type { ReadinessDeps } from './readiness.js';
 import { requestLog } from './request-log.js';
 import { ApiRoutes } from './route.js';
+import { attestationRoutes } from './routes/attestations.js';
 import { auditRoutes } from './routes/audit.js';
 import { capabilityRoutes } from './routes/capabilities.js';
 import { demoRoutes, type DemoUsers } from './routes/demo.js';
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.demoUsers && deps.verifier.mode === 'hs256') demoRoutes(routes, { ...temporal, demo: deps.demoUsers });
   auditRoutes(routes, { ledger: deps.ledger, thresholds });
   readinessRoutes(routes, { ledger: deps.ledger, gapThresholds: thresholds });
+  attestationRoutes(routes, { ...temporal, ledger: deps.ledger });
 
   const document = openApiDocument(routes.registry, deps.version);
   app.get('/openapi.json', (_req, res) => {

@@ -5,3 +5,4 @@ export { ownershipMatrixWorkflow } from './ownership/workflow.js';
 export { peopleDirectoryWorkflow } from './people/workflow.js';
 export { readinessDailyWorkflow } from './readiness/workflow.js';
 export { selfCheckWorkflow } from './system/workflow.js';
+export { attestationWorkflow } from './attestation/workflow.js';
