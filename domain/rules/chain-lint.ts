@@ -1,26 +1,29 @@
-/**
- * Escalation-chain lint: would each rolled-out region's escalation chains reach someone who can act,
- * before an exception needs them? It walks every step of every SLA policy of the region's effective
- * template over every owned cell of the matrix, as the router would resolve it (domain/rules/route.ts),
- * and reports what would fail. Each finding kind is a gap kind of the gap audit (domain/rules/gaps.ts).
- *
- * An unowned cell is not linted: the gap audit reports it as `unowned`, and every step of it would
- * only say the same again.
- */
+import { escalationTarget } from './exception.js';
+import { resolveRoute } from './route.js';
 
+/**
+ * Escalation-chain lint: would each rolled-out region's escalation chains reach the people they name,
+ * before an exception needs them? For every owned cell it resolves the route and every step of every
+ * SLA policy of the region's effective template with the router's own rules (resolveRoute,
+ * escalationTarget: what the exception workflow would notify), and reports what would go wrong. Each
+ * kind is a gap kind of the gap audit (domain/rules/gaps.ts).
+ *
+ * It does not repeat what the cell rule (cellGaps) already reports for the same cell, so a gap is
+ * counted once: an unowned cell (`unowned`); an owner or backup who is missing or cannot act
+ * (`owner-inactive`, `no-backup`, `backup-inactive`); and a chain shorter than the steps the policy
+ * names, which is `empty-escalation-step` (escalation[N] beyond the active people of the chain).
+ */
 export const ChainLintKind = [
-  /** A step whose target is nobody: no backup, no manager of the owner, a person the directory does not know. */
+  /** A step that reaches nobody, or whose own target does not exist (the owner has no manager, or one the directory does not know), so it falls back. */
   'chain-step-unresolved',
-  /** A step whose target is departed or on leave. */
+  /** A manager-of-owner step whose manager is departed or on leave, so it falls back to someone else. */
   'chain-step-inactive',
-  /** A step whose target is marked unreachable in the ledger (mail to them was refused for good). */
+  /** A step that reaches someone the ledger marks unreachable (mail to them was refused for good). */
   'unreachable-owner',
   /** Every step of a policy (two or more) reaches the same one person. */
   'chain-same-person',
   /** Following the owner's managers comes back round: manager-of-owner escalates into a loop. */
   'manager-cycle',
-  /** The cell's chain has fewer people than the policy's escalation[N] steps need. */
-  'chain-too-short',
 ] as const;
 export type ChainLintKind = (typeof ChainLintKind)[number];
 
@@ -108,50 +111,44 @@ function lintCell(input: ChainLintInput, region: string, area: string, cell: Lin
       existing.detail = detail(list(existing.where));
     } else found.set(key, { ...at, kind, detail: detail(where), key, where: [where], ...(person ? { person } : {}) });
   };
-  const managerOf = input.people[owner]?.managerId ?? null;
-  const tooShort = { needed: 0, severities: new Set<string>() };
+  const people = input.people as Readonly<Record<string, { status: string; managerId: string | null } | undefined>>;
+  const { route } = resolveRoute({ owner: cell.owner, backup: cell.backup, escalation: [...cell.escalation], version: 0 }, people, null);
+  const manager = input.people[owner]?.managerId ?? null;
   let usesManager = false;
 
   for (const policy of policies) {
     const reached: Array<string | null> = [];
     policy.steps.forEach((notify, i) => {
-      const target = parseStep(notify);
       const where = `${policy.severity} step ${i + 1}`;
-      if (!target) {
+      if (!parseStep(notify)) {
         add('chain-step-unresolved', notify, where, (w) => `'${notify}' (${w}) is not a target the router knows`);
         reached.push(null);
         return;
       }
-      if (target.kind === 'escalation' && target.index >= cell.escalation.length) {
-        tooShort.needed = Math.max(tooShort.needed, target.index + 1);
-        tooShort.severities.add(policy.severity);
-        reached.push(null);
-        return;
+      const target = escalationTarget({ after: '1s', notify }, route);
+      // Only a step that reaches its own target counts towards "the same person at every step": one that
+      // falls back (no backup, a short chain) is the cell rule's finding, not a second one here.
+      const parsed = parseStep(notify)!;
+      const own =
+        parsed.kind === 'escalation' ? (route.escalation[parsed.index] ?? null) : parsed.kind === 'owner' ? (route.ownerSource === 'owner' ? route.owner : null) : parsed.kind === 'backup' ? route.backup : route.managerOfOwner;
+      reached.push(own !== null && own === target ? target : null);
+      const fallsTo = target ? `it falls back to ${target}` : 'nobody is notified';
+      if (target === null) add('chain-step-unresolved', 'nobody', where, (w) => `${w} reach${w.includes(',') ? '' : 'es'} nobody: the cell has no active owner, backup, chain or manager`);
+      if (notify === 'manager-of-owner') {
+        usesManager = true;
+        const known = manager === null ? undefined : input.people[manager];
+        if (manager === null) add('chain-step-unresolved', `manager-of:${owner}`, where, (w) => `${notify} (${w}): ${owner} has no manager in the directory; ${fallsTo}`);
+        else if (!known) add('chain-step-unresolved', `manager-of:${owner}`, where, (w) => `${notify} (${w}) names ${manager}, whom the directory does not know; ${fallsTo}`, manager);
+        else if (known.status !== 'active') add('chain-step-inactive', manager, where, (w) => `${notify} (${w}) reaches ${manager}, who is ${known.status}; ${fallsTo}`, manager);
       }
-      if (target.kind === 'manager-of-owner') usesManager = true;
-      const person = target.kind === 'escalation' ? (cell.escalation[target.index] ?? null) : target.kind === 'owner' ? owner : target.kind === 'backup' ? cell.backup : managerOf;
-      reached.push(person);
-      if (person === null) {
-        const why = target.kind === 'backup' ? 'the cell has no backup' : `${owner} has no manager in the directory`;
-        add('chain-step-unresolved', notify, where, (w) => `${notify} (${w}) resolves to nobody: ${why}`);
-        return;
-      }
-      const known = input.people[person];
-      if (!known) add('chain-step-unresolved', notify, where, (w) => `${notify} (${w}) names ${person}, whom the directory does not know`, person);
-      else if (known.status !== 'active') add('chain-step-inactive', person, where, (w) => `${notify} (${w}) reaches ${person}, who is ${known.status}`, person);
-      else if (known.unreachable) add('unreachable-owner', person, where, (w) => `${notify} (${w}) reaches ${person}, who is marked unreachable`, person);
+      if (target !== null && input.people[target]?.unreachable) add('unreachable-owner', target, where, (w) => `${notify} (${w}) reaches ${target}, who is marked unreachable`, target);
     });
-    const distinct = new Set(reached);
-    if (policy.steps.length >= 2 && distinct.size === 1 && reached[0] !== null && reached[0] !== undefined) {
-      const person = reached[0];
-      add('chain-same-person', person, policy.severity, (w) => `every step of the ${w} polic${w.includes(',') ? 'ies' : 'y'} reaches ${person}`, person);
+    const first = reached[0];
+    if (policy.steps.length >= 2 && first && reached.every((p) => p === first)) {
+      add('chain-same-person', first, policy.severity, (w) => `every step of the ${w} polic${w.includes(',') ? 'ies' : 'y'} reaches ${first}`, first);
     }
   }
 
-  if (tooShort.needed > 0) {
-    const { needed, severities } = tooShort;
-    add('chain-too-short', 'chain', list(severities), () => `the chain names ${cell.escalation.length} ${cell.escalation.length === 1 ? 'person' : 'people'}, but the ${list(severities)} polic${severities.size > 1 ? 'ies' : 'y'} need ${needed}`);
-  }
   if (usesManager) {
     const { loop } = managementLine(owner, input.people);
     if (loop) add('manager-cycle', owner, 'manager-of-owner', () => `manager-of-owner loops: ${loop.join(' → ')}`, owner);

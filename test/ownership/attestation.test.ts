@@ -28,17 +28,20 @@ eachLedger('chain lint and ownership attestation', (ledger) => {
   afterAll(async () => stack?.close());
 
   it('lint findings appear in the gap audit after a matrix change, and go when it is fixed', async () => {
-    expect(await gaps('chain-too-short')).toEqual([]);
-    expect((await assign('business-rules', { owner: 'priya', backup: null, escalation: [] })).status).toBe(200);
-    expect((await gaps('chain-too-short')).map((g) => `${g.region}/${g.area}`)).toEqual(['NA/business-rules']);
-    const [unresolved] = await gaps('chain-step-unresolved');
-    expect(unresolved).toMatchObject({ area: 'business-rules', detail: expect.stringMatching(/^backup \(critical step 1, high step 1, medium step 1, low step 1\) resolves to nobody/) });
-    // On demand, the same findings, and the manager-of-owner step reaching someone on leave.
-    const onDemand = await http(api(`/capabilities/${w.capability}/chain-lint`), { method: 'POST', token: w.grace });
-    expect(onDemand.body.counts).toEqual({ 'chain-step-unresolved': 1, 'chain-too-short': 1 });
-    expect((await assign('business-rules', { owner: 'priya', backup: 'li', escalation: ['dana'] })).status).toBe(200);
-    expect(await gaps('chain-too-short')).toEqual([]);
     expect(await gaps('chain-step-unresolved')).toEqual([]);
+    // grace has no manager: the manager-of-owner step of her cell falls back to the chain.
+    expect((await assign('business-rules', { owner: 'grace', backup: 'li', escalation: ['dana'] })).status).toBe(200);
+    const [unresolved] = await gaps('chain-step-unresolved');
+    expect(unresolved).toMatchObject({ region: 'NA', area: 'business-rules', detail: expect.stringMatching(/^manager-of-owner \(critical step 3, high step 3, medium step 3, low step 3\): grace has no manager in the directory; it falls back to dana/) });
+    // olivia's manager is dana: with dana as backup and chain, every step reaches dana.
+    expect((await assign('model-retraining', { owner: 'olivia', backup: 'dana', escalation: ['dana'] })).status).toBe(200);
+    expect((await gaps('chain-same-person')).map((g) => `${g.area}:${g.person}`)).toEqual(['model-retraining:dana']);
+    // On demand: the same findings.
+    const onDemand = await http(api(`/capabilities/${w.capability}/chain-lint`), { method: 'POST', token: w.grace });
+    expect(onDemand.body.counts).toEqual({ 'chain-step-unresolved': 1, 'chain-same-person': 1 });
+    for (const area of ['business-rules', 'model-retraining']) expect((await assign(area, { owner: 'priya', backup: 'li', escalation: ['dana'] })).status).toBe(200);
+    expect(await gaps('chain-step-unresolved')).toEqual([]);
+    expect(await gaps('chain-same-person')).toEqual([]);
   });
 
   it('runs a campaign through a confirm, a decline, a worker restart and the deadline', async () => {
