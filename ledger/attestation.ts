@@ -1,4 +1,4 @@
-import type { AttestationOutcome, AttestationRequest, AttestationRole, AttestationState } from '../domain/rules/attestation.js';
+import { MAX_CAMPAIGN_REGIONS, type AttestationOutcome, type AttestationRequest, type AttestationRole, type AttestationState } from '../domain/rules/attestation.js';
 import type { CapabilityTemplate } from '../domain/capability.js';
 import { appendAudit } from './audit.js';
 import type { LedgerDb } from './db.js';
@@ -86,6 +86,12 @@ export async function openCampaign(db: LedgerDb, c: OpenCampaign): Promise<Attes
     if (existing) {
       const rows = await tx.selectFrom('attestation_requests').select(['region', 'area', 'person', 'role']).where('campaign_id', '=', c.campaignId).orderBy('region').orderBy('area').orderBy('role').execute();
       return rows.map((r) => ({ ...r, role: r.role as AttestationRole }));
+    }
+    // No regions named (the quarterly schedule): every rolled-out region that no running campaign covers.
+    if (c.regions.length === 0) {
+      const busy = new Set((await tx.selectFrom('attestation_campaigns').select('regions').where('capability', '=', c.capability).where('status', '=', 'running').execute()).flatMap((r) => JSON.parse(r.regions) as string[]));
+      const rolledOut = await tx.selectFrom('capability_regions').select('region').where('capability_id', '=', c.capability).orderBy('region').execute();
+      c = { ...c, regions: rolledOut.map((r) => r.region).filter((r) => !busy.has(r)).slice(0, MAX_CAMPAIGN_REGIONS) };
     }
     const cells = c.regions.length
       ? await tx.selectFrom('ownership_cells').select(['region', 'area', 'owner', 'backup']).where('capability', '=', c.capability).where('region', 'in', c.regions).orderBy('region').orderBy('area').execute()

@@ -13,6 +13,7 @@ import { countedDelivery, serveWorkerMetrics } from './metrics.js';
 import { collectProcessMetrics } from '../platform/metrics.js';
 import { startOutbox } from './outbox.js';
 import { timedQueries } from '../platform/query-timing.js';
+import { ensureAttestationSchedules } from './attestation-schedule.js';
 import { ensureReadinessSchedule } from './readiness-schedule.js';
 import { createWorker } from './worker.js';
 
@@ -31,7 +32,7 @@ export async function startWorker(options: {
     Config,
     'TEMPORAL_TASK_QUEUE' | 'WEBHOOK_SECRET' | 'DATA_DIR' | 'WORKER_MAX_CACHED_WORKFLOWS' | 'WEBHOOK_ALLOWED_HOSTS' | 'HOST' | 'WORKER_METRICS_PORT' | 'METRICS_SCRAPE' | 'METRICS_TOKEN'
   > &
-    Partial<Pick<Config, 'GAP_MAX_CELLS_PER_PERSON' | 'GAP_MAX_OPEN_PER_OWNER' | 'METRICS'>>;
+    Partial<Pick<Config, 'GAP_MAX_CELLS_PER_PERSON' | 'GAP_MAX_OPEN_PER_OWNER' | 'METRICS' | 'ATTESTATION_SCHEDULE'>>;
   target: TemporalTarget;
   ledger: LedgerDb;
   logger: Logger;
@@ -67,6 +68,9 @@ export async function startWorker(options: {
   // A namespace that refuses schedules (permissions) leaves readiness without daily snapshots, not the desk down.
   await ensureReadinessSchedule(client, options.config.TEMPORAL_TASK_QUEUE, options.logger).catch((err: unknown) =>
     options.logger.warn({ err }, 'could not create the readiness-daily schedule; run `npm run readiness:backfill` to snapshot days by hand'),
+  );
+  await ensureAttestationSchedules(client, options.config.TEMPORAL_TASK_QUEUE, options.config.ATTESTATION_SCHEDULE ?? [], options.logger).catch((err: unknown) =>
+    options.logger.warn({ err }, 'could not put the ATTESTATION_SCHEDULE schedules in place; start campaigns by hand (POST /api/v1/capabilities/{id}/attestations)'),
   );
   // Beside the worker: confirming the ledger against history, and delivering the outbox.
   const confirmer = startConfirmer({ ledger, client, logger: options.logger });

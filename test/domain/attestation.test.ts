@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { answerRefusal, unattestedCells, type AttestationOutcome } from '../../domain/rules/attestation.js';
+import { parseAttestationSchedule } from '../../config/index.js';
 import { AttestationCampaign } from '../../workflows/attestation/campaign.js';
 
 /** The attestation rules the campaign workflow, the ledger and the gap audit share; no server. */
@@ -79,5 +80,25 @@ describe('the campaign state', () => {
     d.cancel({ actor: 'mia', reason: 'wrong quarter' });
     expect(d.settled()).toBe(true);
     expect(() => d.cancel({ actor: 'mia', reason: 'again' })).toThrow(/nothing to cancel/);
+  });
+});
+
+describe('ATTESTATION_SCHEDULE', () => {
+  it.each([
+    ['', []],
+    ['po-assist', [{ capability: 'po-assist', within: '14d', remindBefore: '3d' }]],
+    ['po-assist=30d/7d, po-other', [{ capability: 'po-assist', within: '30d', remindBefore: '7d' }, { capability: 'po-other', within: '14d', remindBefore: '3d' }]],
+  ])('takes %j', (text, entries) => {
+    expect(parseAttestationSchedule(text)).toEqual(entries);
+  });
+
+  it.each([
+    ['PO Assist', /is not capability/],
+    ['po-assist=14d', /is not capability/],
+    ['po-assist=120d/3d', /at most 90d/],
+    ['po-assist=3d/3d', /must be shorter than 3d/],
+    ['po-assist, po-assist=30d/7d', /named twice/],
+  ])('refuses %j, saying why', (text, why) => {
+    expect(parseAttestationSchedule(text)).toEqual({ error: expect.stringMatching(why) });
   });
 });

@@ -20,7 +20,7 @@ eachLedger('chain lint and ownership attestation', (ledger) => {
   const assign = (area: string, body: object) => http(api(`/capabilities/${w.capability}/ownership/NA/${area}`), { method: 'PUT', token: w.grace, body: { reason: 'attestation test', ...body } });
 
   beforeAll(async () => {
-    stack = await startStack({ ledger });
+    stack = await startStack({ ledger, env: { ATTESTATION_SCHEDULE: `po-test=1h/10m` } });
     w = await buildWorld(stack);
     li = await stack.token('li', 'operator');
     dana = await stack.token('dana', 'owner');
@@ -97,5 +97,16 @@ eachLedger('chain lint and ownership attestation', (ledger) => {
     expect(await gaps('unattested')).toHaveLength(6);
     const audit = await http(api(`/audit-log?subjectType=attestation-campaign&subjectId=${encodeURIComponent(started.body.campaignId)}`), { token: w.admin });
     expect(audit.body.items.map((e: { action: string; actor: string }) => `${e.action}:${e.actor}`)).toEqual(['attestation.cancelled:grace', 'attestation.started:grace']);
+  });
+
+  it('starts a campaign from the quarterly schedule ATTESTATION_SCHEDULE creates', async () => {
+    const schedule = stack.api.client.schedule.getHandle('attestation-quarterly:po-test');
+    expect((await schedule.describe()).spec.calendars?.[0]).toMatchObject({ month: [{ start: 'JANUARY' }, { start: 'APRIL' }, { start: 'JULY' }, { start: 'OCTOBER' }], dayOfMonth: [{ start: 1 }] });
+    await schedule.trigger();
+    const listed = await eventually(() => http(campaigns(), { token: w.grace }), (r) => r.body.items.some((c: { startedBy: string }) => c.startedBy === 'system:schedule'), 15_000);
+    const quarterly = listed.body.items.find((c: { startedBy: string }) => c.startedBy === 'system:schedule');
+    expect(quarterly).toMatchObject({ regions: ['NA'], status: 'running', counts: { asked: 8, pending: 8 }, campaignId: expect.stringMatching(/^attestation:po-test:quarterly-/) });
+    const cancelled = await http(`${campaigns()}/${encodeURIComponent(quarterly.campaignId)}/cancel`, { token: w.grace, body: { reason: 'test over' } });
+    expect(cancelled.body.status).toBe('cancelled');
   });
 });

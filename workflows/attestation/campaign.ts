@@ -23,8 +23,8 @@ export class AttestationCampaign {
   /** Answers whose ledger write is still in flight; the campaign closes only after them. */
   writing = 0;
 
-  constructor(input: AttestationInput, now: number) {
-    this.campaignId = input.campaignId;
+  constructor(input: AttestationInput, now: number, workflowId = input.campaignId ?? '') {
+    this.campaignId = input.campaignId ?? workflowId;
     const carried = input.carried;
     this.startedAt = carried?.startedAt ?? now;
     this.deadline = carried?.deadline ?? now + input.withinMs;

@@ -5,9 +5,10 @@ import type { AttestationAnswer, AttestationRequest, AttestationState } from '..
 export const attestationWorkflowId = (capability: string, shortId: string) => `attestation:${capability}:${shortId}`;
 
 export interface AttestationInput {
-  campaignId: string;
+  /** The API names it; a run the quarterly Schedule starts takes its workflow id. */
+  campaignId?: string;
   capability: string;
-  /** The regions asked, at most MAX_CAMPAIGN_REGIONS (domain/rules/attestation.ts). */
+  /** The regions asked, at most MAX_CAMPAIGN_REGIONS (domain/rules/attestation.ts); empty: every rolled-out region no running campaign covers. */
   regions: string[];
   startedBy: string;
   /** How long people have to answer, and how long before the end they are reminded. */

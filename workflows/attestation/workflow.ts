@@ -17,7 +17,7 @@ const acts = wf.proxyActivities<Activities>({
  * Timers are durable: a worker restart changes nothing.
  */
 export async function attestationWorkflow(input: AttestationInput): Promise<AttestationProgress> {
-  const campaign = new AttestationCampaign(input, Date.now());
+  const campaign = new AttestationCampaign(input, Date.now(), wf.workflowInfo().workflowId);
 
   wf.setHandler(getAttestationProgress, () => campaign.progress());
   wf.setHandler(awaitOpened, async () => {
@@ -75,7 +75,7 @@ export async function attestationWorkflow(input: AttestationInput): Promise<Atte
   while (!campaign.settled() && Date.now() < campaign.deadline) {
     if (wf.workflowInfo().continueAsNewSuggested) {
       await wf.condition(() => campaign.writing === 0 && wf.allHandlersFinished());
-      await wf.continueAsNew<typeof attestationWorkflow>({ ...input, carried: campaign.carryOver() });
+      await wf.continueAsNew<typeof attestationWorkflow>({ ...input, campaignId: campaign.campaignId, carried: campaign.carryOver() });
     }
     const woken = await wf.condition(() => campaign.settled() || wf.workflowInfo().continueAsNewSuggested, Math.max(1, campaign.nextWake() - Date.now()));
     if (!woken && !campaign.reminded && Date.now() >= campaign.remindAt) {
