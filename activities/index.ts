@@ -60,7 +60,9 @@ export function createActivities(deps: ActivityDeps) {
         ]);
       });
       // A status or a manager is what a chain's steps resolve through: every capability's chains are linted again.
-      if (!input.before || input.before.status !== input.person.status || input.before.managerId !== input.person.managerId) await relintAll(ledger);
+      // A new address clears an earlier refusal (unreachable), so it counts too.
+      const { before, person } = input;
+      if (!before || before.status !== person.status || before.managerId !== person.managerId || before.email !== person.email) await relintAll(ledger);
     },
 
     async recordOwnershipChange(input: { capability: string; change: OwnershipChange; workflowId: string }) {

@@ -7,8 +7,10 @@ import { columnTypes } from './dialect.js';
  *   finding key, replaced per capability on each run; `since` survives a run that finds it again.
  * - `attestation_campaigns` and `attestation_requests`: the projection of each attestation campaign
  *   workflow (workflows/attestation/), written by its activities after each workflow task committed.
- * - `people.unreachable`: when mail to the person was refused for good (an ISO time), null while
- *   reachable. The chain lint reports a step reaching such a person as `unreachable-owner`.
+ * - `people.unreachable_at` and `unreachable_reason`: the last permanent refusal of the person's mail
+ *   address, null while reachable. The e-mail work (migration 0013_mail, branch `email`) adds the same
+ *   two columns and sets them; this adds them only where they are missing, so either order works on a
+ *   new ledger. The chain lint reports a step reaching such a person as `unreachable-owner`.
  */
 export const chainLintAttestationMigration: Migration = {
   async up(db: Kysely<unknown>) {
@@ -59,6 +61,9 @@ export const chainLintAttestationMigration: Migration = {
       .execute();
     await db.schema.createIndex('attestation_requests_person').on('attestation_requests').columns(['person', 'state']).execute();
     await db.schema.createIndex('attestation_requests_cell').on('attestation_requests').columns(['capability', 'region', 'area', 'person']).execute();
-    await db.schema.alterTable('people').addColumn('unreachable', 'text').execute();
+    const people = (await db.introspection.getTables()).find((t) => t.name === 'people');
+    for (const column of ['unreachable_at', 'unreachable_reason']) {
+      if (!people?.columns.some((c) => c.name === column)) await db.schema.alterTable('people').addColumn(column, 'text').execute();
+    }
   },
 };

@@ -17,7 +17,7 @@ export interface StoredLintFinding {
 async function lintInput(db: LedgerDb, capability: string): Promise<ChainLintInput> {
   const rollouts = await db.selectFrom('capability_regions').select(['region', 'effective']).where('capability_id', '=', capability).orderBy('region').execute();
   const cells = await db.selectFrom('ownership_cells').select(['region', 'area', 'owner', 'backup', 'escalation']).where('capability', '=', capability).execute();
-  const people = await db.selectFrom('people').select(['id', 'status', 'manager_id', 'unreachable']).execute();
+  const people = await db.selectFrom('people').select(['id', 'status', 'manager_id', 'unreachable_at']).execute();
   return {
     capability,
     regions: rollouts.map((r) => {
@@ -25,7 +25,7 @@ async function lintInput(db: LedgerDb, capability: string): Promise<ChainLintInp
       return { region: r.region, policies: Object.entries(template.slaPolicies).map(([severity, policy]) => ({ severity, steps: policy.escalation.map((s) => s.notify) })) };
     }),
     cells: Object.fromEntries(cells.map((c) => [`${c.region}/${c.area}`, { owner: c.owner, backup: c.backup, escalation: JSON.parse(c.escalation) as string[] }])),
-    people: Object.fromEntries(people.map((p) => [p.id, { status: p.status, managerId: p.manager_id, unreachable: Boolean(p.unreachable) }])),
+    people: Object.fromEntries(people.map((p) => [p.id, { status: p.status, managerId: p.manager_id, unreachable: Boolean(p.unreachable_at) }])),
   };
 }
 

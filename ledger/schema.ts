@@ -47,8 +47,9 @@ export interface PeopleTable {
   version: number;
   updated_at: string;
   updated_by: string;
-  /** When mail to the person was refused for good (0015); null while reachable. */
-  unreachable: Generated<string | null>;
+  /** The last permanent refusal of the person's mail address (0013_mail, or 0015 where missing), until a later mail gets through. */
+  unreachable_at: Generated<string | null>;
+  unreachable_reason: Generated<string | null>;
 }
 
 /** The ownership matrix's change log, kept beyond Temporal's retention. */

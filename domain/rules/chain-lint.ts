@@ -141,7 +141,8 @@ function lintCell(input: ChainLintInput, region: string, area: string, cell: Lin
         else if (!known) add('chain-step-unresolved', `manager-of:${owner}`, where, (w) => `${notify} (${w}) names ${manager}, whom the directory does not know; ${fallsTo}`, manager);
         else if (known.status !== 'active') add('chain-step-inactive', manager, where, (w) => `${notify} (${w}) reaches ${manager}, who is ${known.status}; ${fallsTo}`, manager);
       }
-      if (target !== null && input.people[target]?.unreachable) add('unreachable-owner', target, where, (w) => `${notify} (${w}) reaches ${target}, who is marked unreachable`, target);
+      // The cell's own owner, unreachable, is the cell rule's `unreachable-owner` (the e-mail work); here, everyone else a step reaches.
+      if (target !== null && target !== owner && input.people[target]?.unreachable) add('unreachable-owner', target, where, (w) => `${notify} (${w}) reaches ${target}, who is marked unreachable`, target);
     });
     const first = reached[0];
     if (policy.steps.length >= 2 && first && reached.every((p) => p === first)) {
