@@ -64,7 +64,7 @@ export async function startCampaign(deps: Deps, input: { capability: string; reg
       startWorkflowOperation: new WithStartWorkflowOperation(attestationWorkflow, {
         workflowId: campaignId,
         taskQueue: deps.taskQueue,
-        args: [{ campaignId, capability: input.capability, regions, startedBy: input.actor, withinMs, remindBeforeMs }],
+        args: [{ campaignId, capability: input.capability, regions, startedBy: input.actor, withinMs, remindBeforeMs, continueAsNewAfter: deps.continueAsNewAfter }],
         workflowIdConflictPolicy: 'FAIL',
       }),
     });

@@ -20,7 +20,8 @@ eachLedger('chain lint and ownership attestation', (ledger) => {
   const assign = (area: string, body: object) => http(api(`/capabilities/${w.capability}/ownership/NA/${area}`), { method: 'PUT', token: w.grace, body: { reason: 'attestation test', ...body } });
 
   beforeAll(async () => {
-    stack = await startStack({ ledger, env: { ATTESTATION_SCHEDULE: `po-test=1h/10m` } });
+    // Every entity workflow, the campaign too, continues as new after two changes in a run.
+    stack = await startStack({ ledger, env: { ATTESTATION_SCHEDULE: `po-test=1h/10m`, CONTINUE_AS_NEW_AFTER: '2' } });
     w = await buildWorld(stack);
     li = await stack.token('li', 'operator');
     dana = await stack.token('dana', 'owner');
@@ -69,6 +70,7 @@ eachLedger('chain lint and ownership attestation', (ledger) => {
     const managerInbox = (await http(api('/me/inbox'), { token: w.grace })).body.items;
     expect(managerInbox.find((i: { kind: string }) => i.kind === 'attestation-declined')?.reason).toMatch(/li declined po-test NA\/exception-queue: I moved to the APAC team/);
 
+    expect(await eventually(() => stack.continuedAsNew(id), Boolean, 10_000)).toBe(true);
     await stack.restartWorker();
     const closed = await eventually(() => http(`${campaigns()}/${encodeURIComponent(id)}`, { token: w.grace }), (r) => r.body.status === 'completed', 15_000);
     expect(closed.body).toMatchObject({ status: 'completed', closedBy: 'system', counts: { asked: 8, confirmed: 1, declined: 1, expired: 6, pending: 0 }, remindedAt: expect.any(String) });

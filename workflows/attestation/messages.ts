@@ -16,6 +16,8 @@ export interface AttestationInput {
   remindBeforeMs: number;
   /** Set when the campaign continued as new: where it stood. */
   carried?: CarriedCampaign;
+  /** Continue as new after this many answers in one run, besides the server's suggestion (CONTINUE_AS_NEW_AFTER, tests). */
+  continueAsNewAfter?: number;
 }
 
 /** What a campaign holds: bounded by MAX_CAMPAIGN_REQUESTS entries of a few ids each; answers' text lives in the ledger. */

@@ -18,6 +18,8 @@ const acts = wf.proxyActivities<Activities>({
  */
 export async function attestationWorkflow(input: AttestationInput): Promise<AttestationProgress> {
   const campaign = new AttestationCampaign(input, Date.now(), wf.workflowInfo().workflowId);
+  let answersThisRun = 0;
+  const continueAsNewDue = () => wf.workflowInfo().continueAsNewSuggested || (input.continueAsNewAfter !== undefined && answersThisRun >= input.continueAsNewAfter);
 
   wf.setHandler(getAttestationProgress, () => campaign.progress());
   wf.setHandler(awaitOpened, async () => {
@@ -28,6 +30,7 @@ export async function attestationWorkflow(input: AttestationInput): Promise<Atte
     answerAttestation,
     async (request) => {
       const receipt = campaign.answer(request);
+      answersThisRun += 1;
       campaign.writing += 1;
       try {
         await acts.recordAttestationAnswer({
@@ -73,11 +76,13 @@ export async function attestationWorkflow(input: AttestationInput): Promise<Atte
   }
 
   while (!campaign.settled() && Date.now() < campaign.deadline) {
-    if (wf.workflowInfo().continueAsNewSuggested) {
-      await wf.condition(() => campaign.writing === 0 && wf.allHandlersFinished());
-      await wf.continueAsNew<typeof attestationWorkflow>({ ...input, campaignId: campaign.campaignId, carried: campaign.carryOver() });
+    if (continueAsNewDue()) {
+      // A cancel waits for the close, so it is not waited for here: it closes this run instead.
+      await wf.condition(() => campaign.cancelled !== null || (campaign.writing === 0 && wf.allHandlersFinished()));
+      if (campaign.cancelled === null) await wf.continueAsNew<typeof attestationWorkflow>({ ...input, campaignId: campaign.campaignId, carried: campaign.carryOver() });
+      continue;
     }
-    const woken = await wf.condition(() => campaign.settled() || wf.workflowInfo().continueAsNewSuggested, Math.max(1, campaign.nextWake() - Date.now()));
+    const woken = await wf.condition(() => campaign.settled() || continueAsNewDue(), Math.max(1, campaign.nextWake() - Date.now()));
     if (!woken && !campaign.reminded && Date.now() >= campaign.remindAt) {
       campaign.reminded = true;
       const pending = campaign.pending();
