@@ -81,6 +81,12 @@ describe('the campaign state', () => {
     expect(d.settled()).toBe(true);
     expect(() => d.cancel({ actor: 'mia', reason: 'again' })).toThrow(/nothing to cancel/);
   });
+
+  it('takes a cancel while still opening (a scheduled campaign shows in the ledger a moment before)', () => {
+    const c = new AttestationCampaign(input, 0);
+    c.cancel({ actor: 'mia', reason: 'wrong quarter' });
+    expect(c.settled()).toBe(true);
+  });
 });
 
 describe('ATTESTATION_SCHEDULE', () => {

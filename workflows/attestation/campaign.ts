@@ -57,8 +57,9 @@ export class AttestationCampaign {
     return this.receipt();
   }
 
+  /** A campaign may be cancelled while it is still opening (a scheduled one shows in the ledger a moment before its workflow has its requests). */
   validateCancel(_request: CancelRequest): void {
-    if (!this.running || this.cancelled) throw conflict(`The campaign is ${this.closed ?? 'closing'}: there is nothing to cancel.`);
+    if (this.closing || this.closed !== null || this.cancelled) throw conflict(`The campaign is ${this.closed ?? 'closing'}: there is nothing to cancel.`);
   }
 
   cancel(request: CancelRequest): void {
