@@ -7,11 +7,13 @@ import type { OwnershipChange } from '../domain/ownership.js';
 import type { Person } from '../domain/people.js';
 import { appendAudit } from '../ledger/audit.js';
 import { createDecisionActivities } from './decisions.js';
+import { createAttestationActivities } from './attestation.js';
 import { createExceptionActivities } from './exceptions.js';
 import { createReadinessActivities } from './readiness.js';
 import { createRoutingActivities } from './routing.js';
 import type { LedgerDb } from '../ledger/db.js';
 import type { MailRouting } from '../ledger/mail.js';
+import { relintAll, relintCapability } from '../ledger/chain-lint.js';
 import { recordChange } from '../ledger/ownership.js';
 import { projectPerson } from '../ledger/people.js';
 import type { SelfCheckResult } from '../workflows/system/messages.js';
@@ -39,6 +41,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRoutingActivities(deps),
     ...createReadinessActivities(deps),
     ...createDecisionActivities(deps),
+    ...createAttestationActivities(deps),
 
     async describeLedger(): Promise<SelfCheckResult> {
       const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(ledger);
@@ -61,6 +64,10 @@ export function createActivities(deps: ActivityDeps) {
           },
         ]);
       });
+      // A status or a manager is what a chain's steps resolve through: every capability's chains are linted again.
+      // A new address clears an earlier refusal (unreachable), so it counts too.
+      const { before, person } = input;
+      if (!before || before.status !== person.status || before.managerId !== person.managerId || before.email !== person.email) await relintAll(ledger);
     },
 
     async recordOwnershipChange(input: { capability: string; change: OwnershipChange; workflowId: string }) {
@@ -80,6 +87,7 @@ export function createActivities(deps: ActivityDeps) {
           },
         ]);
       });
+      await relintCapability(ledger, input.capability);
     },
   };
 }

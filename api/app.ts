@@ -12,6 +12,7 @@ import { createRegistry, docsRouter, openApiDocument } from './openapi.js';
 import type { ReadinessDeps } from './readiness.js';
 import { requestLog } from './request-log.js';
 import { ApiRoutes } from './route.js';
+import { attestationRoutes } from './routes/attestations.js';
 import { auditRoutes } from './routes/audit.js';
 import { capabilityRoutes } from './routes/capabilities.js';
 import { decisionRoutes } from './routes/decisions.js';
@@ -69,6 +70,7 @@ export function createApp(deps: AppDeps): Express {
   readinessRoutes(routes, { ledger: deps.ledger, gapThresholds: thresholds });
   notificationRoutes(routes, { ledger: deps.ledger, emailEnabled: Boolean(deps.config.SMTP_URL) });
   decisionRoutes(routes, { ledger: deps.ledger, client: deps.client, taskQueue: deps.taskQueue });
+  attestationRoutes(routes, { ...temporal, ledger: deps.ledger });
 
   const document = openApiDocument(routes.registry, deps.version);
   app.get('/openapi.json', (_req, res) => {

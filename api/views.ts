@@ -143,6 +143,14 @@ export interface InboxRow {
   claimant: string | null;
 }
 
+/** How a notice about a place (no exception) is titled, by kind. */
+const NOTICE_TITLES: Record<string, string> = {
+  'readiness-flagged': 'below its cutover thresholds in production',
+  'attestation-requested': 'please confirm the cells you own or back up',
+  'attestation-reminder': 'reminder: cells still waiting for your confirmation',
+  'attestation-declined': 'an owner declined a cell; please reassign it',
+};
+
 /**
  * An inbox entry: about an exception, or a notice about a rollout (no exception id), which is titled
  * and linked from its place. Whatever a stored row holds, this answers (never throws).
@@ -158,13 +166,17 @@ export function inboxEntryView(r: InboxRow) {
     level: Number(r.level) || 0,
     reason: r.reason,
     at: iso(r.at),
-    title: notice ? `${place.capability} in ${place.region}: ${r.kind === 'readiness-flagged' ? 'below its cutover thresholds in production' : r.kind}` : (r.title ?? r.exception_id),
+    title: notice ? `${place.capability} in ${place.region}: ${NOTICE_TITLES[r.kind] ?? r.kind}` : (r.title ?? r.exception_id),
     status: r.status,
     severity: r.severity,
     owner: r.owner,
     claimant: r.claimant,
     link: notice
-      ? `/api/v1/capabilities/${encodeURIComponent(place.capability)}/regions/${encodeURIComponent(place.region)}/readiness`
+      ? r.kind.startsWith('attestation-')
+        ? r.kind === 'attestation-declined'
+          ? `/api/v1/capabilities/${encodeURIComponent(place.capability)}/attestations`
+          : '/api/v1/me/attestations'
+        : `/api/v1/capabilities/${encodeURIComponent(place.capability)}/regions/${encodeURIComponent(place.region)}/readiness`
       : `/api/v1/exceptions/${encodeURIComponent(r.exception_id!)}`,
   };
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { DURATION, durationMs, durationWithin } from '../domain/rules/duration.js';
 import { parseScrapeAccess } from '../platform/scrape-access.js';
 import { parseAllowedHosts } from '../platform/webhook-allowlist.js';
 
@@ -66,6 +67,21 @@ export const Config = z.object({
   CONTINUE_AS_NEW_AFTER: z.preprocess(blankAsUnset, z.coerce.number().int().positive().optional()),
   /** The departure sweep's longest wait between checks on the work it moved (default 1 minute); tests set 0, no wait. */
   DEPARTURE_WAIT_MAX_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).optional()),
+
+  /**
+   * Quarterly ownership attestation: capabilities whose owners and backups a Temporal Schedule asks to
+   * confirm their cells on the first day of each quarter, e.g. `po-assist` or `po-assist=14d/3d` (answer
+   * within 14 days, reminded 3 days before the end; the default). Unset: no schedule (and any left from
+   * before is removed).
+   */
+  ATTESTATION_SCHEDULE: z.preprocess(blankAsUnset, z.string().optional()).transform((value, ctx) => {
+    const entries = parseAttestationSchedule(value ?? '');
+    if ('error' in entries) {
+      ctx.addIssue({ code: 'custom', message: entries.error });
+      return z.NEVER;
+    }
+    return entries;
+  }),
 
   GAP_MAX_CELLS_PER_PERSON: z.coerce.number().int().min(1).default(6),
   GAP_MAX_OPEN_PER_OWNER: z.coerce.number().int().min(1).default(25),
@@ -142,6 +158,29 @@ export const Config = z.object({
   DEMO_USERS: z.preprocess(blankAsUnset, flag.optional()),
 });
 export type Config = z.infer<typeof Config>;
+
+export interface AttestationScheduleEntry {
+  capability: string;
+  within: string;
+  remindBefore: string;
+}
+
+/** `po-assist, po-other=30d/7d` → one entry per capability; durations at most 90d, the reminder before the end. */
+export function parseAttestationSchedule(text: string): AttestationScheduleEntry[] | { error: string } {
+  const entries: AttestationScheduleEntry[] = [];
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const match = /^([a-z0-9][a-z0-9-]{1,63})(?:=([0-9dhms]+)\/([0-9dhms]+))?$/.exec(part);
+    if (!match) return { error: `'${part}' is not capability or capability=<within>/<remindBefore>, e.g. po-assist=14d/3d` };
+    const [, capability, within = '14d', remindBefore = '3d'] = match as unknown as [string, string, string?, string?];
+    for (const d of [within, remindBefore]) {
+      if (!DURATION.test(d) || !durationWithin(d, '90d')) return { error: `'${d}' in '${part}' must be a duration of at most 90d, e.g. 14d` };
+    }
+    if (durationMs(remindBefore) >= durationMs(within)) return { error: `in '${part}' the reminder (${remindBefore} before the end) must be shorter than ${within}` };
+    if (entries.some((e) => e.capability === capability)) return { error: `${capability} is named twice` };
+    entries.push({ capability, within, remindBefore });
+  }
+  return entries;
+}
 
 /** AUTH_MAX_TOKEN_LIFETIME when unset: a working day and then some, never a token that outlives its holder's job. */
 export const DEFAULT_MAX_TOKEN_LIFETIME_S = 24 * 3600;

@@ -1,5 +1,7 @@
 import { parseEscalationTarget, type CapabilityTemplate } from '../domain/capability.js';
 import type { GapInputs } from '../domain/gaps.js';
+import { latestOutcomes } from './attestation.js';
+import { storedLintFindings } from './chain-lint.js';
 import type { LedgerDb } from './db.js';
 
 /**
@@ -44,6 +46,8 @@ export async function gapInputs(db: LedgerDb, thresholds: GapInputs['thresholds'
     ),
     openExceptions: open.map((e) => ({ id: e.id, capability: e.capability, region: e.region, area: e.area, owner: e.owner, createdAt: new Date(e.created_at).toISOString() })),
     thresholds,
+    chainLint: await storedLintFindings(db, place?.capability),
+    attestations: (await latestOutcomes(db)).filter((o) => !place || (o.capability === place.capability && o.region === place.region)),
   };
 }
 

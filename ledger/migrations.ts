@@ -3,6 +3,7 @@ import { overdueAt, type OverdueClocks } from '../domain/rules/overdue.js';
 import { decisionsMigration } from './decisions-migration.js';
 import { columnTypes, isPostgres } from './dialect.js';
 import { mailMigration } from './mail-migration.js';
+import { chainLintAttestationMigration } from './attestation-migration.js';
 import { readinessNoticesMigration } from './notices-migration.js';
 import { readinessFactsMigration } from './readiness-facts-migration.js';
 import { readinessMigration } from './readiness-migration.js';
@@ -266,5 +267,6 @@ export const migrations: Record<string, Migration> = {
     },
   },
   '0013_mail': mailMigration,
+  '0015_chain_lint_attestation': chainLintAttestationMigration,
   '0016_decisions': decisionsMigration,
 };

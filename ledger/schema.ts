@@ -191,6 +191,50 @@ export interface QuarantineTable {
   source: Generated<string>;
 }
 
+/** The escalation-chain lint's current findings (0015, ledger/chain-lint.ts). */
+export interface ChainLintTable {
+  capability: string;
+  finding_key: string;
+  region: string;
+  area: string;
+  kind: string;
+  person: string | null;
+  detail: string;
+  since: string;
+  linted_at: string;
+}
+
+/** One attestation campaign, projected from its workflow (0015, ledger/attestation.ts). Times in epoch ms. */
+export interface AttestationCampaignsTable {
+  id: string;
+  capability: string;
+  regions: string;
+  status: string;
+  started_by: string;
+  started_at: number;
+  remind_at: number;
+  deadline: number;
+  closed_at: number | null;
+  closed_by: string | null;
+  close_reason: string | null;
+  reminded_at: number | null;
+  version: number;
+}
+
+/** Each owner and backup asked in a campaign, and their answer. */
+export interface AttestationRequestsTable {
+  campaign_id: string;
+  capability: string;
+  region: string;
+  area: string;
+  person: string;
+  role: string;
+  state: string;
+  reason: string | null;
+  answered_at: number | null;
+  version: number;
+}
+
 export interface LedgerSchema extends DecisionTables {
   ownership_cells: OwnershipCellsTable;
   exceptions: ExceptionsTable;
@@ -209,4 +253,7 @@ export interface LedgerSchema extends DecisionTables {
   rollout_stages: RolloutStagesTable;
   readiness_closed: ReadinessClosedTable;
   readiness_exception_daily: ReadinessExceptionDailyTable;
+  chain_lint: ChainLintTable;
+  attestation_campaigns: AttestationCampaignsTable;
+  attestation_requests: AttestationRequestsTable;
 }

@@ -4,6 +4,7 @@
  *
  *   npx tsx scripts/record-histories.ts
  *   RECORD_ONLY=decision-deferred-decided,decision-triggers npx tsx scripts/record-histories.ts   (only those files)
+ *   npx tsx scripts/record-histories.ts --only attestation-completed,attestation-cancelled
  *
  * Starts its own Temporal dev server (in memory, on a free port), a worker and the API, drives a few
  * representative scenarios through the HTTP API, then writes one history per workflow execution to
@@ -335,6 +336,20 @@ async function runScenarios(url: string, secret: Uint8Array, client: Client, tas
   await waitFor(`${duplicate} claim to be released`, () => detail(duplicate), (e) => e.claimant === null, 30_000);
   log(`(f) departure sweep: ${departureId}`);
 
+  // (g) Attestation campaigns on the fast capability: one runs to its deadline (a confirm, a decline,
+  // the reminder, the rest expire); another is cancelled by its manager.
+  const attest = `/api/v1/capabilities/${FAST}/attestations`;
+  const campaign = expectStatus(await call('POST', attest, t.grace, { within: '5s', remindBefore: '3s' }), 201, 'start a campaign').body.campaignId as string;
+  const answers = `${attest}/${encodeURIComponent(campaign)}/answers`;
+  expectStatus(await call('POST', answers, t.priya, { region: 'NA', area: 'business-rules', answer: 'confirm' }), 200, 'confirm');
+  expectStatus(await call('POST', answers, t.priya, { region: 'NA', area: 'business-rules', answer: 'confirm' }), 409, 'refuse a second answer');
+  expectStatus(await call('POST', answers, await token('li', 'operator'), { region: 'NA', area: 'exception-queue', answer: 'decline', reason: 'moving teams' }), 200, 'decline');
+  await waitFor(`${campaign} to close`, () => call('GET', `${attest}/${encodeURIComponent(campaign)}`, t.grace), (r) => r.body.status === 'completed', 30_000);
+  log(`(g) attestation campaign: ${campaign}`);
+  const cancelled = expectStatus(await call('POST', attest, t.grace, { within: '1h', remindBefore: '10m' }), 201, 'start a campaign').body.campaignId as string;
+  expectStatus(await call('POST', `${attest}/${encodeURIComponent(cancelled)}/cancel`, t.grace, { reason: 'wrong quarter' }), 200, 'cancel');
+  log(`(g) cancelled attestation campaign: ${cancelled}`);
+
   // The deep readiness check runs the self-check workflow through the worker.
   expectStatus(await call('GET', '/readyz?deep=true', t.admin), 200, 'deep readiness');
   const selfCheck = await waitFor(
@@ -401,15 +416,19 @@ async function runScenarios(url: string, secret: Uint8Array, client: Client, tas
     { scenario: 'departure-sweep', workflowId: departureId, closed: true },
     { scenario: 'self-check', workflowId: selfCheck!, closed: true },
     { scenario: 'readiness-daily', workflowId: readinessDaily, closed: true },
+    { scenario: 'attestation-completed', workflowId: campaign, closed: true },
+    { scenario: 'attestation-cancelled', workflowId: cancelled, closed: true },
   ];
 }
 
 /** Waits until each workflow is closed, or (still running) has no workflow task in flight, then writes its history. */
 async function writeHistories(client: Client, recorded: Recorded[]): Promise<void> {
   const files: Array<{ file: string; json: string; line: string }> = [];
-  // RECORD_ONLY=decision-deferred-decided,decision-triggers writes only those (a new workflow's history without re-recording the others).
-  const only = process.env.RECORD_ONLY?.split(',').map((x) => x.trim()).filter(Boolean);
-  for (const { scenario, workflowId, closed } of recorded.filter((r) => !only?.length || only.includes(r.scenario))) {
+  // `--only a,b` (or RECORD_ONLY=a,b) writes only those scenarios' files: a new workflow's history without re-recording the others.
+  const onlyAt = process.argv.indexOf('--only');
+  const onlyList = onlyAt >= 0 ? (process.argv[onlyAt + 1] ?? '') : (process.env.RECORD_ONLY ?? '');
+  const only = onlyList ? new Set(onlyList.split(',').map((x) => x.trim()).filter(Boolean)) : null;
+  for (const { scenario, workflowId, closed } of recorded.filter((r) => !only || only.has(r.scenario))) {
     const handle = client.workflow.getHandle(workflowId);
     const description = await waitFor(
       `${workflowId} to settle`,

@@ -61,7 +61,8 @@ const demoLeavers = ['marco', 'sofia'];
 
 /** NA's manager has already filled the gaps the leavers left there; EMEA's are still open. */
 const demoRefills: Record<string, Cell> = {
-  'model-retraining': { owner: 'amara', backup: 'raj', escalation: ['raj', 'grace'] },
+  // Not raj first in the chain: he is amara's backup and manager already, and a chain that reaches one person at every step is no chain (chain lint).
+  'model-retraining': { owner: 'amara', backup: 'raj', escalation: ['grace', 'raj'] },
   'adoption-training': { owner: 'dana', backup: 'li', escalation: ['grace', 'raj'] },
 };
 

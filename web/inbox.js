@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { MyDecisions } from './decisions.js';
+import { MyAttestations } from './attestations.js';
 import { age, api, html } from './lib.js';
 
 const REFRESH_MS = 3000;
@@ -20,14 +21,15 @@ export function Inbox({ me }) {
   }, []);
   return html`<section aria-labelledby="inbox-title">
     <h2 id="inbox-title">My inbox</h2>
+    <${MyAttestations} />
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${items && items.length === 0 && html`<p class="muted">Nothing has reached you.</p>`}
     <ul class="inbox">
       ${(items ?? []).map((i) =>
         i.exceptionId === null
-          ? // A notice about a rollout, not an exception: it links to the readiness page.
+          ? // A notice about a rollout, not an exception: it links to the readiness page (attestation notices: the list above, or the manager's page).
             html`<li key=${`${i.capability}-${i.region}-${i.at}-${i.kind}`}>
-              <a href="#/readiness">${i.title}</a>
+              <a href=${i.kind === 'attestation-declined' ? '#/manager' : i.kind.startsWith('attestation-') ? '#/inbox' : '#/readiness'}>${i.title}</a>
               <p class="why"><strong>${i.kind}:</strong> ${i.reason} <span class="muted">(${age(i.at)} ago)</span></p>
             </li>`
           : html`<li key=${`${i.exceptionId}-${i.at}-${i.kind}`}>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { BarChart, breachesByRegion, byAgeBucket } from './charts.js';
 import { api, hasRole, html } from './lib.js';
+import { Attestations, LintButton } from './attestations.js';
 import { GapAudit, Matrix } from './matrix.js';
 
 const REFRESH_MS = 5000;
@@ -96,7 +97,9 @@ export function Manager({ me, capabilities }) {
       <${BarChart} title="Open exceptions by age" labels=${ages.labels} counts=${ages.counts} color="#2b6cb0" />
       <${BarChart} title="SLA breaches by region (open now)" labels=${breaches.labels} counts=${breaches.counts} color="#c53030" />
     </div>
+    <${LintButton} capability=${capability} onDone=${reload} />
     <${GapAudit} capability=${capability} gaps=${data.gaps} />
+    <${Attestations} capability=${capability} />
     <${Departure} people=${data.people} onSwept=${reload} />
   </section>`;
 }

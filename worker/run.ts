@@ -15,6 +15,7 @@ import { startOutbox } from './outbox.js';
 import { smtpSender } from '../platform/mailer.js';
 import { timedQueries } from '../platform/query-timing.js';
 import { ensureDecisionSchedule } from './decision-schedule.js';
+import { ensureAttestationSchedules } from './attestation-schedule.js';
 import { ensureReadinessSchedule } from './readiness-schedule.js';
 import { createWorker } from './worker.js';
 
@@ -33,7 +34,7 @@ export async function startWorker(options: {
     Config,
     'TEMPORAL_TASK_QUEUE' | 'WEBHOOK_SECRET' | 'DATA_DIR' | 'WORKER_MAX_CACHED_WORKFLOWS' | 'WEBHOOK_ALLOWED_HOSTS' | 'HOST' | 'WORKER_METRICS_PORT' | 'METRICS_SCRAPE' | 'METRICS_TOKEN'
   > &
-    Partial<Pick<Config, 'GAP_MAX_CELLS_PER_PERSON' | 'GAP_MAX_OPEN_PER_OWNER' | 'METRICS' | 'SMTP_URL' | 'SMTP_FROM' | 'SMTP_DIGEST_HOUR' | 'PUBLIC_URL' | 'PORT'>>;
+    Partial<Pick<Config, 'GAP_MAX_CELLS_PER_PERSON' | 'GAP_MAX_OPEN_PER_OWNER' | 'METRICS' | 'SMTP_URL' | 'SMTP_FROM' | 'SMTP_DIGEST_HOUR' | 'PUBLIC_URL' | 'PORT' | 'ATTESTATION_SCHEDULE'>>;
   target: TemporalTarget;
   ledger: LedgerDb;
   logger: Logger;
@@ -76,6 +77,9 @@ export async function startWorker(options: {
   );
   await ensureDecisionSchedule(client, options.config.TEMPORAL_TASK_QUEUE, options.logger).catch((err: unknown) =>
     options.logger.warn({ err }, 'could not create the decision-triggers schedule; POST /api/v1/decisions/evaluate grades the triggers by hand'),
+  );
+  await ensureAttestationSchedules(client, options.config.TEMPORAL_TASK_QUEUE, options.config.ATTESTATION_SCHEDULE ?? [], options.logger).catch((err: unknown) =>
+    options.logger.warn({ err }, 'could not put the ATTESTATION_SCHEDULE schedules in place; start campaigns by hand (POST /api/v1/capabilities/{id}/attestations)'),
   );
   // Beside the worker: confirming the ledger against history, and delivering the outbox.
   const confirmer = startConfirmer({ ledger, client, logger: options.logger, mail: mailRouting });

@@ -7,3 +7,4 @@ export { readinessDailyWorkflow } from './readiness/workflow.js';
 export { selfCheckWorkflow } from './system/workflow.js';
 export { decisionWorkflow } from './decision/workflow.js';
 export { decisionTriggersWorkflow } from './decision/triggers.js';
+export { attestationWorkflow } from './attestation/workflow.js';

@@ -284,7 +284,8 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps, options:
     summary: 'Assignments, escalations and readiness notices that reached you, newest first, with why',
     description:
       'An entry about an exception names it (exceptionId) with its title, status and severity. A notice about a rollout has no exceptionId: ' +
-      'kind readiness-flagged says a region in production fell below its cutover thresholds; `link` is its scorecard.',
+      'kind readiness-flagged says a region in production fell below its cutover thresholds; `link` is its scorecard. ' +
+      'attestation-requested and attestation-reminder ask you to confirm your cells (`link`: GET /api/v1/me/attestations); attestation-declined asks the manager who started a campaign to reassign a cell.',
     tags: ['exceptions'],
     roles: anyRole,
     scope: { kind: 'listing', filters: 'entries about exceptions, or notices about capability:region pairs, the scope covers' },

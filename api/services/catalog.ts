@@ -11,6 +11,7 @@ import {
   type StoredCapability,
   type StoredRollout,
 } from '../../ledger/catalog.js';
+import { relintCapability } from '../../ledger/chain-lint.js';
 import type { LedgerDb } from '../../ledger/db.js';
 import { writeTransaction } from '../../ledger/dialect.js';
 import { AppError } from '../errors.js';
@@ -44,7 +45,7 @@ export async function putTemplate(
       errors: [{ path: 'id', message: `must be ${input.id}` }],
     });
   }
-  return writeTransaction(ledger, async (tx) => {
+  const result = await writeTransaction(ledger, async (tx) => {
     const existing = await getCapability(tx, input.id);
     input.channelGuard?.(existing?.template.notifications.channel ?? 'none', template.notifications.channel);
     // The same template again is a retry (perhaps of a write whose answer was lost): nothing to refuse or write.
@@ -97,6 +98,9 @@ export async function putTemplate(
     ]);
     return { capability, outcome: existing ? ('updated' as const) : ('created' as const) };
   });
+  // The chains may now reach other steps: lint them again (ledger/chain-lint.ts).
+  if (result.outcome !== 'unchanged') await relintCapability(ledger, input.id);
+  return result;
 }
 
 export async function requireCapability(ledger: LedgerDb, id: string): Promise<StoredCapability> {
@@ -121,7 +125,7 @@ export async function putRollout(
   ledger: LedgerDb,
   input: { capabilityId: string; region: string; overlay: unknown; actor: string; channelGuard?: ChannelGuard },
 ): Promise<{ rollout: StoredRollout; outcome: 'created' | 'updated'; changed: string[] }> {
-  return writeTransaction(ledger, async (tx) => {
+  const saved = await writeTransaction(ledger, async (tx) => {
     const capability = await requireCapability(tx, input.capabilityId);
     const result = applyOverlay(capability.template, input.overlay);
     if (!result.ok) {
@@ -155,4 +159,6 @@ export async function putRollout(
     ]);
     return { rollout, outcome: existing ? ('updated' as const) : ('created' as const), changed: result.changed };
   });
+  await relintCapability(ledger, input.capabilityId);
+  return saved;
 }

@@ -1,3 +1,6 @@
+import { unattestedCells, type AttestationOutcome } from './attestation.js';
+import { ChainLintKind } from './chain-lint.js';
+
 export const GapKind = [
   'unowned',
   'owner-inactive',
@@ -7,7 +10,10 @@ export const GapKind = [
   'overloaded',
   'empty-escalation-step',
   'orphaned-exception',
-  'unreachable-owner',
+  // Escalation-chain lint (domain/rules/chain-lint.ts), stored by ledger/chain-lint.ts.
+  ...ChainLintKind,
+  // A cell its owner or backup did not confirm in the latest attestation campaign (domain/rules/attestation.ts).
+  'unattested',
 ] as const;
 export type GapKind = (typeof GapKind)[number];
 
@@ -65,6 +71,10 @@ export interface GapInputs {
   people: Record<string, { status: string; since: string; unreachable?: { since: string; reason: string } | null }>;
   openExceptions: Array<{ id: string; capability: string; region: string; area: string; owner: string | null; createdAt: string }>;
   thresholds: { maxCellsPerPerson: number; maxOpenPerOwner: number };
+  /** The chain lint's stored findings, with when each was first seen (ledger/chain-lint.ts). */
+  chainLint?: Array<{ capability: string; region: string; area: string; kind: ChainLintKind; detail: string; person?: string; since: string }>;
+  /** The latest attestation outcome per cell and person (ledger/attestation.ts). */
+  attestations?: AttestationOutcome[];
 }
 
 const later = (...times: Array<string | null | undefined>): string | null =>
@@ -113,6 +123,16 @@ export function findGapsIn(input: GapInputs, areas: readonly string[]): GapFindi
         person,
       });
     }
+  }
+
+  const rolledOut = new Set(input.rollouts.map((r) => `${r.capability}/${r.region}`));
+  for (const lint of input.chainLint ?? []) {
+    if (rolledOut.has(`${lint.capability}/${lint.region}`)) findings.push(lint);
+  }
+  const cellOf = (capability: string, region: string, area: string) => cellsByKey.get(`${capability}/${region}/${area}`);
+  for (const gap of unattestedCells(input.attestations ?? [], cellOf)) {
+    if (!rolledOut.has(`${gap.capability}/${gap.region}`)) continue;
+    findings.push({ capability: gap.capability, region: gap.region, area: gap.area, kind: 'unattested', detail: gap.detail, since: gap.at, person: gap.person });
   }
 
   const openByOwner = new Map<string, typeof input.openExceptions>();

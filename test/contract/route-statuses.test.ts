@@ -51,6 +51,8 @@ const sampleBody = (r: DeclaredRoute): unknown =>
     'post /api/v1/exceptions/{id}/snooze': { until: new Date(Date.now() + 3_600_000).toISOString() },
     'post /api/v1/decisions/{id}/outcome': { outcome: 'declined', reason: 'contract test' },
     'post /api/v1/exceptions/{id}/waiting': { reason: 'supplier' },
+    'post /api/v1/capabilities/{capabilityId}/attestations/{campaignId}/answers': { region: 'NA', area: 'business-rules', answer: 'confirm' },
+    'post /api/v1/capabilities/{capabilityId}/attestations/{campaignId}/cancel': { reason: 'contract test' },
   })[keyOf(r)] ?? {};
 
 async function call(r: DeclaredRoute, how: string, init: Parameters<typeof http>[1] & { params?: Record<string, string>; query?: string } = {}) {
@@ -131,6 +133,23 @@ const cases: Record<string, Record<string, (r: DeclaredRoute) => Promise<HttpRes
       return call(r, '26th hand escalation', { token: w.admin, params: { id }, body: sampleBody(r) });
     },
   },
+  'post /api/v1/capabilities/{capabilityId}/attestations': {
+    409: (r) => call(r, 'a campaign already runs over NA', { token: w.admin, body: {} }),
+    422: (r) => call(r, 'a reminder after the deadline', { token: w.admin, body: { within: '1h', remindBefore: '2h' } }),
+  },
+  'post /api/v1/capabilities/{capabilityId}/attestations/{campaignId}/answers': {
+    409: async (r) => {
+      const body = { region: 'NA', area: 'model-retraining', answer: 'confirm' };
+      expect((await http(urlOf(r), { token: w.priya, body })).status).toBe(200);
+      return call(r, 'answered already', { token: w.priya, body });
+    },
+  },
+  'post /api/v1/capabilities/{capabilityId}/attestations/{campaignId}/cancel': {
+    409: async (r) => {
+      expect((await http(urlOf(r), { token: w.admin, body: { reason: 'contract test' } })).status).toBe(200);
+      return call(r, 'cancelled already', { token: w.admin, body: { reason: 'again' } });
+    },
+  },
   'post /api/v1/exceptions/{id}/snooze': {
     409: (r) => call(r, 'already resolved', { token: w.admin, params: { id: ids.resolved! }, body: sampleBody(r) }),
     422: (r) => call(r, 'until the past', { token: w.admin, params: { id: ids.open! }, body: { until: '2001-01-01T00:00:00Z' } }),
@@ -183,6 +202,9 @@ beforeAll(async () => {
   ids.region = 'NA';
   ids.area = 'business-rules';
   ids.personId = 'priya';
+  const campaign = await http(`${stack.url}/api/v1/capabilities/${w.capability}/attestations`, { token: w.grace, body: { within: '1h', remindBefore: '10m' } });
+  expect(campaign.status, JSON.stringify(campaign.body)).toBe(201);
+  ids.campaignId = campaign.body.campaignId;
   // A person who has left: every protected route refuses them, whatever roles their token claims.
   expect((await http(`${stack.url}/api/v1/people/gone`, { method: 'PUT', token: w.admin, body: { name: 'Gone', email: 'gone@example.com', managerId: 'grace', roles: ['operator'] } })).status).toBe(201);
   const departed = await http(`${stack.url}/api/v1/people/gone/departure`, { token: w.admin, body: { reason: 'left' } });

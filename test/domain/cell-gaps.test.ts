@@ -54,6 +54,6 @@ describe('the gap rule for one cell', () => {
       const expected = cellGaps(c.cell, status, 0).map((g) => g.kind);
       expect(audit.filter((f) => f.area === `a${i}`).map((f) => f.kind), c.name).toEqual(expected);
     });
-    expect(GapKind).toHaveLength(9);
+    expect(GapKind).toHaveLength(14);
   });
 });
