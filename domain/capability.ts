@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import YAML, { LineCounter } from 'yaml';
 import { Duration, durationAtMost, durationMs, SLA_LIMITS } from './duration.js';
+import { LocalNotes, Markdown, OperatingModel, operatingModelIssues, Scenarios } from './template-model.js';
 
 const KEBAB = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const kebab = (what: string) => z.string().regex(KEBAB, `${what} must be kebab-case, e.g. price-variance`);
@@ -62,6 +63,8 @@ export const ExceptionType = z.strictObject({
   area: ResponsibilityArea,
   defaultSeverity: Severity,
   contract: InputContract,
+  /** Markdown: what to check, how to resolve, which resolution code when (issue 17). */
+  procedure: Markdown.optional(),
 });
 export type ExceptionType = z.infer<typeof ExceptionType>;
 
@@ -213,14 +216,14 @@ export type Notifications = z.infer<typeof Notifications>;
 const SLA_KEYS = ['claimWithin', 'resolveWithin', 'claimLease', 'escalation', 'repeat'] as const;
 const ADAPTABLE = new RegExp(
   `^(?:slaPolicies\\.(?:${[...Severity.options, '\\*'].join('|')})\\.(?:${SLA_KEYS.join('|')})` +
-    '|timeZone|businessCalendar|notifications|notifications\\.channel|localFields)$',
+    '|timeZone|businessCalendar|notifications|notifications\\.channel|localFields|localNotes)$',
 );
 
 /** Dotted key patterns a region may override; `*` matches any one segment. */
 export const AdaptablePattern = z.string().refine(ADAPTABLE.test.bind(ADAPTABLE), {
   error: (iss) =>
     `'${String(iss.input)}' cannot be made adaptable; allowed: slaPolicies.<severity|*>.<${SLA_KEYS.join('|')}>, ` +
-    'timeZone, businessCalendar, notifications, notifications.channel, localFields',
+    'timeZone, businessCalendar, notifications, notifications.channel, localFields, localNotes',
 });
 
 export const CapabilityTemplate = z
@@ -241,8 +244,15 @@ export const CapabilityTemplate = z
     /** Fields a region adds to every exception type's contract; always optional. */
     localFields: FieldSpecs.optional(),
     adaptable: z.array(AdaptablePattern),
+    /** Guidelines, integrations, training and release rhythm (domain/template-model.ts). */
+    operatingModel: OperatingModel.optional(),
+    /** Executable scenarios a rehearsal runs against a region (domain/rehearsal.ts). */
+    scenarios: Scenarios.optional(),
+    /** A region's notes, in its overlay where `localNotes` is adaptable. */
+    localNotes: LocalNotes.optional(),
   })
   .superRefine((template, ctx) => {
+    for (const issue of operatingModelIssues(template)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
     for (const name of Object.keys(template.localFields ?? {})) {
       const owner = template.exceptionTypes.find((type) => Object.hasOwn(type.contract.fields, name));
       if (owner) {

@@ -4,6 +4,7 @@ import { columnTypes, isPostgres } from './dialect.js';
 import { readinessNoticesMigration } from './notices-migration.js';
 import { readinessFactsMigration } from './readiness-facts-migration.js';
 import { readinessMigration } from './readiness-migration.js';
+import { templateVersionsMigration } from './template-versions-migration.js';
 
 /**
  * In-code migrations: they ship inside the bundle, so no folder has to be found at run time. Each runs
@@ -255,4 +256,5 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('exception_events_claims').on('exception_events').columns(['exception_id', 'at']).where(sql<boolean>`action = 'claimed'`).execute();
     },
   },
+  '0014_template_versions': templateVersionsMigration,
 };

@@ -100,6 +100,7 @@ export function projectedColumns(state: ExceptionState) {
     resolution_code: state.resolution?.code ?? null,
     value_event: state.resolution?.valueEvent ?? null,
     seq: state.seq,
+    template_version: state.templateVersion ?? null,
   };
 }
 

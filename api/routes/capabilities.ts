@@ -151,7 +151,7 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
     handler: async ({ params, body, principal }) => {
       const stored = (await getRollout(ledger, params.capabilityId, params.region))?.overlay;
       const overlay = keepMaskedWebhook(typeof body === 'string' ? parseYamlOverlay(body) : body, stored);
-      const { rollout, outcome, changed } = await putRollout(ledger, {
+      const { rollout, outcome, changed, rehearsal } = await putRollout(ledger, {
         capabilityId: params.capabilityId,
         region: params.region,
         overlay,
@@ -162,6 +162,8 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
         region: rollout.region,
         overlay: overlayFor(principal, rollout.overlay),
         changed,
+        templateVersion: rollout.templateVersion,
+        rehearsal: { total: rehearsal.total, failed: rehearsal.failed },
         effective: templateFor(principal, rollout.effective),
       });
     },
@@ -182,7 +184,7 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
     handler: async ({ params, principal }) => {
       await requireCapability(ledger, params.capabilityId);
       const rollout = await requireRollout(ledger, params.capabilityId, params.region);
-      return { region: rollout.region, overlay: overlayFor(principal, rollout.overlay), effective: templateFor(principal, rollout.effective), updatedAt: rollout.updatedAt, updatedBy: rollout.updatedBy };
+      return { region: rollout.region, templateVersion: rollout.templateVersion, overlay: overlayFor(principal, rollout.overlay), effective: templateFor(principal, rollout.effective), updatedAt: rollout.updatedAt, updatedBy: rollout.updatedBy };
     },
   });
 

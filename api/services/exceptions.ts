@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { UpdateDefinition } from '@temporalio/common';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { checkPayload } from '../../domain/contract.js';
 import { exceptionId, ExceptionIntake, isClosed, type Actor } from '../../domain/exception.js';
+import { checkIntake } from '../../domain/intake.js';
 import type { Principal } from '../../domain/principal.js';
 import { getCapability, getEffectiveTemplate, listCapabilities, listRollouts } from '../../ledger/catalog.js';
 import { MAX_NESTING, nestingDepth } from '../../ledger/bounded-json.js';
@@ -68,23 +68,14 @@ export async function raiseException(deps: ExceptionDeps, principal: Principal, 
       errors: [{ path: 'region', message: `not rolled out; known: ${known.join(', ') || 'none'}` }],
     }));
   }
-  const type = effective.exceptionTypes.find((t) => t.id === intake.type);
-  if (!type) {
-    const known = effective.exceptionTypes.map((t) => t.id);
-    return refuse(deps, principal, body, new AppError('UNPROCESSABLE', `Unknown exception type ${intake.type}; known: ${known.join(', ')}.`, {
-      errors: [{ path: 'type', message: `unknown; known: ${known.join(', ')}` }],
-    }));
-  }
-  const violations = checkPayload(type, effective.localFields, intake.payload, new Date());
-  if (violations.length) {
-    return refuse(deps, principal, body, new AppError('UNPROCESSABLE', `The payload breaks the input contract of ${type.id} in ${intake.region}.`, { errors: violations }));
-  }
+  const checked = checkIntake(effective, intake, new Date());
+  if (!checked.ok) return refuse(deps, principal, body, new AppError('UNPROCESSABLE', checked.message, { errors: checked.errors }));
+  const { type, severity } = checked;
 
   const id = exceptionId(intake.capability, intake.sourceKey);
   const existing = await getExceptionState(deps.ledger, id);
   if (existing && isClosed(existing.status)) return { created: false, state: existing };
 
-  const severity = intake.severity ?? type.defaultSeverity;
   const channel = effective.notifications.channel;
   // The route as the ledger has it now: the workflow surfaces to it without a lookup of its own (shape 3).
   const route = existing ? undefined : (await readRoute(deps.ledger, intake.capability, intake.region, type.area, null)).route;
@@ -108,6 +99,7 @@ export async function raiseException(deps: ExceptionDeps, principal: Principal, 
     valueEvents: effective.valueEvents.map((v) => v.id),
     webhook: channel === 'none' ? null : channel.webhook,
     raisedBy: principal.sub,
+    ...(effective.version ? { templateVersion: effective.version } : {}),
   };
   try {
     const outcome = await withBackoff(() => deps.client.workflow.executeUpdateWithStart(msg.intake, {

@@ -34,6 +34,8 @@ export interface ExceptionFacts {
   valueEvents: string[];
   webhook: string | null;
   raisedBy: string;
+  /** The core template version the region ran at intake; absent for exceptions raised before versions. */
+  templateVersion?: number;
 }
 
 export interface Breach {
