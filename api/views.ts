@@ -40,6 +40,11 @@ export const ExceptionView = z
     raisedBy: z.string(),
     createdAt: z.string().nullable(),
     updatedAt: z.string().nullable(),
+    templateVersion: z.number().int().nullable().meta({ description: 'The core template version the exception was raised under; null before versions were recorded' }),
+    procedure: z
+      .object({ templateVersion: z.number().int().nullable(), markdown: z.string().nullable(), localNote: z.string().nullable() })
+      .optional()
+      .meta({ description: "Only on the exception itself: its type's procedure (markdown) from the version it was raised under, and the region's local note" }),
   })
   .meta({ id: 'Exception' });
 export type ExceptionView = z.infer<typeof ExceptionView>;
@@ -47,6 +52,7 @@ export type ExceptionView = z.infer<typeof ExceptionView>;
 export interface ExceptionDetailExtras {
   payload: Record<string, unknown>;
   comments: Array<{ at: number; by: string; text: string }>;
+  procedure?: { templateVersion: number | null; markdown: string | null; localNote: string | null };
 }
 
 export function exceptionView(s: ExceptionState, now = Date.now(), detail?: ExceptionDetailExtras): ExceptionView {
@@ -78,6 +84,8 @@ export function exceptionView(s: ExceptionState, now = Date.now(), detail?: Exce
     raisedBy: s.raisedBy,
     createdAt: iso(s.createdAt),
     updatedAt: iso(s.updatedAt),
+    templateVersion: s.templateVersion ?? null,
+    ...(detail?.procedure ? { procedure: detail.procedure } : {}),
   };
 }
 

@@ -14,9 +14,21 @@ export interface StoredVersion {
   publishedBy: string;
 }
 
+// A published version never changes, so each is parsed once (an exception's detail reads its procedure from it).
+const parsedByLedger = new WeakMap<LedgerDb, Map<string, StoredVersion>>();
+
 export async function getVersion(db: LedgerDb, capabilityId: string, version: number): Promise<StoredVersion | undefined> {
+  const key = `${capabilityId}#${version}`;
+  let parsed = parsedByLedger.get(db);
+  if (!parsed) parsedByLedger.set(db, (parsed = new Map()));
+  const cached = parsed.get(key);
+  if (cached) return cached;
   const row = await db.selectFrom('capability_versions').selectAll().where('capability_id', '=', capabilityId).where('version', '=', version).executeTakeFirst();
-  return row && { capabilityId: row.capability_id, version: row.version, template: JSON.parse(row.template) as CapabilityTemplate, source: row.source, publishedAt: row.published_at, publishedBy: row.published_by };
+  if (!row) return undefined;
+  const stored = { capabilityId: row.capability_id, version: row.version, template: JSON.parse(row.template) as CapabilityTemplate, source: row.source, publishedAt: row.published_at, publishedBy: row.published_by };
+  if (parsed.size >= 64) parsed.clear();
+  parsed.set(key, stored);
+  return stored;
 }
 
 /** The history, newest first, without the templates. */

@@ -30,7 +30,7 @@ export const demoPeople: Array<[string, PersonInput]> = [
   ['amara', { name: 'Amara Okafor', email: 'amara.okafor@example.com', managerId: 'raj', status: 'active', roles: ['owner', 'operator'] }],
 ];
 
-const demoRollouts: Record<string, Record<string, unknown>> = {
+export const demoRollouts: Record<string, Record<string, unknown>> = {
   NA: { timeZone: 'America/Chicago' },
   EMEA: {
     timeZone: 'Europe/Berlin',
@@ -40,7 +40,7 @@ const demoRollouts: Record<string, Record<string, unknown>> = {
 };
 
 type Cell = { owner: string; backup: string | null; escalation: string[] };
-const demoCells: Record<string, Record<ResponsibilityArea, Cell>> = {
+export const demoCells: Record<string, Record<ResponsibilityArea, Cell>> = {
   NA: {
     'business-rules': { owner: 'jordan', backup: 'dana', escalation: ['dana', 'grace'] },
     'model-retraining': { owner: 'marco', backup: 'amara', escalation: ['amara', 'raj'] },
@@ -56,10 +56,10 @@ const demoCells: Record<string, Record<ResponsibilityArea, Cell>> = {
 };
 
 /** Part of the pilot team has moved on: the sweep hands their cells to backups and leaves gaps for a manager to fill. */
-const demoLeavers = ['marco', 'sofia'];
+export const demoLeavers = ['marco', 'sofia'];
 
 /** NA's manager has already filled the gaps the leavers left there; EMEA's are still open. */
-const demoRefills: Record<string, Cell> = {
+export const demoRefills: Record<string, Cell> = {
   'model-retraining': { owner: 'amara', backup: 'raj', escalation: ['raj', 'grace'] },
   'adoption-training': { owner: 'dana', backup: 'li', escalation: ['grace', 'raj'] },
 };

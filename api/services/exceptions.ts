@@ -11,6 +11,7 @@ import type { LedgerDb } from '../../ledger/db.js';
 import { getExceptionDetail, getExceptionState, quarantine } from '../../ledger/exceptions.js';
 import { confirmReceipt } from '../../ledger/confirmation.js';
 import { readRoute } from '../../ledger/route.js';
+import { getVersion } from '../../ledger/template-versions.js';
 import { ExceptionCapability, ExceptionRegion, ExceptionSeverity } from '../../workflows/search-attributes.js';
 import * as msg from '../../workflows/exception/messages.js';
 import { exceptionWorkflow } from '../../workflows/exception/workflow.js';
@@ -153,7 +154,16 @@ export async function exceptionDetailView(deps: ExceptionDeps, principal: Princi
   const detail = await getExceptionDetail(deps.ledger, id);
   if (!detail) throw new AppError('NOT_FOUND', `No exception ${id}.`);
   assertScope(principal, detail.state.capability, detail.state.region);
-  return exceptionView(detail.state, Date.now(), detail);
+  return exceptionView(detail.state, Date.now(), { ...detail, procedure: await procedureOf(deps.ledger, detail.state) });
+}
+
+/** The type's procedure as the version the exception was raised under has it, and the region's note beside it now. */
+async function procedureOf(ledger: LedgerDb, s: msg.ExceptionState) {
+  const current = await getEffectiveTemplate(ledger, s.capability, s.region);
+  const raisedUnder = s.templateVersion === undefined ? current : (await getVersion(ledger, s.capability, s.templateVersion))?.template;
+  const notes = current?.localNotes;
+  const localNote = [notes?.exceptionTypes?.[s.type], notes?.general].filter(Boolean).join('\n\n') || null;
+  return { templateVersion: s.templateVersion ?? null, markdown: raisedUnder?.exceptionTypes.find((t) => t.id === s.type)?.procedure ?? null, localNote };
 }
 
 /** The exception as the ledger has it (read-your-writes: every transition is recorded before it returns). */

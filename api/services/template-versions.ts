@@ -7,12 +7,13 @@ import { appendAudit } from '../../ledger/audit.js';
 import { listRollouts, saveRollout, type StoredRollout } from '../../ledger/catalog.js';
 import type { LedgerDb } from '../../ledger/db.js';
 import { writeTransaction } from '../../ledger/dialect.js';
+import { dryRunRehearsal } from '../../ledger/rehearsal-run.js';
 import { readRoute } from '../../ledger/route.js';
 import { getVersion, listVersions, openExceptions, type StoredRehearsal, type StoredVersion } from '../../ledger/template-versions.js';
 import { AppError } from '../errors.js';
 import type { ChannelGuard } from './channel.js';
 import { requireCapability, requireRollout } from './catalog.js';
-import { dryRun, rehearseRegion } from './rehearsals.js';
+import { rehearseRegion } from './rehearsals.js';
 
 /**
  * Template versions (issue 17, decision 0014): a published version waits until a region adopts it.
@@ -77,7 +78,7 @@ export async function previewAdoption(ledger: LedgerDb, capabilityId: string, re
   const base = { capability: capabilityId, region, from: rollout.templateVersion, to: version };
   if (!candidate.ok) return { ...base, overlayErrors: candidate.errors, diff: diffTemplates(rollout.effective, target.template), impact: null, rehearsal: null };
   const impact = await impactIn(ledger, capabilityId, region, candidate.effective);
-  return { ...base, overlayErrors: [], diff: diffTemplates(rollout.effective, candidate.effective), impact, rehearsal: await dryRun(ledger, candidate.effective, region) };
+  return { ...base, overlayErrors: [], diff: diffTemplates(rollout.effective, candidate.effective), impact, rehearsal: await dryRunRehearsal(ledger, candidate.effective, region) };
 }
 
 /**
