@@ -7,3 +7,4 @@ export { fillOpen, MEMORY_METHOD, type MemoryResult, type MemorySample } from '.
 export { listings, type ListingResult } from './listing.js';
 export { escalationLateness, type LatenessResult } from './escalation.js';
 export { metricsCost, SCRAPE_EVERY_MS, type MetricsCostResult } from './metrics-cost.js';
+export { templatePhase, type TemplatePhaseResult } from './templates.js';
