@@ -116,3 +116,9 @@ export async function* openExceptions(db: LedgerDb, capabilityId: string, region
     after = rows.at(-1)!.id;
   }
 }
+
+/** Whether a cell of the region changed after `at` (an ISO time): a rehearsal from before it may no longer hold. */
+export async function matrixChangedSince(db: LedgerDb, capabilityId: string, region: string, at: string): Promise<boolean> {
+  const row = await db.selectFrom('ownership_changes').select('version').where('capability', '=', capabilityId).where('region', '=', region).where('at', '>', at).limit(1).executeTakeFirst();
+  return row !== undefined;
+}

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { inScope } from '../../domain/principal.js';
 import { Region } from '../../domain/rollout.js';
 import type { LedgerDb } from '../../ledger/db.js';
-import { getRehearsal } from '../../ledger/template-versions.js';
+import { getRehearsal, matrixChangedSince } from '../../ledger/template-versions.js';
 import type { AllowedHosts } from '../../platform/webhook-target.js';
 import { AppError } from '../errors.js';
 import type { ApiRoutes } from '../route.js';
@@ -168,13 +168,13 @@ export function templateVersionRoutes(routes: ApiRoutes, deps: { ledger: LedgerD
     scope: regionScope,
     params: z.strictObject({ capabilityId: CapabilityId, region: Region }),
     query: z.strictObject({ version: Version.optional() }),
-    responses: { 200: { description: 'The latest rehearsal', schema: RehearsalDoc }, 404: { description: 'Unknown capability, or no rehearsal stored' }, 422: { description: 'Not rolled out to the region' } },
+    responses: { 200: { description: 'The latest rehearsal; `matrixChangedSince` when a cell of the region changed after it ran', schema: RehearsalDoc.extend({ matrixChangedSince: z.boolean() }) }, 404: { description: 'Unknown capability, or no rehearsal stored' }, 422: { description: 'Not rolled out to the region' } },
     handler: async ({ params, query }) => {
       await requireCapability(ledger, params.capabilityId);
       await requireRollout(ledger, params.capabilityId, params.region);
       const stored = await getRehearsal(ledger, params.capabilityId, params.region, query.version);
       if (!stored) throw new AppError('NOT_FOUND', `No rehearsal of ${params.capabilityId} in ${params.region}${query.version ? ` under version ${query.version}` : ''} yet; POST one.`);
-      return stored;
+      return { ...stored, matrixChangedSince: await matrixChangedSince(ledger, params.capabilityId, params.region, stored.at) };
     },
   });
 
