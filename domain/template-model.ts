@@ -110,6 +110,15 @@ export type ModelIssue = { path: Array<string | number>; message: string };
  * any contract. Decision 0014 (docs/decisions): a source that refreshes more slowly than a field's
  * maxAge would make intakes fail as stale between refreshes, so such a template is refused, not flagged.
  */
+// A duration the schema refuses elsewhere (too long, malformed) is reported there, not compared here.
+function msOf(d: string): number | undefined {
+  try {
+    return durationMs(d);
+  } catch {
+    return undefined;
+  }
+}
+
 export function cadenceIssues(template: TemplateShape): ModelIssue[] {
   const issues: ModelIssue[] = [];
   (template.operatingModel?.integrations ?? []).forEach((integration, i) => {
@@ -121,7 +130,8 @@ export function cadenceIssues(template: TemplateShape): ModelIssue[] {
       }
       for (const type of holders) {
         const maxAge = type.contract.fields[field]?.maxAge;
-        if (maxAge && durationMs(integration.refreshEvery) > durationMs(maxAge)) {
+        const [refresh, limit] = [msOf(integration.refreshEvery), maxAge ? msOf(maxAge) : undefined];
+        if (refresh !== undefined && limit !== undefined && refresh > limit) {
           issues.push({
             path: ['operatingModel', 'integrations', i, 'refreshEvery'],
             message:

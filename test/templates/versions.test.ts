@@ -80,7 +80,7 @@ describe('template versions', () => {
     naBefore = await raise('NA');
     expect(naBefore.templateVersion).toBe(1);
 
-    const v2 = { ...shipped(), version: 2 };
+    const v2: Record<string, any> = { ...shipped(), version: 2 };
     v2.slaPolicies.high.claimWithin = '2h';
     v2.exceptionTypes.find((t: any) => t.id === 'price-variance').procedure = 'Version 2: call the supplier before anything else.';
     await publish(v2);
@@ -118,7 +118,7 @@ describe('template versions', () => {
   });
 
   it("refuses to adopt a version that EMEA's overlay no longer fits, naming the path", async () => {
-    const v3 = { ...shipped(), version: 3 };
+    const v3: Record<string, any> = { ...shipped(), version: 3 };
     v3.adaptable = v3.adaptable.filter((p: string) => p !== 'slaPolicies.*.claimLease');
     await publish(v3);
     const preview = await http(api(`/capabilities/${ID}/regions/EMEA/adoption?version=3`), { token: grace });
