@@ -4,6 +4,7 @@ import { readDeparture, startDeparture } from '../api/services/departures.js';
 import { raiseException } from '../api/services/exceptions.js';
 import { assignOwnership } from '../api/services/ownership.js';
 import { savePerson } from '../api/services/people.js';
+import { rehearseNow } from '../api/services/template-versions.js';
 import type { TemporalDeps } from '../api/services/temporal.js';
 import type { ResponsibilityArea } from '../domain/capability.js';
 import type { PersonInput } from '../domain/people.js';
@@ -95,6 +96,8 @@ export async function seedDemo(deps: TemporalDeps & { ledger: LedgerDb }, logger
   for (const [area, cell] of Object.entries(demoRefills)) {
     await assignOwnership(deps, { capability: 'po-assist', region: 'NA', area, assignment: { ...cell, reason: 'filled after the pilot team left (demo data)' }, actor: 'grace' });
   }
+  // Each region was rehearsed when it was rolled out, before it had a matrix: rehearse it as it stands now.
+  for (const region of Object.keys(demoRollouts)) await rehearseNow(deps.ledger, 'po-assist', region);
   await seedReadinessHistory(deps.ledger);
   logger.info(
     { people: demoPeople.length, regions: Object.keys(demoRollouts), exceptions: demoIntakes().length, departed: demoLeavers },
