@@ -5,6 +5,9 @@ import { priceVarianceIntake } from '../scripts/fixtures.js';
 import { http } from './http.js';
 import type { Stack } from './stack.js';
 
+/** The version of the shipped template (templates/po-assist.yaml): a path parameter the route-table tests fill in. */
+export const shippedVersion = (YAML.parse(readFileSync('templates/po-assist.yaml', 'utf8')) as { version: number }).version;
+
 /** SLAs in seconds, so escalation can be watched in a test. */
 export const fastPolicy = {
   claimWithin: '2s',

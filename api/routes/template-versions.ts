@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { inScope } from '../../domain/principal.js';
 import { Region } from '../../domain/rollout.js';
 import type { LedgerDb } from '../../ledger/db.js';
+import { listRollouts } from '../../ledger/catalog.js';
 import { getRehearsal, matrixChangedSince } from '../../ledger/template-versions.js';
 import type { AllowedHosts } from '../../platform/webhook-target.js';
 import { AppError } from '../errors.js';
@@ -101,19 +102,20 @@ export function templateVersionRoutes(routes: ApiRoutes, deps: { ledger: LedgerD
     roles: [...anyRole],
     scope: { kind: 'listing', filters: '403 when the scope reaches no region of the capability' },
     params: z.strictObject({ capabilityId: CapabilityId, version: Version }),
-    responses: { 200: { description: 'The template as published', schema: z.object({ version: z.number().int(), publishedAt: z.string(), publishedBy: z.string(), template: z.unknown() }) }, 404: { description: 'Unknown capability or version' } },
+    responses: { 200: { description: 'The template as published, and the regions in scope that run it', schema: z.object({ version: z.number().int(), publishedAt: z.string(), publishedBy: z.string(), regions: z.array(z.string()), template: z.unknown() }) }, 404: { description: 'Unknown capability or version' } },
     handler: async ({ params, principal }) => {
       if (!capabilityInScope(principal, params.capabilityId)) throw new AppError('FORBIDDEN', `Your token's scope does not cover ${params.capabilityId}.`);
       await requireCapability(ledger, params.capabilityId);
       const v = await requireVersion(ledger, params.capabilityId, params.version);
-      return { version: v.version, publishedAt: v.publishedAt, publishedBy: v.publishedBy, template: templateFor(principal, v.template) };
+      const regions = (await listRollouts(ledger, params.capabilityId)).filter((r) => r.templateVersion === v.version && inScope(principal, params.capabilityId, r.region)).map((r) => r.region);
+      return { version: v.version, publishedAt: v.publishedAt, publishedBy: v.publishedBy, regions, template: templateFor(principal, v.template) };
     },
   });
 
   routes.route({
     method: 'get',
     path: '/api/v1/capabilities/{capabilityId}/regions/{region}/adoption',
-    summary: 'Before adopting a version: the diff, the impact on open exceptions, and a rehearsal',
+    summary: 'Before adopting a version (the latest when none is named): the diff, the impact on open exceptions, and a rehearsal',
     description:
       'A dry run: nothing is stored. `impact` counts the region\'s open and claimed exceptions that would change owner, deadline or fail the ' +
       'new contract had they been raised under the version (they keep their own). `overlayErrors` lists every path of the region\'s overlay ' +
@@ -122,9 +124,10 @@ export function templateVersionRoutes(routes: ApiRoutes, deps: { ledger: LedgerD
     roles: ['manager', 'admin'],
     scope: regionScope,
     params: z.strictObject({ capabilityId: CapabilityId, region: Region }),
-    query: z.strictObject({ version: Version }),
+    query: z.strictObject({ version: Version.optional() }),
     responses: { 200: { description: 'The preview', schema: Preview }, 404: { description: 'Unknown capability or version' }, 422: { description: 'Not rolled out to the region' } },
-    handler: async ({ params, query }) => previewAdoption(ledger, params.capabilityId, params.region, query.version),
+    handler: async ({ params, query }) =>
+      previewAdoption(ledger, params.capabilityId, params.region, query.version ?? (await requireCapability(ledger, params.capabilityId)).version),
   });
 
   routes.route({
