@@ -21,7 +21,15 @@ const anyRole = ['operator', 'owner', 'manager', 'admin', 'integration'] as cons
 const CapabilityId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,63}$/, 'expected a kebab-case id such as po-assist');
 const yamlOrJson = ['application/json', 'application/yaml', 'application/x-yaml', 'text/yaml'];
 const TemplateDoc = CapabilityTemplate.meta({ id: 'CapabilityTemplate' });
-const RolloutDoc = z.object({ region: z.string(), overlay: z.record(z.string(), z.unknown()), effective: TemplateDoc });
+const RolloutDoc = z.object({
+  region: z.string(),
+  /** The core version the region adopted (issue 17: POST …/adoption moves it). */
+  templateVersion: z.number().int(),
+  overlay: z.record(z.string(), z.unknown()),
+  effective: TemplateDoc,
+  /** After a save: the rehearsal of the region's scenarios it ran (GET …/rehearsal has the results). */
+  rehearsal: z.object({ total: z.number().int(), failed: z.number().int() }).optional(),
+});
 
 const Cell = z
   .object({ owner: z.string().nullable(), backup: z.string().nullable(), escalation: z.array(z.string()), updatedAt: z.string().nullable(), updatedBy: z.string().nullable() })
