@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseTemplate, validateTemplate, type CapabilityTemplate } from '../../domain/capability.js';
-import { rehearse } from '../../domain/rehearsal.js';
+import { rehearse, resolvePlaceholders } from '../../domain/rehearsal.js';
 import { applyOverlay } from '../../domain/rollout.js';
 import { resolveRoute, type RouteCell, type RoutePeople } from '../../domain/rules/route.js';
 import { diffTemplates, impactOf, type OpenException } from '../../domain/template-diff.js';
@@ -177,5 +177,35 @@ describe('an overlay after a breaking core change', () => {
     const result = applyOverlay(v2, overlay);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.errors.map((e) => e.path)).toEqual(['slaPolicies.medium.claimLease', 'localNotes.general']);
+  });
+});
+
+describe('a scenario', () => {
+  const t = template();
+  const routes = demoRoutes('NA', naCells);
+  const scenario = (over: Record<string, any>) => ({ id: 'x', description: 'x', intake: { type: 'missing-input-field', payload: { poNumber: 'PO-00100002', missingField: 'sku', sourceSystem: 'erp', modelVersion: 'm' } }, ...over });
+  const run = (s: Record<string, any>) => rehearse({ ...t, scenarios: [s as never] }, 'NA', routes, NOW).results[0]!;
+
+  it.each([
+    ['a bad severity is refused by the envelope, naming it', { intake: { type: 'missing-input-field', severity: 'urgent', payload: {} }, expect: { outcome: 'quarantined', quarantinedFields: ['severity'] } }, true, []],
+    ['the wrong quarantined field', { intake: { type: 'missing-input-field', payload: { missingField: 'sku', sourceSystem: 'erp', modelVersion: 'm' } }, expect: { outcome: 'quarantined', quarantinedFields: ['payload.sku'] } }, false, ['quarantined for payload.poNumber, not for payload.sku']],
+    ['the wrong area', { expect: { outcome: 'accepted', route: { area: 'business-rules', to: 'owner' } } }, false, ['routes to exception-queue, expected business-rules']],
+    ['the wrong number of steps', { expect: { outcome: 'accepted', escalation: ['backup'] } }, false, ['the high policy has 3 escalation steps, the scenario expects 1']],
+    ['a step expected to reach nobody that reaches someone', { expect: { outcome: 'accepted', escalation: ['backup', 'nobody', 'manager-of-owner'] } }, false, ['step 2 (escalation[0] after 1h) reaches dana, expected nobody']],
+    ['a step expected to reach another role', { expect: { outcome: 'accepted', escalation: ['owner', 'escalation[0]', 'manager-of-owner'] } }, false, ['step 1 (backup after 15m) reaches li, expected the owner (priya)']],
+  ])('%s', (_name, over, pass, reasons) => {
+    const result = run(scenario(over));
+    expect(result.reasons).toEqual(reasons);
+    expect(result.pass).toBe(pass);
+  });
+
+  it('stands {{now±duration}} in a payload for the time it runs', () => {
+    expect(resolvePlaceholders({ a: '{{now}}', b: '{{now-1d}}', c: '{{now+2h}}', d: '{{later}}', e: 3 }, NOW)).toEqual({
+      a: '2031-01-01T12:00:00.000Z',
+      b: '2030-12-31T12:00:00.000Z',
+      c: '2031-01-01T14:00:00.000Z',
+      d: '{{later}}',
+      e: 3,
+    });
   });
 });
