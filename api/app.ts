@@ -16,6 +16,7 @@ import { attestationRoutes } from './routes/attestations.js';
 import { auditRoutes } from './routes/audit.js';
 import { capabilityRoutes } from './routes/capabilities.js';
 import { decisionRoutes } from './routes/decisions.js';
+import { templateVersionRoutes } from './routes/template-versions.js';
 import { demoRoutes, type DemoUsers } from './routes/demo.js';
 import { exceptionRoutes } from './routes/exceptions.js';
 import { identityRoutes } from './routes/identity.js';
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps): Express {
   const temporal = { client: deps.client, taskQueue: deps.taskQueue, continueAsNewAfter: deps.config.CONTINUE_AS_NEW_AFTER, departureWaitMaxMs: deps.config.DEPARTURE_WAIT_MAX_MS };
   peopleRoutes(routes, { ...temporal, ledger: deps.ledger });
   capabilityRoutes(routes, { ...temporal, ledger: deps.ledger, webhookAllowedHosts: deps.config.WEBHOOK_ALLOWED_HOSTS });
+  templateVersionRoutes(routes, { ledger: deps.ledger, webhookAllowedHosts: deps.config.WEBHOOK_ALLOWED_HOSTS });
   exceptionRoutes(routes, { ...temporal, ledger: deps.ledger }, { metrics: metricsOn });
   reportRoutes(routes, { ledger: deps.ledger });
   if (deps.demoUsers && deps.verifier.mode === 'hs256') demoRoutes(routes, { ...temporal, demo: deps.demoUsers });

@@ -55,6 +55,11 @@ export const ExceptionView = z
       .object({ reason: z.string(), note: z.string().nullable(), until: z.string().nullable(), since: z.string().nullable(), by: z.string() })
       .nullable()
       .meta({ description: 'Waiting on others: the resolve clock is paused' }),
+    templateVersion: z.number().int().nullable().meta({ description: 'The core template version the exception was raised under; null before versions were recorded' }),
+    procedure: z
+      .object({ templateVersion: z.number().int().nullable(), markdown: z.string().nullable(), localNote: z.string().nullable() })
+      .optional()
+      .meta({ description: "Only on the exception itself: its type's procedure (markdown) from the version it was raised under, and the region's local note" }),
   })
   .meta({ id: 'Exception' });
 export type ExceptionView = z.infer<typeof ExceptionView>;
@@ -62,6 +67,7 @@ export type ExceptionView = z.infer<typeof ExceptionView>;
 export interface ExceptionDetailExtras {
   payload: Record<string, unknown>;
   comments: Array<{ at: number; by: string; text: string }>;
+  procedure?: { templateVersion: number | null; markdown: string | null; localNote: string | null };
 }
 
 export function exceptionView(s: ExceptionState, now = Date.now(), detail?: ExceptionDetailExtras): ExceptionView {
@@ -95,6 +101,8 @@ export function exceptionView(s: ExceptionState, now = Date.now(), detail?: Exce
     updatedAt: iso(s.updatedAt),
     sla: slaView(s, now),
     waiting: s.waiting ? { reason: s.waiting.reason, note: s.waiting.note ?? null, until: iso(s.waiting.until), since: iso(s.waiting.since), by: s.waiting.by } : null,
+    templateVersion: s.templateVersion ?? null,
+    ...(detail?.procedure ? { procedure: detail.procedure } : {}),
   };
 }
 

@@ -36,8 +36,8 @@ const parsed = parseTemplate(YAML.parse(readFileSync('templates/po-assist.yaml',
 if (!parsed.ok) throw new Error('the shipped template does not parse');
 const template = parsed.template;
 const at = new Date().toISOString();
-await saveCapability(ledger, { id: 'po-assist', name: template.name, version: 1, template, source: '', updatedAt: at, updatedBy: 'bench' }, []);
-for (const region of ['NA', 'EMEA']) await saveRollout(ledger, { capabilityId: 'po-assist', region, overlay: {}, effective: template, updatedAt: at, updatedBy: 'bench' });
+await saveCapability(ledger, { id: 'po-assist', name: template.name, version: 1, template, source: '', updatedAt: at, updatedBy: 'bench' });
+for (const region of ['NA', 'EMEA']) await saveRollout(ledger, { capabilityId: 'po-assist', region, overlay: {}, effective: template, templateVersion: template.version, updatedAt: at, updatedBy: 'bench' });
 
 const now = Date.now();
 const spread = (i: number, n: number) => now - 13 * DAY_MS + Math.floor((i / n) * (13 * DAY_MS - 60_000));
@@ -163,7 +163,7 @@ const p = percentiles(samples.slice(5));
 // evidence links of those that fired (what the schedule does before it starts workflows). Two figures:
 // the 10 regions as seeded (the volume in NA), and NA graded 10 times over, as if every region held it.
 const tenRegions = ['NA', 'EMEA', 'APAC', 'LATAM', 'UK-IE', 'ANZ', 'MEA', 'CN', 'JP', 'IN'];
-for (const region of tenRegions.slice(2)) await saveRollout(ledger, { capabilityId: 'po-assist', region, overlay: {}, effective: template, updatedAt: at, updatedBy: 'bench' });
+for (const region of tenRegions.slice(2)) await saveRollout(ledger, { capabilityId: 'po-assist', region, overlay: {}, effective: template, templateVersion: template.version, updatedAt: at, updatedBy: 'bench' });
 const triggerSamples: number[] = [];
 const fullSamples: number[] = [];
 let firedCount = 0;

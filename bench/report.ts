@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { CalendarCostResult, CalendarMicroResult, IntakeResult, LatencyPair, LatenessResult, ListingResult, MemoryResult, MetricsCostResult, Throughput } from './phases/index.js';
+import type { CalendarCostResult, CalendarMicroResult, IntakeResult, LatencyPair, LatenessResult, ListingResult, MemoryResult, MetricsCostResult, TemplatePhaseResult, Throughput } from './phases/index.js';
 import { round, type Percentiles } from './stats.js';
 
 export interface SweepLevel {
@@ -27,6 +27,7 @@ export interface Results {
   memory?: MemoryResult;
   listing?: ListingResult;
   escalation?: LatenessResult;
+  templates?: TemplatePhaseResult;
   sweep: SweepLevel[];
   overloadTexts: string[];
   /** The most frequent warnings and errors logged by the API, the worker and the SDK (ids blanked). */
@@ -76,6 +77,11 @@ export function evaluateTargets(r: Results): Target[] {
     const worst = Math.max(...r.listing.queries.map((q) => q.desk.p95));
     const name = r.listing.queries.find((q) => q.desk.p95 === worst)?.name;
     t.push({ name: `listing p95 at ${r.listing.open} open`, target: '≤ 50 ms (every filter)', observed: `worst ${f(worst)} ms (${name})`, met: worst <= 50 });
+  }
+  if (r.templates) {
+    const x = r.templates;
+    t.push({ name: `rehearsal of ${x.scenarios} scenarios`, target: '< 1 s', observed: `p95 ${f(x.rehearsalMs.p95)} ms`, met: x.rehearsalMs.p95 < 1000 });
+    t.push({ name: `adoption preview (impact dry-run) at ${x.open} open`, target: '< 5 s', observed: `p95 ${f(x.previewMs.p95)} ms`, met: x.previewMs.p95 < 5000 });
   }
   if (r.memory) {
     const per = r.memory.desk.perCachedMb;

@@ -21,6 +21,7 @@ import {
   metricsCost,
   openCount,
   singleIntake,
+  templatePhase,
   type Ctx,
   type Throughput,
 } from './phases/index.js';
@@ -306,6 +307,9 @@ async function main() {
     log(`bench: [4] listing at ${filled.open} open, ${params.listingSamples} per filter (${elapsed()})`);
     results.listing = await listings(ctx, params.listingSamples, params.visibilityPauseMs);
     for (const t of scanLogs(0)) overload.add(t);
+
+    log(`bench: [9] template versions: a rehearsal, and a preview over 10 000 open exceptions, on a ledger of their own (${elapsed()})`);
+    results.templates = await templatePhase({ open: 10_000, runs: params.mode === 'quick' ? 10 : 25 });
   } catch (err) {
     failure = err;
     log(`bench: a phase failed: ${(err as Error).stack ?? String(err)}`);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import YAML, { LineCounter } from 'yaml';
 import { Duration, durationAtMost, durationMs, SLA_LIMITS } from './duration.js';
 import { clockMs, hasWorkingTime, MAX_HOLIDAYS, workCalendar } from './rules/calendar.js';
+import { LocalNotes, Markdown, OperatingModel, operatingModelIssues, Scenarios } from './template-model.js';
 
 const KEBAB = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 const kebab = (what: string) => z.string().regex(KEBAB, `${what} must be kebab-case, e.g. price-variance`);
@@ -63,6 +64,8 @@ export const ExceptionType = z.strictObject({
   area: ResponsibilityArea,
   defaultSeverity: Severity,
   contract: InputContract,
+  /** Markdown: what to check, how to resolve, which resolution code when (issue 17). */
+  procedure: Markdown.optional(),
 });
 export type ExceptionType = z.infer<typeof ExceptionType>;
 
@@ -275,7 +278,7 @@ export type DecisionTrigger = z.infer<typeof DecisionTrigger>;
 const SLA_KEYS = ['claimWithin', 'resolveWithin', 'claimLease', 'escalation', 'repeat', 'calendar', 'warnAt'] as const;
 const ADAPTABLE = new RegExp(
   `^(?:slaPolicies\\.(?:${[...Severity.options, '\\*'].join('|')})\\.(?:${SLA_KEYS.join('|')})` +
-    '|timeZone|businessCalendar|notifications|notifications\\.channel|localFields' +
+    '|timeZone|businessCalendar|notifications|notifications\\.channel|localFields|localNotes' +
     '|decisionTriggers\\.(?:[a-z0-9-]+|\\*)\\.(?:threshold|window|dueIn|escalation))$',
 );
 
@@ -283,7 +286,7 @@ const ADAPTABLE = new RegExp(
 export const AdaptablePattern = z.string().refine(ADAPTABLE.test.bind(ADAPTABLE), {
   error: (iss) =>
     `'${String(iss.input)}' cannot be made adaptable; allowed: slaPolicies.<severity|*>.<${SLA_KEYS.join('|')}>, ` +
-    'timeZone, businessCalendar, notifications, notifications.channel, localFields, decisionTriggers.<id|*>.<threshold|window|dueIn|escalation>',
+    'timeZone, businessCalendar, notifications, notifications.channel, localFields, localNotes, decisionTriggers.<id|*>.<threshold|window|dueIn|escalation>',
 });
 
 export const CapabilityTemplate = z
@@ -306,6 +309,12 @@ export const CapabilityTemplate = z
     /** Questions the live data asks each area's owner, by trigger id (decision items, GET /api/v1/decisions). */
     decisionTriggers: z.record(kebab('trigger id').max(64), DecisionTrigger).optional(),
     adaptable: z.array(AdaptablePattern),
+    /** Guidelines, integrations, training and release rhythm (domain/template-model.ts). */
+    operatingModel: OperatingModel.optional(),
+    /** Executable scenarios a rehearsal runs against a region (domain/rehearsal.ts). */
+    scenarios: Scenarios.optional(),
+    /** A region's notes, in its overlay where `localNotes` is adaptable. */
+    localNotes: LocalNotes.optional(),
   })
   .superRefine((template, ctx) => {
     for (const [id, trigger] of Object.entries(template.decisionTriggers ?? {})) {
@@ -313,6 +322,7 @@ export const CapabilityTemplate = z
         ctx.addIssue({ code: 'custom', path: ['decisionTriggers', id, 'exceptionType'], message: `no exception type '${trigger.exceptionType}' in this template` });
       }
     }
+    for (const issue of operatingModelIssues(template)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
     for (const name of Object.keys(template.localFields ?? {})) {
       const owner = template.exceptionTypes.find((type) => Object.hasOwn(type.contract.fields, name));
       if (owner) {

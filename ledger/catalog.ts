@@ -14,6 +14,8 @@ export interface StoredCapability {
 export interface StoredRollout {
   capabilityId: string;
   region: string;
+  /** The core version the region adopted; its effective template is that version plus the overlay. */
+  templateVersion: number;
   overlay: Record<string, unknown>;
   effective: CapabilityTemplate;
   updatedAt: string;
@@ -30,9 +32,10 @@ const toCapability = (r: { id: string; name: string; version: number; template: 
   updatedBy: r.updated_by,
 });
 
-const toRollout = (r: { capability_id: string; region: string; overlay: string; effective: string; updated_at: string; updated_by: string }): StoredRollout => ({
+const toRollout = (r: { capability_id: string; region: string; overlay: string; effective: string; updated_at: string; updated_by: string; template_version: number | null }): StoredRollout => ({
   capabilityId: r.capability_id,
   region: r.region,
+  templateVersion: r.template_version ?? (JSON.parse(r.effective) as CapabilityTemplate).version,
   overlay: JSON.parse(r.overlay) as Record<string, unknown>,
   effective: JSON.parse(r.effective) as CapabilityTemplate,
   updatedAt: r.updated_at,
@@ -87,12 +90,11 @@ export async function listRollouts(db: LedgerDb, capabilityId?: string): Promise
   return (await query.execute()).map(toRollout);
 }
 
-/** Saves a template and the recomputed effective template of each of its regions; run it in writeTransaction. */
-export async function saveCapability(
-  tx: LedgerDb,
-  capability: StoredCapability,
-  rollouts: Array<Pick<StoredRollout, 'region' | 'effective'>>,
-): Promise<void> {
+/**
+ * Saves a published template: the capability's newest version and its row in the version history
+ * (ledger/template-versions.ts). Regions keep the version they adopted; run it in writeTransaction.
+ */
+export async function saveCapability(tx: LedgerDb, capability: StoredCapability): Promise<void> {
   const row = {
     id: capability.id,
     name: capability.name,
@@ -103,14 +105,11 @@ export async function saveCapability(
     updated_by: capability.updatedBy,
   };
   await tx.insertInto('capabilities').values(row).onConflict((oc) => oc.column('id').doUpdateSet(row)).execute();
-  for (const rollout of rollouts) {
-    await tx
-      .updateTable('capability_regions')
-      .set({ effective: JSON.stringify(rollout.effective) })
-      .where('capability_id', '=', capability.id)
-      .where('region', '=', rollout.region)
-      .execute();
-  }
+  await tx
+    .insertInto('capability_versions')
+    .values({ capability_id: row.id, version: row.version, template: row.template, source: row.source, published_at: row.updated_at, published_by: row.updated_by })
+    .onConflict((oc) => oc.columns(['capability_id', 'version']).doNothing())
+    .execute();
 }
 
 export async function saveRollout(db: LedgerDb, rollout: StoredRollout): Promise<void> {
@@ -121,6 +120,7 @@ export async function saveRollout(db: LedgerDb, rollout: StoredRollout): Promise
     effective: JSON.stringify(rollout.effective),
     updated_at: rollout.updatedAt,
     updated_by: rollout.updatedBy,
+    template_version: rollout.templateVersion,
   };
   await db
     .insertInto('capability_regions')

@@ -7,6 +7,7 @@ import { chainLintAttestationMigration } from './attestation-migration.js';
 import { readinessNoticesMigration } from './notices-migration.js';
 import { readinessFactsMigration } from './readiness-facts-migration.js';
 import { readinessMigration } from './readiness-migration.js';
+import { templateVersionsMigration } from './template-versions-migration.js';
 
 /**
  * In-code migrations: they ship inside the bundle, so no folder has to be found at run time. Each runs
@@ -267,6 +268,7 @@ export const migrations: Record<string, Migration> = {
     },
   },
   '0013_mail': mailMigration,
+  '0014_template_versions': templateVersionsMigration,
   '0015_chain_lint_attestation': chainLintAttestationMigration,
   '0016_decisions': decisionsMigration,
 };

@@ -106,6 +106,8 @@ export function projectedColumns(state: ExceptionState) {
     resolution_code: state.resolution?.code ?? null,
     value_event: state.resolution?.valueEvent ?? null,
     seq: state.seq,
+    // Only exceptions raised since versions were recorded carry one (0014_template_versions).
+    ...(state.templateVersion !== undefined ? { template_version: state.templateVersion } : {}),
   };
 }
 

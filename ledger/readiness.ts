@@ -5,6 +5,7 @@ import { consecutiveHeldDays, DAY_MS, lastDayOf, windowOf, type ReadinessFacts }
 import type { LedgerDb } from './db.js';
 import { overdueDecisions } from './decisions.js';
 import { outcomes } from './readiness-outcomes.js';
+import { dryRunRehearsal } from './rehearsal-run.js';
 import { gapInputs } from './gaps.js';
 
 /**
@@ -62,7 +63,18 @@ export async function readinessFacts(db: LedgerDb, r: FactsRequest): Promise<Rea
     valueDays,
     valueEvents: r.template.valueEvents.map((v) => ({ id: v.id, ...(v.unit ? { unit: v.unit } : {}) })),
     ...(overdue === undefined ? {} : { overdueDecisions: overdue }),
+    ...(isFullTemplate(r.template) ? { rehearsal: await rehearsalFacts(db, r.template, r.region, r.now) } : {}),
   };
+}
+
+const isFullTemplate = (t: FactsRequest['template']): t is CapabilityTemplate => 'exceptionTypes' in t && 'slaPolicies' in t;
+
+/** Rehearsed live, not read from the last stored run: the matrix may have changed since (ledger/rehearsal-run.ts). */
+async function rehearsalFacts(db: LedgerDb, template: CapabilityTemplate, region: string, now: number): Promise<ReadinessFacts['rehearsal']> {
+  if (!template.scenarios?.length) return null;
+  const run = await dryRunRehearsal(db, template, region, now);
+  const first = run.results.find((r) => !r.pass);
+  return { templateVersion: run.templateVersion, total: run.total, failed: run.failed, firstFailure: first ? `${first.id}: ${first.reasons[0]}` : null };
 }
 
 /**

@@ -35,6 +35,8 @@ export interface CapabilityRegionsTable {
   effective: string;
   updated_at: string;
   updated_by: string;
+  /** The core version the region adopted (0014_template_versions); the effective template is built from it. */
+  template_version: number | null;
 }
 
 /** The directory's projection, for listings and audits. The directory workflow is the source of truth. */
@@ -118,6 +120,8 @@ export interface ExceptionsTable extends ExceptionIntakeFacts {
   confirmed_event_digest: Generated<string | null>;
   confirmed_notice_digest: Generated<string | null>;
   written_at: Generated<number>;
+  /** The core template version the exception was raised under (0014_template_versions); null before versions. */
+  template_version: Generated<number | null>;
 }
 
 /** Append-only timeline; (exception_id, seq) makes retried writes no-ops. */
@@ -256,4 +260,28 @@ export interface LedgerSchema extends DecisionTables {
   chain_lint: ChainLintTable;
   attestation_campaigns: AttestationCampaignsTable;
   attestation_requests: AttestationRequestsTable;
+  capability_versions: CapabilityVersionsTable;
+  rehearsals: RehearsalsTable;
+}
+
+/** Every published core version of a capability template (0014_template_versions). */
+export interface CapabilityVersionsTable {
+  capability_id: string;
+  version: number;
+  template: string;
+  source: string;
+  published_at: string;
+  published_by: string;
+}
+
+/** The latest rehearsal of a region's scenarios, per template version (0014_template_versions). */
+export interface RehearsalsTable {
+  capability_id: string;
+  region: string;
+  template_version: number;
+  at: string;
+  trigger: string;
+  total: number;
+  failed: number;
+  results: string;
 }

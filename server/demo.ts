@@ -4,6 +4,7 @@ import { readDeparture, startDeparture } from '../api/services/departures.js';
 import { raiseException } from '../api/services/exceptions.js';
 import { assignOwnership } from '../api/services/ownership.js';
 import { savePerson } from '../api/services/people.js';
+import { rehearseNow } from '../api/services/template-versions.js';
 import type { TemporalDeps } from '../api/services/temporal.js';
 import type { ResponsibilityArea } from '../domain/capability.js';
 import type { PersonInput } from '../domain/people.js';
@@ -31,7 +32,7 @@ export const demoPeople: Array<[string, PersonInput]> = [
   ['amara', { name: 'Amara Okafor', email: 'amara.okafor@example.com', managerId: 'raj', status: 'active', roles: ['owner', 'operator'] }],
 ];
 
-const demoRollouts: Record<string, Record<string, unknown>> = {
+export const demoRollouts: Record<string, Record<string, unknown>> = {
   NA: { timeZone: 'America/Chicago' },
   EMEA: {
     timeZone: 'Europe/Berlin',
@@ -41,7 +42,7 @@ const demoRollouts: Record<string, Record<string, unknown>> = {
 };
 
 type Cell = { owner: string; backup: string | null; escalation: string[] };
-const demoCells: Record<string, Record<ResponsibilityArea, Cell>> = {
+export const demoCells: Record<string, Record<ResponsibilityArea, Cell>> = {
   NA: {
     'business-rules': { owner: 'jordan', backup: 'dana', escalation: ['dana', 'grace'] },
     'model-retraining': { owner: 'marco', backup: 'amara', escalation: ['amara', 'raj'] },
@@ -57,10 +58,10 @@ const demoCells: Record<string, Record<ResponsibilityArea, Cell>> = {
 };
 
 /** Part of the pilot team has moved on: the sweep hands their cells to backups and leaves gaps for a manager to fill. */
-const demoLeavers = ['marco', 'sofia'];
+export const demoLeavers = ['marco', 'sofia'];
 
 /** NA's manager has already filled the gaps the leavers left there; EMEA's are still open. */
-const demoRefills: Record<string, Cell> = {
+export const demoRefills: Record<string, Cell> = {
   // Not raj first in the chain: he is amara's backup and manager already, and a chain that reaches one person at every step is no chain (chain lint).
   'model-retraining': { owner: 'amara', backup: 'raj', escalation: ['grace', 'raj'] },
   'adoption-training': { owner: 'dana', backup: 'li', escalation: ['grace', 'raj'] },
@@ -97,6 +98,8 @@ export async function seedDemo(deps: TemporalDeps & { ledger: LedgerDb }, logger
   for (const [area, cell] of Object.entries(demoRefills)) {
     await assignOwnership(deps, { capability: 'po-assist', region: 'NA', area, assignment: { ...cell, reason: 'filled after the pilot team left (demo data)' }, actor: 'grace' });
   }
+  // Each region was rehearsed when it was rolled out, before it had a matrix: rehearse it as it stands now.
+  for (const region of Object.keys(demoRollouts)) await rehearseNow(deps.ledger, 'po-assist', region);
   await seedReadinessHistory(deps.ledger);
   // Last, so the readiness history above is unchanged: the work that raises one open decision per area.
   const decisions = await seedDemoDecisions(deps);

@@ -9,6 +9,7 @@ import { Notifications } from './notifications.js';
 import { Queue } from './queue.js';
 import { Readiness } from './readiness.js';
 import { SignIn } from './signin.js';
+import { Templates } from './templates.js';
 
 const currentRoute = () => location.hash.replace(/^#\/?/, '') || 'queue';
 
@@ -29,6 +30,7 @@ function Page({ route, me, capabilities }) {
   if (route === 'inbox') return html`<${Inbox} me=${me} />`;
   if (route === 'notifications') return html`<${Notifications} me=${me} />`;
   if (route === 'readiness') return hasRole(me, 'manager') ? html`<${Readiness} me=${me} capabilities=${capabilities} />` : html`<p>The readiness scorecard needs the manager role.</p>`;
+  if (route === 'templates') return hasRole(me, 'manager') ? html`<${Templates} me=${me} capabilities=${capabilities} />` : html`<p>Template versions need the manager role.</p>`;
   if (route === 'manager') return hasRole(me, 'manager') ? html`<${Manager} me=${me} capabilities=${capabilities} />` : html`<p>The ownership views need the manager role.</p>`;
   return html`<${Queue} me=${me} capabilities=${capabilities} />`;
 }
@@ -70,7 +72,7 @@ function App() {
   return html`<a class="skip" href="#main">Skip to content</a>
     <header>
       <h1>exception-desk</h1>
-      <nav aria-label="Sections">${link('queue', 'Queue')} ${link('inbox', 'My inbox')} ${link('notifications', 'Notifications')} ${hasRole(me, 'manager') && link('manager', 'Ownership')} ${hasRole(me, 'manager') && link('readiness', 'Readiness')} ${hasRole(me, 'manager') && link('decisions', 'Decisions')}</nav>
+      <nav aria-label="Sections">${link('queue', 'Queue')} ${link('inbox', 'My inbox')} ${link('notifications', 'Notifications')} ${hasRole(me, 'manager') && link('manager', 'Ownership')} ${hasRole(me, 'manager') && link('readiness', 'Readiness')} ${hasRole(me, 'manager') && link('decisions', 'Decisions')} ${hasRole(me, 'manager') && link('templates', 'Templates')}</nav>
       <p class="who">Signed in as <strong data-testid="signed-in-as">${me.name ?? me.sub}</strong> <span class="muted">(${me.sub}: ${me.roles.join(', ')})</span>
         <button type="button" onClick=${signOut}>Sign out</button></p>
     </header>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { claim } from './queue.js';
 import { age, api, dueText, duration, exceptionPath, html, slaCountdown } from './lib.js';
+import { Markdown } from './markdown.js';
 
 const REFRESH_MS = 3000;
 // Browsers compile pattern attributes with the v flag, where a bare '-' in a class is an error.
@@ -29,6 +30,18 @@ function Trust({ exception }) {
           <td>${traced ? html`<code>payload.${r.field}</code> = ${JSON.stringify(exception.payload[r.field])}` : html`<span class="muted">not in payload</span>`}</td></tr>`;
       })}</tbody>
     </table>`}
+  </section>`;
+}
+
+/** The type's procedure from the template version the exception was raised under, with the region's note. */
+function Procedure({ exception }) {
+  const p = exception.procedure;
+  if (!p || (!p.markdown && !p.localNote)) return null;
+  return html`<section aria-labelledby="procedure-title" class="card procedure">
+    <h3 id="procedure-title">How to handle it</h3>
+    <p class="muted">Procedure for ${exception.type}${p.templateVersion ? `, template version ${p.templateVersion}` : ''}</p>
+    ${p.markdown ? html`<${Markdown} text=${p.markdown} />` : html`<p class="muted">The template has no procedure for this type.</p>`}
+    ${p.localNote && html`<h4>Note for ${exception.region}</h4><${Markdown} text=${p.localNote} />`}
   </section>`;
 }
 
@@ -139,7 +152,7 @@ export function Detail({ id, me }) {
     ${exception.sla && html`<p class="sla-detail">SLA: ${exception.sla.calendar === 'business' ? `working hours (${exception.sla.timeZone})` : '24x7'}${exception.sla.pausedMs > 0 ? ` · ${duration(exception.sla.pausedMs)} paused waiting on others` : ''}${
       exception.sla.warningsPending.length && !exception.waiting ? ` · next warning: ${exception.sla.warningsPending[0].kind} ${exception.sla.warningsPending[0].pct}% at ${dueText(exception.sla.warningsPending[0].at, exception.sla.timeZone)}` : ''}</p>`}
     ${timeline.some((t) => t.action === 'warning') && html`<p class="warnings" role="note">Warnings: ${timeline.filter((t) => t.action === 'warning').map((t) => t.to).join(', ')}</p>`}
-    <${Trust} exception=${exception} />
+    <div class="beside"><${Trust} exception=${exception} /><${Procedure} exception=${exception} /></div>
     <${Actions} exception=${exception} me=${me} valueEvents=${valueEvents} onChanged=${load} />
     ${exception.resolution && html`<section class="card" aria-label="Resolution"><h3>Resolution</h3>
       <p><strong>${exception.resolution.code}</strong> by ${exception.resolution.by}${exception.resolution.valueEvent ? ` · value: ${exception.resolution.valueEvent}` : ''}</p>

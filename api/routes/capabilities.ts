@@ -22,7 +22,15 @@ const anyRole = ['operator', 'owner', 'manager', 'admin', 'integration'] as cons
 const CapabilityId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,63}$/, 'expected a kebab-case id such as po-assist');
 const yamlOrJson = ['application/json', 'application/yaml', 'application/x-yaml', 'text/yaml'];
 const TemplateDoc = CapabilityTemplate.meta({ id: 'CapabilityTemplate' });
-const RolloutDoc = z.object({ region: z.string(), overlay: z.record(z.string(), z.unknown()), effective: TemplateDoc });
+const RolloutDoc = z.object({
+  region: z.string(),
+  /** The core version the region adopted (issue 17: POST …/adoption moves it). */
+  templateVersion: z.number().int(),
+  overlay: z.record(z.string(), z.unknown()),
+  effective: TemplateDoc,
+  /** After a save: the rehearsal of the region's scenarios it ran (GET …/rehearsal has the results). */
+  rehearsal: z.object({ total: z.number().int(), failed: z.number().int() }).optional(),
+});
 
 const Cell = z
   .object({ owner: z.string().nullable(), backup: z.string().nullable(), escalation: z.array(z.string()), updatedAt: z.string().nullable(), updatedBy: z.string().nullable() })
@@ -155,7 +163,7 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
       const stored = (await getRollout(ledger, params.capabilityId, params.region))?.overlay;
       const overlay = keepMaskedWebhook(typeof body === 'string' ? parseYamlOverlay(body) : body, stored);
       const calendars = await regionCalendars(ledger, params.capabilityId);
-      const { rollout, outcome, changed } = await putRollout(ledger, {
+      const { rollout, outcome, changed, rehearsal } = await putRollout(ledger, {
         capabilityId: params.capabilityId,
         region: params.region,
         overlay,
@@ -168,6 +176,8 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
         region: rollout.region,
         overlay: overlayFor(principal, rollout.overlay),
         changed,
+        templateVersion: rollout.templateVersion,
+        rehearsal: { total: rehearsal.total, failed: rehearsal.failed },
         effective: templateFor(principal, rollout.effective),
       });
     },
@@ -188,7 +198,7 @@ export function capabilityRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledge
     handler: async ({ params, principal }) => {
       await requireCapability(ledger, params.capabilityId);
       const rollout = await requireRollout(ledger, params.capabilityId, params.region);
-      return { region: rollout.region, overlay: overlayFor(principal, rollout.overlay), effective: templateFor(principal, rollout.effective), updatedAt: rollout.updatedAt, updatedBy: rollout.updatedBy };
+      return { region: rollout.region, templateVersion: rollout.templateVersion, overlay: overlayFor(principal, rollout.overlay), effective: templateFor(principal, rollout.effective), updatedAt: rollout.updatedAt, updatedBy: rollout.updatedBy };
     },
   });
 

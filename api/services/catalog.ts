@@ -14,8 +14,10 @@ import {
 import { relintCapability } from '../../ledger/chain-lint.js';
 import type { LedgerDb } from '../../ledger/db.js';
 import { writeTransaction } from '../../ledger/dialect.js';
+import { getVersion, type StoredRehearsal } from '../../ledger/template-versions.js';
 import { AppError } from '../errors.js';
 import type { ChannelGuard } from './channel.js';
+import { rehearseCandidates, rehearseRegion } from './rehearsals.js';
 
 export interface PutTemplateResult {
   capability: StoredCapability;
@@ -23,8 +25,9 @@ export interface PutTemplateResult {
 }
 
 /**
- * Stores a capability template. Versions only rise; an equal version must be the same template.
- * Every rolled-out region must still accept its overlay under the new core, or nothing is saved.
+ * Publishes a capability template version. Versions only rise; an equal version must be the same
+ * template. Regions keep the version they adopted until they adopt this one
+ * (api/services/template-versions.ts), which is where an overlay that no longer fits is refused.
  * `expectedVersion` (If-Match) names the version the writer last read; a changed template over any
  * other is refused with 409. The checks, the save and the audit entry are one ledger transaction, so
  * two writers of the same version cannot both succeed, and no template is saved without its audit entry.
@@ -63,17 +66,6 @@ export async function putTemplate(
         errors: [{ path: 'version', message: `must be greater than ${existing.version}` }],
       });
     }
-    const rollouts = await listRollouts(tx, input.id);
-    const recomputed: Array<Pick<StoredRollout, 'region' | 'effective'>> = [];
-    const broken: Array<{ path: string; message: string }> = [];
-    for (const rollout of rollouts) {
-      const result = applyOverlay(template, rollout.overlay);
-      if (result.ok) recomputed.push({ region: rollout.region, effective: result.effective });
-      else broken.push(...result.errors.map((e) => ({ path: `regions.${rollout.region}.${e.path}`, message: e.message })));
-    }
-    if (broken.length) {
-      throw new AppError('UNPROCESSABLE', 'The new template would invalidate the overlays of regions already rolled out.', { errors: broken });
-    }
     const capability: StoredCapability = {
       id: template.id,
       name: template.name,
@@ -83,7 +75,7 @@ export async function putTemplate(
       updatedAt: new Date().toISOString(),
       updatedBy: input.actor,
     };
-    await saveCapability(tx, capability, recomputed);
+    await saveCapability(tx, capability);
     await appendAudit(tx, [
       {
         idempotencyKey: `capability:${template.id}#v${template.version}`,
@@ -100,6 +92,8 @@ export async function putTemplate(
   });
   // The chains may now reach other steps: lint them again (ledger/chain-lint.ts).
   if (result.outcome !== 'unchanged') await relintCapability(ledger, input.id);
+  // Each region rehearses the new version before it adopts it: its result is there to read with the preview.
+  if (result.outcome !== 'unchanged') await rehearseCandidates(ledger, result.capability.template);
   return result;
 }
 
@@ -124,23 +118,26 @@ export async function requireRollout(ledger: LedgerDb, capabilityId: string, reg
 export async function putRollout(
   ledger: LedgerDb,
   input: { capabilityId: string; region: string; overlay: unknown; actor: string; channelGuard?: ChannelGuard },
-): Promise<{ rollout: StoredRollout; outcome: 'created' | 'updated'; changed: string[] }> {
+): Promise<{ rollout: StoredRollout; outcome: 'created' | 'updated'; changed: string[]; rehearsal: StoredRehearsal }> {
   const saved = await writeTransaction(ledger, async (tx) => {
     const capability = await requireCapability(tx, input.capabilityId);
-    const result = applyOverlay(capability.template, input.overlay);
+    const existing = await getRollout(tx, input.capabilityId, input.region);
+    // A region's overlay applies to the core version it adopted; a new region starts on the newest.
+    const core = existing ? ((await getVersion(tx, input.capabilityId, existing.templateVersion))?.template ?? capability.template) : capability.template;
+    const result = applyOverlay(core, input.overlay);
     if (!result.ok) {
       throw new AppError('UNPROCESSABLE', `The overlay changes keys that ${input.capabilityId} does not let a region adapt, or gives them bad values.`, {
         errors: result.errors,
-        adaptable: capability.template.adaptable,
+        adaptable: core.adaptable,
       });
     }
-    const existing = await getRollout(tx, input.capabilityId, input.region);
     input.channelGuard?.((existing?.effective ?? capability.template).notifications.channel, result.effective.notifications.channel);
     const rollout: StoredRollout = {
       capabilityId: input.capabilityId,
       region: input.region,
       overlay: (input.overlay ?? {}) as Record<string, unknown>,
       effective: result.effective,
+      templateVersion: core.version,
       updatedAt: new Date().toISOString(),
       updatedBy: input.actor,
     };
@@ -154,11 +151,11 @@ export async function putRollout(
         subjectType: 'capability-region',
         subjectId: `${input.capabilityId}/${input.region}`,
         reason: null,
-        detail: { overlay: rollout.overlay, changed: result.changed, templateVersion: capability.version },
+        detail: { overlay: rollout.overlay, changed: result.changed, templateVersion: core.version },
       },
     ]);
     return { rollout, outcome: existing ? ('updated' as const) : ('created' as const), changed: result.changed };
   });
   await relintCapability(ledger, input.capabilityId);
-  return saved;
+  return { ...saved, rehearsal: await rehearseRegion(ledger, saved.rollout.effective, input.region, 'overlay') };
 }

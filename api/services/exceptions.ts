@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { UpdateDefinition } from '@temporalio/common';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { checkPayload } from '../../domain/contract.js';
 import { workCalendar } from '../../domain/rules/calendar.js';
 import { dataDigest } from '../../domain/rules/digest.js';
 import { exceptionId, ExceptionIntake, isClosed, type Actor } from '../../domain/exception.js';
+import { checkIntake } from '../../domain/intake.js';
 import type { Principal } from '../../domain/principal.js';
 import { getCapability, getEffectiveTemplate, listCapabilities, listRollouts } from '../../ledger/catalog.js';
 import { MAX_NESTING, nestingDepth } from '../../ledger/bounded-json.js';
@@ -13,6 +13,7 @@ import type { LedgerDb } from '../../ledger/db.js';
 import { getExceptionDetail, getExceptionState, quarantine } from '../../ledger/exceptions.js';
 import { confirmReceipt } from '../../ledger/confirmation.js';
 import { readRoute } from '../../ledger/route.js';
+import { getVersion } from '../../ledger/template-versions.js';
 import { ExceptionCapability, ExceptionRegion, ExceptionSeverity } from '../../workflows/search-attributes.js';
 import * as msg from '../../workflows/exception/messages.js';
 import { exceptionWorkflow } from '../../workflows/exception/workflow.js';
@@ -73,23 +74,14 @@ export async function raiseException(deps: ExceptionDeps, principal: Principal, 
       errors: [{ path: 'region', message: `not rolled out; known: ${known.join(', ') || 'none'}` }],
     }));
   }
-  const type = effective.exceptionTypes.find((t) => t.id === intake.type);
-  if (!type) {
-    const known = effective.exceptionTypes.map((t) => t.id);
-    return refuse(deps, principal, body, new AppError('UNPROCESSABLE', `Unknown exception type ${intake.type}; known: ${known.join(', ')}.`, {
-      errors: [{ path: 'type', message: `unknown; known: ${known.join(', ')}` }],
-    }));
-  }
-  const violations = checkPayload(type, effective.localFields, intake.payload, new Date());
-  if (violations.length) {
-    return refuse(deps, principal, body, new AppError('UNPROCESSABLE', `The payload breaks the input contract of ${type.id} in ${intake.region}.`, { errors: violations }));
-  }
+  const checked = checkIntake(effective, intake, new Date());
+  if (!checked.ok) return refuse(deps, principal, body, new AppError('UNPROCESSABLE', checked.message, { errors: checked.errors }));
+  const { type, severity } = checked;
 
   const id = exceptionId(intake.capability, intake.sourceKey);
   const existing = await getExceptionState(deps.ledger, id);
   if (existing && isClosed(existing.status)) return { created: false, state: existing };
 
-  const severity = intake.severity ?? type.defaultSeverity;
   const channel = effective.notifications.channel;
   // The route as the ledger has it now: the workflow surfaces to it without a lookup of its own (shape 3).
   const route = existing ? undefined : (await readRoute(deps.ledger, intake.capability, intake.region, type.area, null)).route;
@@ -119,6 +111,7 @@ export async function raiseException(deps: ExceptionDeps, principal: Principal, 
     valueEvents: effective.valueEvents.map((v) => v.id),
     webhook: channel === 'none' ? null : channel.webhook,
     raisedBy: principal.sub,
+    ...(effective.version ? { templateVersion: effective.version } : {}),
   };
   try {
     const outcome = await withBackoff(() => deps.client.workflow.executeUpdateWithStart(msg.intake, {
@@ -172,7 +165,16 @@ export async function exceptionDetailView(deps: ExceptionDeps, principal: Princi
   const detail = await getExceptionDetail(deps.ledger, id);
   if (!detail) throw new AppError('NOT_FOUND', `No exception ${id}.`);
   assertScope(principal, detail.state.capability, detail.state.region);
-  return exceptionView(detail.state, Date.now(), detail);
+  return exceptionView(detail.state, Date.now(), { ...detail, procedure: await procedureOf(deps.ledger, detail.state) });
+}
+
+/** The type's procedure as the version the exception was raised under has it, and the region's note beside it now. */
+async function procedureOf(ledger: LedgerDb, s: msg.ExceptionState) {
+  const current = await getEffectiveTemplate(ledger, s.capability, s.region);
+  const raisedUnder = s.templateVersion === undefined ? current : (await getVersion(ledger, s.capability, s.templateVersion))?.template;
+  const notes = current?.localNotes;
+  const localNote = [notes?.exceptionTypes?.[s.type], notes?.general].filter(Boolean).join('\n\n') || null;
+  return { templateVersion: s.templateVersion ?? null, markdown: raisedUnder?.exceptionTypes.find((t) => t.id === s.type)?.procedure ?? null, localNote };
 }
 
 /** The exception as the ledger has it (read-your-writes: every transition is recorded before it returns). */

@@ -8,3 +8,4 @@ export { listings, type ListingResult } from './listing.js';
 export { escalationLateness, type LatenessResult } from './escalation.js';
 export { metricsCost, SCRAPE_EVERY_MS, type MetricsCostResult } from './metrics-cost.js';
 export { BENCH_CALENDAR, calendarCost, calendarMicro, type CalendarCostResult, type CalendarMicroResult } from './calendar.js';
+export { templatePhase, type TemplatePhaseResult } from './templates.js';

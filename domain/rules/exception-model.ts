@@ -43,6 +43,8 @@ export interface ExceptionFacts {
   calendar?: WorkCalendar | null;
   /** Digest of the intake's payload: a later intake with other data is fresh data (it resumes a waiting exception). */
   dataDigest?: string;
+  /** The core template version the region ran at intake; absent for exceptions raised before versions. */
+  templateVersion?: number;
 }
 
 /** An early warning not yet given: at `at`, `pct` percent of the claim or resolve window is used. */

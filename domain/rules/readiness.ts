@@ -9,7 +9,7 @@ export const DEFAULT_WINDOW_DAYS = 14;
 /** How many failing contract fields the input-reliability criterion names. */
 export const TOP_FAILING_FIELDS = 5;
 
-export type CriterionId = 'automation-rate' | 'input-reliability' | 'sla-breach-rate' | 'open-exceptions' | 'ownership' | 'adoption' | 'days-stable' | 'decisions-overdue';
+export type CriterionId = 'automation-rate' | 'input-reliability' | 'sla-breach-rate' | 'open-exceptions' | 'ownership' | 'adoption' | 'rehearsal' | 'days-stable' | 'decisions-overdue';
 
 /** The template's `cutover` block; the optional thresholds, when absent, make their criterion informational. */
 export interface ReadinessThresholds {
@@ -59,6 +59,11 @@ export interface ReadinessFacts {
   valueEvents: Array<{ id: string; unit?: string }>;
   /** Open decision items past their due date at `to`; absent when not measured (a past day's snapshot). */
   overdueDecisions?: number;
+  /**
+   * The region's template scenarios, rehearsed against its matrix as it stands (issue 17): absent
+   * where the facts carry none (no criterion then), null when the template declares no scenario.
+   */
+  rehearsal?: { templateVersion: number; total: number; failed: number; firstFailure: string | null } | null;
 }
 
 export interface Criterion {
@@ -267,6 +272,26 @@ function adoption(f: ReadinessFacts, t: ReadinessThresholds): Criterion {
   };
 }
 
+/** A scenario that fails says an exception would not go where the template promises: it holds the region back. */
+function rehearsal(f: ReadinessFacts): Criterion | [] {
+  if (f.rehearsal === undefined) return [];
+  const r = f.rehearsal;
+  return {
+    id: 'rehearsal',
+    label: 'Rehearsal (template scenarios)',
+    measured: r ? r.failed : null,
+    threshold: 0,
+    comparison: '<=',
+    pass: r && r.total > 0 ? r.failed === 0 : null,
+    why: !r || r.total === 0
+      ? 'the template declares no scenario to rehearse'
+      : r.failed === 0
+        ? `all ${r.total} scenarios of version ${r.templateVersion} pass`
+        : `${r.failed} of ${r.total} scenarios of version ${r.templateVersion} fail; first: ${r.firstFailure}`,
+    evidence: `/api/v1/capabilities/${encodeURIComponent(f.capability)}/regions/${encodeURIComponent(f.region)}/rehearsal`,
+  };
+}
+
 function daysStable(f: ReadinessFacts, t: ReadinessThresholds, heldNow: boolean): Criterion {
   // The last day counts when everything holds on it; a failing criterion breaks the run, whatever the history says.
   const measured = heldNow ? f.stableDays + 1 : 0;
@@ -318,7 +343,8 @@ function valueLines(f: ReadinessFacts, days: number): ValueLine[] {
 /** Grades one capability × region against the template's cutover thresholds. */
 export function scorecard(f: ReadinessFacts, t: ReadinessThresholds): Scorecard {
   const days = Math.max(1, f.days);
-  const graded = [automation(f, t), inputReliability(f, t), slaBreaches(f, t), openExceptions(f, t), ownership(f), adoption(f, t)];
+  const graded = [automation(f, t), inputReliability(f, t), slaBreaches(f, t), openExceptions(f, t), ownership(f), adoption(f, t)].concat(rehearsal(f));
+
   if (f.overdueDecisions !== undefined) graded.push(decisionsOverdue({ ...f, overdueDecisions: f.overdueDecisions }, t));
   const held = graded.every((c) => c.pass !== false);
   const criteria = [...graded, daysStable(f, t, held)];

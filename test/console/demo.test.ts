@@ -47,7 +47,9 @@ describe('the console, its demo data and its demo users', () => {
     expect(na).toMatchObject({ region: 'NA', stage: 'production', ready: true, failing: [] });
     expect(na.criteria.find((c: { id: string }) => c.id === 'days-stable').measured).toBeGreaterThanOrEqual(14);
     expect(na.value.find((v: { id: string }) => v.id === 'rework-avoided').perWeek).toBeGreaterThan(2000);
-    expect(emea).toMatchObject({ region: 'EMEA', stage: 'pilot', ready: false, failing: ['input-reliability', 'ownership', 'days-stable'] });
+    expect(emea).toMatchObject({ region: 'EMEA', stage: 'pilot', ready: false, failing: ['input-reliability', 'ownership', 'rehearsal', 'days-stable'] });
+    // The gaps the leavers left break the template's scenarios too: a step expects a backup EMEA no longer has.
+    expect(emea.criteria.find((c: { id: string }) => c.id === 'rehearsal').why).toMatch(/expects the backup of EMEA\/(model-retraining|adoption-training), but the cell has no active backup/);
     expect(emea.criteria.find((c: { id: string }) => c.id === 'input-reliability').why).toMatch(/most failed: payload\.(sku|supplierId)/);
     const history = await http(`${demo.url}/api/v1/capabilities/po-assist/regions/NA/readiness/history?days=30`, { token: manager });
     expect(history.body.items).toHaveLength(30);

@@ -22,6 +22,8 @@ beforeAll(async () => {
   template.version += 1;
   template.cutover.minDaysStable = 1;
   expect((await http(`${stack.url}/api/v1/capabilities/po-test`, { method: 'PUT', token: w.admin, body: template })).status).toBe(200);
+  // A published version waits for each region to adopt it (issue 17).
+  expect((await http(`${stack.url}/api/v1/capabilities/po-test/regions/NA/adoption`, { token: w.admin, body: { version: template.version } })).status).toBe(200);
   expect((await http(`${stack.url}/api/v1/capabilities/po-test/regions/EMEA`, { method: 'PUT', token: w.admin, body: {} })).status).toBe(201);
   for (const region of ['NA', 'EMEA']) {
     for (const area of areas) {

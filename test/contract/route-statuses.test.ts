@@ -84,6 +84,23 @@ const cases: Record<string, Record<string, (r: DeclaredRoute) => Promise<HttpRes
   'put /api/v1/capabilities/{capabilityId}/regions/{region}': {
     422: (r) => call(r, 'non-adaptable key', { token: w.admin, body: { exceptionTypes: [] } }),
   },
+  'get /api/v1/capabilities/{capabilityId}/versions/{version}': {
+    404: (r) => call(r, 'a version never published', { token: w.admin, params: { version: '99' } }),
+  },
+  'get /api/v1/capabilities/{capabilityId}/regions/{region}/adoption': {
+    404: (r) => call(r, 'a version never published', { token: w.admin, query: '?version=99' }),
+    422: (r) => call(r, 'a region not rolled out', { token: w.admin, params: { region: 'APAC' }, query: '?version=1' }),
+  },
+  'post /api/v1/capabilities/{capabilityId}/regions/{region}/adoption': {
+    404: (r) => call(r, 'a version never published', { token: w.admin, body: { version: 99 } }),
+    422: (r) => call(r, 'a region not rolled out', { token: w.admin, params: { region: 'APAC' }, body: { version: 1 } }),
+  },
+  'get /api/v1/capabilities/{capabilityId}/regions/{region}/rehearsal': {
+    422: (r) => call(r, 'a region not rolled out', { token: w.admin, params: { region: 'APAC' } }),
+  },
+  'post /api/v1/capabilities/{capabilityId}/regions/{region}/rehearsal': {
+    422: (r) => call(r, 'a region not rolled out', { token: w.admin, params: { region: 'APAC' } }),
+  },
   'put /api/v1/capabilities/{capabilityId}/ownership/{region}/{area}': {
     409: (r) => call(r, 'stale version', { token: w.admin, body: { ...(sampleBody(r) as object), expectedVersion: 0 } }),
     422: (r) => call(r, 'unknown person', { token: w.admin, body: { owner: 'nobody-here', backup: 'li', escalation: ['dana'], reason: 'contract test' } }),

@@ -10,7 +10,7 @@ import type { DeclaredRoute } from '../../api/route.js';
 import { Role } from '../../domain/principal.js';
 import { expectProblem, http } from '../http.js';
 import { startStack, TEST_SECRET, type Stack } from '../stack.js';
-import { buildWorld, eventually, priceVariance } from '../world.js';
+import { buildWorld, eventually, priceVariance, shippedVersion } from '../world.js';
 import { raiseDecisions } from '../../activities/decisions.js';
 import { report } from './soak.js';
 import { verifyLedgerAfterwards } from './ledger-checks.js';
@@ -82,6 +82,7 @@ const sampleBody: Record<string, unknown> = {
   'post /api/v1/exceptions': priceVariance(),
   'post /api/v1/exceptions:batch': { items: [priceVariance()] },
   'put /api/v1/capabilities/{capabilityId}/regions/{region}/stage': { stage: 'production', override: true, reason: 'scope test' },
+  'post /api/v1/capabilities/{capabilityId}/regions/{region}/adoption': { version: shippedVersion },
   'post /api/v1/reports': { events: [{ kind: 'decision', key: `MATRIX-${Date.now()}`, capability: 'po-test', region: 'NA', occurredAt: new Date().toISOString() }] },
   'post /api/v1/exceptions/{id}/reassign': { to: 'dana', reason: 'scope test' },
   'post /api/v1/exceptions/{id}/resolve': { code: 'supplier-price-corrected' },
@@ -95,7 +96,7 @@ const sampleBody: Record<string, unknown> = {
 };
 const keyOf = (r: DeclaredRoute) => `${r.method} ${r.path}`;
 const urlOf = (r: DeclaredRoute) =>
-  stack.url + r.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(({ id: r.path.startsWith('/api/v1/decisions/') ? decisionId : exceptionId, capabilityId: w.capability, region: 'NA', area: 'business-rules', personId: 'priya' } as Record<string, string>)[name]!));
+  stack.url + r.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(({ id: r.path.startsWith('/api/v1/decisions/') ? decisionId : exceptionId, capabilityId: w.capability, region: 'NA', area: 'business-rules', personId: 'priya', version: String(shippedVersion) } as Record<string, string>)[name]!));
 const call = (r: DeclaredRoute, token: string | undefined) =>
   http(urlOf(r), { method: r.method.toUpperCase(), token, ...(r.method === 'get' ? {} : { body: sampleBody[keyOf(r)] ?? {} }) });
 

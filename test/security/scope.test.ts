@@ -4,6 +4,7 @@ import type { DeclaredRoute, RouteSpec } from '../../api/route.js';
 import { priceVarianceIntake } from '../../scripts/fixtures.js';
 import { expectProblem, http, type HttpResult } from '../http.js';
 import type { Stack } from '../stack.js';
+import { shippedVersion } from '../world.js';
 import { openIn, startDemoStack } from './demo-stack.js';
 
 // A route without a scope declaration does not compile (checked by `npx tsc --noEmit`).
@@ -51,6 +52,7 @@ const sampleBody = (r: DeclaredRoute): unknown =>
   ({
     'put /api/v1/capabilities/{capabilityId}': {},
     'put /api/v1/capabilities/{capabilityId}/regions/{region}': {},
+    'post /api/v1/capabilities/{capabilityId}/regions/{region}/adoption': { version: shippedVersion },
     'put /api/v1/capabilities/{capabilityId}/ownership/{region}/{area}': { owner: 'priya', backup: 'dana', escalation: ['grace'], reason: 'scope test' },
     'put /api/v1/people/{personId}': { name: 'Jordan Lee', email: 'jordan.lee@example.com', managerId: 'raj', roles: ['owner'] },
     'post /api/v1/people/{personId}/departure': { reason: 'scope test' },
@@ -78,6 +80,7 @@ const urlOf = (r: DeclaredRoute) => {
     region: 'NA',
     area: 'business-rules',
     personId: r.method === 'get' && r.path.endsWith('/departure') ? 'marco' : 'jordan',
+    version: String(shippedVersion),
   };
   return stack.url + r.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(values[name]!));
 };
