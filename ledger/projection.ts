@@ -56,7 +56,9 @@ export async function recordTransition(db: LedgerDb, w: TransitionWrite, options
     }
     const row = stateRow(state, w.fence, now);
     if (!current) {
-      await tx.insertInto('exceptions').values({ ...row, payload: JSON.stringify(w.payload ?? {}), ...intakeFacts(w.payload), confirmed_seq: 0 }).execute();
+      // A new row leaves the columns it has no value for at their default (null), so a ledger written
+      // before a migration (test/readiness/facts.test.ts) takes the same inserts.
+      await tx.insertInto('exceptions').values(withoutNulls({ ...row, payload: JSON.stringify(w.payload ?? {}), ...intakeFacts(w.payload), confirmed_seq: 0 })).execute();
     } else if (fenced ? w.fence > current.fence || state.seq >= current.seq : state.seq >= current.seq) {
       await tx
         .updateTable('exceptions')
@@ -194,4 +196,9 @@ export async function writeOutbox(tx: Kysely<LedgerSchema>, state: ExceptionStat
       oc.columns(['exception_id', 'seq', 'person', 'kind']).doUpdateSet((eb) => ({ body: eb.ref('excluded.body'), target: eb.ref('excluded.target'), fence: eb.ref('excluded.fence') })).where('outbox.delivered_at', 'is', null),
     )
     .execute();
+}
+
+/** Only the columns with a value: null ones are left to their default. */
+function withoutNulls<T extends Record<string, unknown>>(row: T): T {
+  return Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null)) as T;
 }

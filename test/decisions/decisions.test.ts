@@ -62,6 +62,9 @@ beforeAll(async () => {
   template.version = Number(template.version) + 1;
   const put = await http(url('/api/v1/capabilities/po-test'), { method: 'PUT', token: w.admin, body: template });
   expect(put.status, JSON.stringify(put.body)).toBeLessThan(300);
+  // A published version reaches NA when NA adopts it (decision 0014).
+  const adopted = await http(url('/api/v1/capabilities/po-test/regions/NA/adoption'), { token: w.admin, body: { version: template.version, reason: 'decision triggers for the test' } });
+  expect(adopted.status, JSON.stringify(adopted.body)).toBeLessThan(300);
   // Adoption's owner is dana, who leaves mid-decision: the item moves to the backup, priya.
   const cell = await http(url('/api/v1/capabilities/po-test/ownership/NA/adoption-training'), { method: 'PUT', token: w.admin, body: { owner: 'dana', backup: 'priya', escalation: ['grace'], reason: 'test' } });
   expect(cell.status).toBe(200);

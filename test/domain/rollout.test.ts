@@ -99,7 +99,7 @@ describe('a regional overlay', () => {
     ]);
     expect(errors[0]?.message).toBe(
       'not adaptable in this template; adaptable keys: slaPolicies.*.claimWithin, slaPolicies.*.resolveWithin, ' +
-        'slaPolicies.*.claimLease, timeZone, businessCalendar, notifications.channel, localFields, localNotes, decisionTriggers.*.threshold',
+        'slaPolicies.*.claimLease, timeZone, businessCalendar, notifications.channel, localFields, decisionTriggers.*.threshold, localNotes',
     );
   });
 

@@ -133,7 +133,7 @@ describe('a broken template', () => {
       /30m is earlier than step 1 \(4h\)/,
     ],
     ['a missing severity policy', (t) => delete t.slaPolicies.low, 'slaPolicies.low', /required/],
-    ['a pattern that cannot be adaptable', (t) => t.adaptable.push('exceptionTypes'), 'adaptable.8', /'exceptionTypes' cannot be made adaptable/],
+    ['a pattern that cannot be adaptable', (t) => t.adaptable.push('exceptionTypes'), 'adaptable.9', /'exceptionTypes' cannot be made adaptable/],
     [
       'a wrongly typed bound',
       (t) => (t.exceptionTypes[3].contract.fields.unitPrice.min = 'zero'),

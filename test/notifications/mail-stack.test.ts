@@ -39,7 +39,7 @@ describe('notification preferences', () => {
     expect(bad.body.errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['reassignment']));
     const set = await http(prefsUrl('priya'), { method: 'PUT', token: w.priya, body: { reassignment: 'inbox', escalation: 'digest' } });
     expect(set.status).toBe(200);
-    expect(set.body.preferences).toEqual({ assignment: 'now', escalation: 'digest', reassignment: 'inbox', moved: 'now' });
+    expect(set.body.preferences).toEqual({ assignment: 'now', escalation: 'digest', reassignment: 'inbox', moved: 'now', warning: 'now' });
     const audit = await stack.ledger.selectFrom('audit_log').selectAll().where('action', '=', 'person.notification-preferences').where('subject_id', '=', 'priya').execute();
     expect(audit).toHaveLength(1);
     expect(audit[0]!.actor).toBe('priya');
