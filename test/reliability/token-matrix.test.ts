@@ -91,6 +91,7 @@ const sampleBody: Record<string, unknown> = {
   'post /api/v1/exceptions/{id}/escalate': { reason: 'scope test' },
   'post /api/v1/exceptions/{id}/snooze': { until: new Date(Date.now() + 3_600_000).toISOString() },
   'post /api/v1/decisions/{id}/outcome': { outcome: 'declined', reason: 'scope test' },
+  'post /api/v1/exceptions/{id}/waiting': { reason: 'supplier' },
   'post /api/v1/capabilities/{capabilityId}/attestations/{campaignId}/answers': { region: 'NA', area: 'business-rules', answer: 'confirm' },
   'post /api/v1/capabilities/{capabilityId}/attestations/{campaignId}/cancel': { reason: 'token matrix' },
 };
