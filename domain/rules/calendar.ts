@@ -297,3 +297,13 @@ function zoneOf(timeZone: string): Zone {
   }
   return z;
 }
+
+/** The wall-clock time in a zone at an instant, as epoch ms read as UTC (the one zone lookup, for mail too). */
+export function localTimeAt(timeZone: string, utc: number): number {
+  return utc + zoneOf(timeZone).offsetAt(utc);
+}
+
+/** The instant of a wall-clock time in a zone (epoch ms read as UTC); a time a DST change skips maps past it. */
+export function instantOfLocal(timeZone: string, local: number): number {
+  return zoneOf(timeZone).toUtc(local);
+}

@@ -3,6 +3,8 @@
  * writer (ledger/mail.ts), the outbox (worker/outbox.ts), the API and the console share these answers.
  */
 
+import { instantOfLocal, localTimeAt } from './calendar.js';
+
 /**
  * The notification kinds a person chooses a delivery for, keyed by the workflow's notification kind.
  * A new kind joins with one line here (early warnings: `warning: 'warning'`); a kind not listed (a
@@ -50,53 +52,15 @@ export function mailKindOf(notice: { kind: string; seq: number }, events: Readon
   return kind;
 }
 
-interface ZonedParts {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-function zonedParts(ms: number, timeZone: string): ZonedParts {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(ms);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') };
-}
-
-/** The UTC instant of a wall-clock time in a zone (the later one's offset when the clock jumps). */
-function zonedInstant(p: ZonedParts, timeZone: string): number {
-  const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  let guess = wall;
-  for (let i = 0; i < 2; i++) {
-    const seen = zonedParts(guess, timeZone);
-    const offset = Date.UTC(seen.year, seen.month - 1, seen.day, seen.hour, seen.minute, seen.second) - guess;
-    guess = wall - offset;
-  }
-  return guess;
-}
-
 /**
  * When a digest row falls due: the next `hour`:00 in the time zone after `now` (the person's
  * day starts with yesterday's digest). DST days have 23 or 25 hours; the hour stays the local one.
  */
 export function nextDigestAt(now: number, timeZone: string, hour: number): number {
-  const today = zonedParts(now, timeZone);
-  const at = zonedInstant({ ...today, hour, minute: 0, second: 0 }, timeZone);
-  if (at > now) return at;
-  // Tomorrow's date in the zone: noon today plus a day never crosses two dates, whatever the DST.
-  const tomorrow = zonedParts(zonedInstant({ ...today, hour: 12, minute: 0, second: 0 }, timeZone) + 86_400_000, timeZone);
-  return zonedInstant({ ...tomorrow, hour, minute: 0, second: 0 }, timeZone);
+  const DAY = 86_400_000;
+  const today = Math.floor(localTimeAt(timeZone, now) / DAY) * DAY;
+  const at = instantOfLocal(timeZone, today + hour * 3_600_000);
+  return at > now ? at : instantOfLocal(timeZone, today + DAY + hour * 3_600_000);
 }
 
 /** A deadline as its reader's clock shows it: "Mon 7 Dec 2026, 10:00 CET" (built from parts: ICU versions punctuate differently). */
