@@ -19,7 +19,7 @@ const stack = await startBenchStack(log, false);
 try {
   const api = new Api(stack.api.url);
   const world = await buildWorld(api, { claimWithinS: 5, afterS: 1 }, BENCH_CALENDAR);
-  const ctx: Ctx = { stack, api, world, client: stack.client, runId: randomUUID().slice(0, 8), log };
+  const ctx: Ctx = { stack, api, world, client: stack.client, runId: randomUUID().slice(0, 8), log, serverPid: stack.serverPid };
   for (const capability of [CALENDAR_CAPABILITY, CALENDAR_OFF_CAPABILITY]) await deskLifecycle(ctx, `warmup-${capability}`, 10, 8, capability);
   const cost = await calendarCost(ctx, { n, concurrency, rounds });
   process.stdout.write(

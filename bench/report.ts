@@ -317,13 +317,22 @@ ${BEGIN}
 ${END}
 `;
 
-/** Rewrites the generated block of docs/benchmarks.md, keeping everything outside it. */
-export function updateDocs(file: string, block: string): void {
+/** A generated block of docs/benchmarks.md: its markers and the heading it goes under when first written. */
+export interface DocsSection {
+  begin: string;
+  end: string;
+  heading: string;
+}
+
+const LATEST_RUN: DocsSection = { begin: BEGIN, end: END, heading: 'Latest full run' };
+
+/** Rewrites one generated block of docs/benchmarks.md (the dev-server run's by default), keeping everything outside it. */
+export function updateDocs(file: string, block: string, section: DocsSection = LATEST_RUN): void {
   const text = existsSync(file) ? readFileSync(file, 'utf8') : SKELETON;
-  const start = text.indexOf(BEGIN);
-  const end = text.indexOf(END);
-  const base = start >= 0 && end > start ? text : `${text.trimEnd()}\n\n## Latest full run\n\n${BEGIN}\n${END}\n`;
-  const s = base.indexOf(BEGIN);
-  const e = base.indexOf(END);
-  writeFileSync(file, `${base.slice(0, s + BEGIN.length)}\n${block}\n${base.slice(e)}`);
+  const start = text.indexOf(section.begin);
+  const end = text.indexOf(section.end);
+  const base = start >= 0 && end > start ? text : `${text.trimEnd()}\n\n## ${section.heading}\n\n${section.begin}\n${section.end}\n`;
+  const s = base.indexOf(section.begin);
+  const e = base.indexOf(section.end);
+  writeFileSync(file, `${base.slice(0, s + section.begin.length)}\n${block}\n${base.slice(e)}`);
 }

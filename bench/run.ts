@@ -1,4 +1,5 @@
-// `npm run bench [-- --quick | --large | --n 2000 | --keep]`: exception-desk beside bare Temporal.
+// `npm run bench [-- --quick | --large | --n 2000 | --keep | --cluster]`: exception-desk beside bare Temporal
+// (--cluster: on the cluster of `npm run cluster`, bench/cluster.ts).
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
@@ -26,6 +27,7 @@ import {
   type Throughput,
 } from './phases/index.js';
 import { evaluateTargets, markdown, table, updateDocs, writeJson, type Results, type SweepLevel } from './report.js';
+import { runClusterBench, type ClusterParams } from './cluster.js';
 import { startBenchStack, type BenchStack } from './stack.js';
 import { OVERLOAD_PATTERN, round } from './stats.js';
 import { Api, buildWorld } from './world.js';
@@ -78,10 +80,11 @@ function parseArgs(argv: string[]): Params {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  const known = new Set(['--quick', '--large', '--n', '--keep']);
+  const known = new Set(['--quick', '--large', '--n', '--keep', '--cluster']);
   for (const a of argv) {
-    if (a.startsWith('--') && !known.has(a.split('=')[0]!)) throw new Error(`unknown flag ${a}; use --quick, --large, --n <count>, --keep`);
+    if (a.startsWith('--') && !known.has(a.split('=')[0]!)) throw new Error(`unknown flag ${a}; use --quick, --large, --n <count>, --keep, --cluster`);
   }
+  if (has('--cluster') && has('--large')) throw new Error('--large lists at 100k open on the dev server; with --cluster use --quick or --n');
   const quick = has('--quick');
   const large = has('--large');
   const nArg = value('--n');
@@ -160,8 +163,24 @@ const calendarLine = (r: Results) =>
 const lifecycleLine = (r: Results) =>
   `lifecycle ${r.lifecycle!.ratio.toFixed(2)}x (exception-desk ${r.lifecycle!.desk.perSecond.toFixed(1)}/s vs bare ${r.lifecycle!.bare.perSecond.toFixed(1)}/s)`;
 
+/** `--cluster`: the cluster run (bench/cluster.ts) with the same --quick, --n and --keep. */
+function clusterParams(argv: string[], params: Params): ClusterParams {
+  const quick = params.mode === 'quick';
+  return {
+    quick,
+    n: argv.includes('--n') || argv.some((a) => a.startsWith('--n=')) ? params.n : quick ? 40 : 400,
+    concurrency: quick ? 16 : 64,
+    rounds: quick ? 2 : 4,
+    warmup: quick ? 5 : 50,
+    claimSamples: quick ? 10 : 200,
+    keep: params.keep,
+  };
+}
+
 async function main() {
-  const params = parseArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const params = parseArgs(argv);
+  if (argv.includes('--cluster')) return runClusterBench(clusterParams(argv, params), `npm run bench -- ${argv.join(' ')}`);
   const loadAvgAtStart = os.loadavg();
   const started = new Date();
   const t0 = performance.now();
@@ -172,7 +191,7 @@ async function main() {
   const stack = await startBenchStack(log, params.keep);
   const api = new Api(stack.api.url);
   const world = await buildWorld(api, { claimWithinS: params.slaSeconds, afterS: params.stepAfterSeconds }, BENCH_CALENDAR);
-  const ctx: Ctx = { stack, api, world, client: stack.client, runId: randomUUID().slice(0, 8), log };
+  const ctx: Ctx = { stack, api, world, client: stack.client, runId: randomUUID().slice(0, 8), log, serverPid: stack.serverPid };
   log(`bench: stack ready in ${elapsed()} (dev server ${Math.round(stack.timings.devServerMs!)} ms, bundles ${Math.round(stack.timings.bundleMs!)} ms); temp dir ${stack.tmp}`);
 
   const results: Results = {

@@ -43,6 +43,22 @@ export class Api {
   }
 }
 
+/** Round robin over several APIs of one desk (a cluster's), as a load balancer in front of them would. */
+export class SpreadApi extends Api {
+  private readonly apis: Api[];
+  private next = 0;
+
+  constructor(bases: string[]) {
+    super(bases[0]!);
+    this.apis = bases.map((b) => new Api(b));
+  }
+
+  override call<T = any>(method: string, path: string, token: string, body?: unknown): Promise<Reply<T>> {
+    const api = this.apis[this.next++ % this.apis.length]!;
+    return api.call<T>(method, path, token, body);
+  }
+}
+
 /** `HTTP 409 Conflict: Claimed by omar.` — what an error reply says, for the error tally. */
 export function problemText(reply: Reply): string {
   const b = reply.body as { title?: string; detail?: string } | string | undefined;
@@ -85,8 +101,8 @@ export interface World {
  * capabilities (slow SLAs; a fast claim SLA for the escalation phase), rolled out to NA and EU,
  * six people and every ownership cell.
  */
-export async function buildWorld(api: Api, fast: { claimWithinS: number; afterS: number }, calendar: object): Promise<World> {
-  const mint = (sub: string, roles: Array<'admin' | 'integration' | 'operator'>) => mintToken(new TextEncoder().encode(BENCH_SECRET), { sub, roles, ttl: '24h' });
+export async function buildWorld(api: Api, fast: { claimWithinS: number; afterS: number }, calendar: object, secret = BENCH_SECRET): Promise<World> {
+  const mint = (sub: string, roles: Array<'admin' | 'integration' | 'operator'>) => mintToken(new TextEncoder().encode(secret), { sub, roles, ttl: '24h' });
   const admin = await mint('root', ['admin']);
   const expectOk = (what: string, reply: Reply) => {
     if (reply.status >= 300) throw new Error(`bench setup: ${what} failed: ${problemText(reply)} ${JSON.stringify(reply.body).slice(0, 500)}`);

@@ -1,11 +1,11 @@
 import { ErrorLog, percentiles, pool, sleep, timed, type Percentiles } from '../stats.js';
 import { CAPABILITY, exceptionPath, problemText } from '../world.js';
-import { bareStarts, deskBatchIntake, RESOLVE, summary, type Ctx, type ErrorSummary } from './shared.js';
+import { bareStarts, deskBatchIntake, RESOLVE, summary, type LoadCtx, type ErrorSummary } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // 2: claim latency, one at a time
 
-const bareUpdate = (ctx: Ctx, workflowId: string, step: string) => ctx.client.workflow.getHandle(workflowId).executeUpdate('bareStep', { args: [step] });
+const bareUpdate = (ctx: LoadCtx, workflowId: string, step: string) => ctx.client.workflow.getHandle(workflowId).executeUpdate('bareStep', { args: [step] });
 
 export interface LatencyPair {
   desk: Percentiles;
@@ -15,7 +15,7 @@ export interface LatencyPair {
 }
 
 /** Raises `n` exceptions (and starts `n` bare workflows), then claims (updates) each one at a time. */
-export async function claimLatency(ctx: Ctx, tag: string, n: number, batchSize: number): Promise<LatencyPair> {
+export async function claimLatency(ctx: LoadCtx, tag: string, n: number, batchSize: number): Promise<LatencyPair> {
   const deskErrors = new ErrorLog();
   const bareErrors = new ErrorLog();
   const ids = await deskBatchIntake(ctx, CAPABILITY, tag, n, batchSize, deskErrors);

@@ -1,5 +1,5 @@
 // Every benchmark phase, one file each; bench/run.ts and bench/report.ts import from here.
-export { combine, deskBatchIntake, openCount, summary, type Ctx, type ErrorSummary, type Throughput } from './shared.js';
+export { combine, deskBatchIntake, openCount, summary, type Ctx, type ErrorSummary, type LoadCtx, type Throughput } from './shared.js';
 export { bareLifecycle, deskLifecycle, historyLength } from './lifecycle.js';
 export { claimLatency, type LatencyPair } from './claim.js';
 export { bareBatchAnalogue, batchIntake, singleIntake, type IntakeResult } from './intake.js';

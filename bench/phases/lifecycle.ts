@@ -2,12 +2,12 @@ import type { bareLifecycleWorkflow } from '../baseline-workflows.js';
 import { BARE_QUEUE } from '../stack.js';
 import { ErrorLog, pool } from '../stats.js';
 import { CAPABILITY, exceptionPath, intake, problemText } from '../world.js';
-import { bareId, meter, RESOLVE, sourceKey, summary, type Ctx, type Throughput } from './shared.js';
+import { bareId, meter, RESOLVE, sourceKey, summary, type LoadCtx, type Throughput } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // 1 and 7: the lifecycle, through the API, against start + two updates + completion
 
-export async function deskLifecycle(ctx: Ctx, tag: string, n: number, concurrency: number, capability = CAPABILITY): Promise<Throughput & { ids: string[] }> {
+export async function deskLifecycle(ctx: LoadCtx, tag: string, n: number, concurrency: number, capability = CAPABILITY): Promise<Throughput & { ids: string[] }> {
   const errors = new ErrorLog();
   const ids: string[] = [];
   const cpu = meter(ctx);
@@ -30,7 +30,7 @@ export async function deskLifecycle(ctx: Ctx, tag: string, n: number, concurrenc
   return { items: n, completed: ids.length, concurrency, seconds: ms / 1000, perSecond: ids.length / (ms / 1000), errors: summary(errors), cpu: cpu(), ids };
 }
 
-export async function bareLifecycle(ctx: Ctx, tag: string, n: number, concurrency: number): Promise<Throughput & { ids: string[] }> {
+export async function bareLifecycle(ctx: LoadCtx, tag: string, n: number, concurrency: number): Promise<Throughput & { ids: string[] }> {
   const errors = new ErrorLog();
   const ids: string[] = [];
   const cpu = meter(ctx);
@@ -51,7 +51,7 @@ export async function bareLifecycle(ctx: Ctx, tag: string, n: number, concurrenc
 }
 
 /** Average number of history events per workflow, over a sample. */
-export async function historyLength(ctx: Ctx, ids: string[], sample: number): Promise<{ sampled: number; avgEvents: number; min: number; max: number }> {
+export async function historyLength(ctx: LoadCtx, ids: string[], sample: number): Promise<{ sampled: number; avgEvents: number; min: number; max: number }> {
   const step = Math.max(1, Math.floor(ids.length / sample));
   const chosen = ids.filter((_, i) => i % step === 0).slice(0, sample);
   const lengths: number[] = [];

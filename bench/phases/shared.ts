@@ -7,13 +7,20 @@ import { BARE_QUEUE, type BenchStack } from '../stack.js';
 import { pool, type ErrorLog } from '../stats.js';
 import { intake, problemText, type Api, type World } from '../world.js';
 
-export interface Ctx {
-  stack: BenchStack;
+/** What the load phases (lifecycle, claim, intake) need: they run on the dev server and on a cluster. */
+export interface LoadCtx {
   api: Api;
   world: World;
   client: Client;
   runId: string;
   log: (line: string) => void;
+  /** The Temporal server process for the CPU figures (null on a cluster: bench/cluster.ts meters every part itself). */
+  serverPid: number | null;
+}
+
+/** The dev-server run's context: the load context plus the stack's ledger, workers and second API. */
+export interface Ctx extends LoadCtx {
+  stack: BenchStack;
 }
 
 /** Errors of one measurement, in a JSON-friendly shape. */
@@ -33,7 +40,7 @@ export interface Throughput {
   cpu?: CpuUse;
 }
 
-export const meter = (ctx: Ctx) => cpuMeter(ctx.stack.serverPid);
+export const meter = (ctx: LoadCtx) => cpuMeter(ctx.serverPid);
 
 /** Several runs of the same measurement as one: rates over the summed time, CPU weighted by time. */
 export function combine<T extends Throughput>(parts: T[]): Throughput {
@@ -67,14 +74,14 @@ export function combine<T extends Throughput>(parts: T[]): Throughput {
 }
 
 export const RESOLVE = { code: 'corrected-and-released', valueEvent: 'recommendation-corrected' };
-export const bareId = (ctx: Ctx, tag: string, i: number) => `bare:${ctx.runId}:${tag}:${i}`;
-export const sourceKey = (ctx: Ctx, tag: string, i: number) => `${ctx.runId}-${tag}-${i}`;
+export const bareId = (ctx: LoadCtx, tag: string, i: number) => `bare:${ctx.runId}:${tag}:${i}`;
+export const sourceKey = (ctx: LoadCtx, tag: string, i: number) => `${ctx.runId}-${tag}-${i}`;
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
 
 /** POST /api/v1/exceptions:batch in chunks; returns the ids created, in order. */
-export async function deskBatchIntake(ctx: Ctx, capability: string, tag: string, n: number, batchSize: number, errors: ErrorLog): Promise<string[]> {
+export async function deskBatchIntake(ctx: LoadCtx, capability: string, tag: string, n: number, batchSize: number, errors: ErrorLog): Promise<string[]> {
   const ids: string[] = [];
   for (let start = 0; start < n; start += batchSize) {
     const items = Array.from({ length: Math.min(batchSize, n - start) }, (_, k) => intake(capability, sourceKey(ctx, tag, start + k), start + k));
@@ -96,7 +103,7 @@ export async function deskBatchIntake(ctx: Ctx, capability: string, tag: string,
 }
 
 /** Starts bare lifecycle workflows (no update yet); they wait for their two updates. */
-export async function bareStarts(ctx: Ctx, tag: string, n: number, concurrency: number, errors: ErrorLog): Promise<string[]> {
+export async function bareStarts(ctx: LoadCtx, tag: string, n: number, concurrency: number, errors: ErrorLog): Promise<string[]> {
   const ids: string[] = [];
   await pool(
     n,

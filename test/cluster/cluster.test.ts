@@ -14,7 +14,7 @@ import { ledgerAnomalies } from '../reliability/ledger-checks.js';
 import type { Stack } from '../stack.js';
 import { buildWorld, enrolOperators, eventually, priceVariance, slowPolicy } from '../world.js';
 import { Clients, withClients } from './clients.js';
-import { CpuMeter } from './cpu.js';
+import { CpuMeter } from '../../bench/cluster-cpu.js';
 
 /**
  * `npm run test:cluster` (issue 14, item 5): exception-desk on the cluster `npm run cluster` starts

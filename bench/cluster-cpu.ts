@@ -1,5 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Cluster } from '../../server/cluster.js';
+import type { Cluster } from '../server/cluster.js';
+import type { ServiceProcess } from '../server/service-process.js';
+import { machineBusySeconds } from './procstat.js';
 
 const TICKS_PER_SECOND = 100;
 
@@ -40,15 +42,26 @@ export class CpuMeter {
   private readonly started = Date.now();
   private readonly ownAtStart = process.cpuUsage();
 
-  constructor(private readonly cluster: Cluster) {
+  private readonly machineAtStart = machineBusySeconds();
+
+  /** `extras`: processes beside the cluster's own, by name (the bench's bare-Temporal workers). */
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly extras: ReadonlyMap<string, ServiceProcess> = new Map(),
+  ) {
     for (const [name, pid] of this.pids()) this.baseline.set(pid, this.read(name, pid));
   }
 
+  private process(name: string): ServiceProcess {
+    return this.extras.get(name) ?? this.cluster.process(name);
+  }
+
   private pids(): Array<[string, number]> {
-    const names = ['postgres', ...this.cluster.temporal.services.keys(), ...this.cluster.apis.map((a) => a.name), ...this.cluster.workers.map((w) => w.name)];
+    const names = ['postgres', ...this.cluster.temporal.services.keys(), ...this.cluster.apis.map((a) => a.name), ...this.cluster.workers.map((w) => w.name), ...this.extras.keys()];
     return names.flatMap((name) => {
-      const pid = this.cluster.process(name).pid();
-      return pid === undefined ? [] : [[name, pid] as [string, number]];
+      const service = this.process(name);
+      const pid = service.pid();
+      return pid === undefined || !service.running() ? [] : [[name, pid] as [string, number]];
     });
   }
 
@@ -58,19 +71,27 @@ export class CpuMeter {
 
   /** Before a process is killed: what it used so far in this phase. */
   settle(name: string): void {
-    const service = this.cluster.process(name);
+    const service = this.process(name);
     const pid = service.pid();
     if (pid === undefined || !service.running()) return;
     this.spent.set(name, (this.spent.get(name) ?? 0) + this.read(name, pid) - (this.baseline.get(pid) ?? 0));
     this.baseline.set(pid, this.read(name, pid));
   }
 
-  /** CPU seconds per part, the load generator's (this process), and the wall-clock seconds. */
-  finish(): { wallSeconds: number; cpuSeconds: Record<string, number> } {
+  /**
+   * CPU seconds per part, the load generator's (this process), the wall-clock seconds, and the cores
+   * the whole machine was busy on average (`machineCores`; everything, other workloads included).
+   */
+  finish(): { wallSeconds: number; cpuSeconds: Record<string, number>; machineCores: number } {
     for (const [name] of this.pids()) this.settle(name);
     const own = process.cpuUsage(this.ownAtStart);
     this.spent.set('test clients', (own.user + own.system) / 1e6);
     const round = (n: number) => Math.round(n * 10) / 10;
-    return { wallSeconds: round((Date.now() - this.started) / 1000), cpuSeconds: Object.fromEntries([...this.spent].map(([k, v]) => [k, round(v)])) };
+    const wallSeconds = (Date.now() - this.started) / 1000;
+    return {
+      wallSeconds: round(wallSeconds),
+      cpuSeconds: Object.fromEntries([...this.spent].map(([k, v]) => [k, round(v)])),
+      machineCores: Math.round(((machineBusySeconds() - this.machineAtStart) / wallSeconds) * 100) / 100,
+    };
   }
 }
