@@ -20,6 +20,8 @@ export interface WorkerLevel {
   cpuMsPerLifecycle: { desk: Record<string, number>; bare: Record<string, number> };
   /** Cores the whole machine was busy on average while each side ran (of `machine.cpus`). */
   machineCores: { desk: number; bare: number };
+  /** Of those, cores busy with work outside the cluster and the load generator (other workloads on the machine). */
+  otherCores: { desk: number; bare: number };
 }
 
 export interface ClusterResults {
@@ -76,6 +78,7 @@ export function clusterMarkdown(r: ClusterResults, jsonFile: string): string {
   out.push(`| throughput 2 workers ÷ 1 worker | ${f2(two.desk.perSecond / one.desk.perSecond)}× | ${f2(two.bare.perSecond / one.bare.perSecond)}× | |`);
   out.push(`| machine busy while it ran, 2 workers (of ${cores} cores) | ${f2(two.machineCores.desk)} | ${f2(two.machineCores.bare)} | |`);
   out.push(`| machine busy while it ran, 1 worker (of ${cores} cores) | ${f2(one.machineCores.desk)} | ${f2(one.machineCores.bare)} | |`);
+  out.push(`| of which other work on the machine, 2 workers / 1 worker (cores) | ${f2(two.otherCores.desk)} / ${f2(one.otherCores.desk)} | ${f2(two.otherCores.bare)} / ${f2(one.otherCores.bare)} | |`);
   out.push(`| history events per lifecycle | ${f1(r.history.desk.avgEvents)} | ${f1(r.history.bare.avgEvents)} | |`);
   out.push(`| claim p50 / p95 / p99, one at a time (ms) | ${f1(r.claim.desk.p50)} / ${f1(r.claim.desk.p95)} / ${f1(r.claim.desk.p99)} | ${f1(r.claim.bare.p50)} / ${f1(r.claim.bare.p95)} / ${f1(r.claim.bare.p99)} | ${f2(r.claim.desk.p99 / r.claim.bare.p99)}× at p99 |`);
   const errors = [two, one].reduce((s, l) => s + l.desk.errors.count + l.bare.errors.count, 0) + r.claim.deskErrors.count + r.claim.bareErrors.count;

@@ -94,7 +94,9 @@ async function workerLevel(ctx: LoadCtx, cluster: Cluster, bare: Map<string, Ser
       for (const [k, v] of Object.entries(r.cpuSeconds)) out.cpuSeconds[k] = (out.cpuSeconds[k] ?? 0) + v;
     }
     out.machineCores = Math.round((out.machineCores / out.wallSeconds) * 100) / 100;
-    return out;
+    // What the machine did beyond the cluster and this process: other workloads sharing the cores.
+    const ours = Object.values(out.cpuSeconds).reduce((a, b) => a + b, 0) / out.wallSeconds;
+    return { ...out, otherCores: Math.max(0, Math.round((out.machineCores - ours) * 100) / 100) };
   };
   const d = combine(desk);
   const b = combine(base);
@@ -107,6 +109,7 @@ async function workerLevel(ctx: LoadCtx, cluster: Cluster, bare: Map<string, Ser
     ratio: d.perSecond / b.perSecond,
     cpuMsPerLifecycle: { desk: perLifecycle(deskCpu, d.completed), bare: perLifecycle(bareCpu, b.completed) },
     machineCores: { desk: deskCpu.machineCores, bare: bareCpu.machineCores },
+    otherCores: { desk: deskCpu.otherCores, bare: bareCpu.otherCores },
     deskIds: desk.flatMap((x) => x.ids),
     bareIds: base.flatMap((x) => x.ids),
   };

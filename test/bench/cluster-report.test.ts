@@ -11,6 +11,7 @@ const level = (workers: number, desk: number, bare: number, machine: number, cpu
   ratio: desk / bare,
   cpuMsPerLifecycle: { desk: cpu, bare: { 'bare-worker-1': 20, 'bare-worker-2': 20, 'temporal-history': 30 } },
   machineCores: { desk: machine, bare: machine },
+  otherCores: { desk: 0, bare: 0 },
 });
 
 function results(two: WorkerLevel, one: WorkerLevel): ClusterResults {
