@@ -3,6 +3,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import type { LedgerDb } from '../ledger/db.js';
 import { firedEverywhere } from '../ledger/decision-evaluation.js';
 import { recordDecision, type DecisionWrite } from '../ledger/decisions.js';
+import type { MailRouting } from '../ledger/mail.js';
 import type { DecisionInput } from '../workflows/decision/messages.js';
 import { decisionWorkflow } from '../workflows/decision/workflow.js';
 
@@ -59,10 +60,10 @@ async function untilRecorded(ledger: LedgerDb, ids: string[], timeoutMs = 10_000
   }
 }
 
-export function createDecisionActivities(deps: { ledger: LedgerDb; client: Client }) {
+export function createDecisionActivities(deps: { ledger: LedgerDb; client: Client; mail?: MailRouting }) {
   return {
     async recordDecision(input: DecisionWrite): Promise<void> {
-      await recordDecision(deps.ledger, input);
+      await recordDecision(deps.ledger, input, { mail: deps.mail });
     },
     async evaluateDecisionTriggers(input: { capability?: string }): Promise<EvaluationResult> {
       return evaluateAndRaise(deps, Context.current().info.taskQueue, input);

@@ -138,6 +138,11 @@ function safe(compute: () => number): number | null {
 /** One inbox row as ledger/exceptions.ts inboxOf reads it. */
 export interface InboxRow {
   exception_id: string | null;
+  /** A decision item's notice (0017_decision_notices), with the item's summary, status and owner when its row exists. */
+  decision_id?: string | null;
+  decision_summary?: string | null;
+  decision_status?: string | null;
+  decision_owner?: string | null;
   capability: string | null;
   region: string | null;
   kind: string;
@@ -165,9 +170,12 @@ const NOTICE_TITLES: Record<string, string> = {
  */
 export function inboxEntryView(r: InboxRow) {
   const place = { capability: r.capability ?? '', region: r.region ?? '' };
+  const decisionId = typeof r.decision_id === 'string' ? r.decision_id : null;
+  if (decisionId !== null && r.exception_id === null) return decisionEntryView(r, decisionId, place);
   const notice = r.exception_id === null;
   return {
     exceptionId: r.exception_id,
+    decisionId: null,
     capability: r.capability,
     region: r.region,
     kind: r.kind,
@@ -186,5 +194,25 @@ export function inboxEntryView(r: InboxRow) {
           : '/api/v1/me/attestations'
         : `/api/v1/capabilities/${encodeURIComponent(place.capability)}/regions/${encodeURIComponent(place.region)}/readiness`
       : `/api/v1/exceptions/${encodeURIComponent(r.exception_id!)}`,
+  };
+}
+
+/** A decision item's routed, rerouted or escalated notice: titled by the item, linked to it (never to an exception). */
+function decisionEntryView(r: InboxRow, decisionId: string, place: { capability: string; region: string }) {
+  return {
+    exceptionId: null,
+    decisionId,
+    capability: r.capability,
+    region: r.region,
+    kind: r.kind,
+    level: Number(r.level) || 0,
+    reason: r.reason,
+    at: iso(r.at),
+    title: r.decision_summary ?? `A decision for ${place.capability} in ${place.region}`,
+    status: r.decision_status ?? null,
+    severity: null,
+    owner: r.decision_owner ?? null,
+    claimant: null,
+    link: `/api/v1/decisions/${encodeURIComponent(decisionId)}`,
   };
 }

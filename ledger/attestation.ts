@@ -3,6 +3,7 @@ import type { CapabilityTemplate } from '../domain/capability.js';
 import { appendAudit } from './audit.js';
 import type { LedgerDb } from './db.js';
 import { writeTransaction } from './dialect.js';
+import { DECISION_NOTICE_PREDICATE } from './decision-notices-migration.js';
 
 /**
  * The attestation campaigns' projection. Every write comes from a regular activity of the campaign's
@@ -42,7 +43,7 @@ async function notify(tx: LedgerDb, notices: Notice[]): Promise<void> {
   await tx
     .insertInto('inbox')
     .values(notices.map((n) => ({ person: n.person, capability: n.capability, region: n.region, kind: n.kind, seq: n.seq, exception_id: null, level: 0, reason: n.reason.slice(0, 2000), at: n.at, fence: 0 })))
-    .onConflict((oc) => oc.columns(['capability', 'region', 'kind', 'seq', 'person']).doNothing())
+    .onConflict((oc) => oc.columns(['capability', 'region', 'kind', 'seq', 'person']).where(DECISION_NOTICE_PREDICATE).doNothing())
     .execute();
   const regions = [...new Set(notices.map((n) => `${n.capability}\u0000${n.region}`))];
   const webhooks = new Map<string, string>();
@@ -72,7 +73,7 @@ async function notify(tx: LedgerDb, notices: Notice[]): Promise<void> {
         next_attempt_at: n.at,
       })),
     )
-    .onConflict((oc) => oc.columns(['capability', 'region', 'kind', 'seq', 'person']).doNothing())
+    .onConflict((oc) => oc.columns(['capability', 'region', 'kind', 'seq', 'person']).where(DECISION_NOTICE_PREDICATE).doNothing())
     .execute();
 }
 

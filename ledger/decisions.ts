@@ -3,6 +3,8 @@ import { overdueAt, type DecisionEvent, type DecisionState } from '../domain/rul
 import { appendAudit } from './audit.js';
 import { storedObject } from './bounded-json.js';
 import type { LedgerDb } from './db.js';
+import { writeDecisionNotices } from './decision-notices.js';
+import type { MailRouting } from './mail.js';
 import { rowWriteTransaction } from './dialect.js';
 import type { DecisionEvidence } from '../workflows/decision/messages.js';
 
@@ -19,7 +21,8 @@ export interface DecisionWrite {
   evidence?: DecisionEvidence;
 }
 
-function columns(s: DecisionState) {
+/** The row's columns as the workflow's state projects them (`ledger:verify` compares them too). */
+export function decisionColumns(s: DecisionState) {
   const settled = s.status === 'decided' || s.status === 'declined';
   const o = s.outcome;
   return {
@@ -42,18 +45,21 @@ function columns(s: DecisionState) {
   };
 }
 
-/** Idempotent: a retried or late write of an older seq leaves the row as it is; events and evidence are keyed. */
-export async function recordDecision(db: LedgerDb, w: DecisionWrite): Promise<void> {
+/**
+ * Idempotent: a retried or late write of an older seq leaves the row as it is; events, evidence and the
+ * notices of routed, rerouted and escalated events (inbox, and mail when `mail` is set) are keyed.
+ */
+export async function recordDecision(db: LedgerDb, w: DecisionWrite, options: { mail?: MailRouting; now?: number } = {}): Promise<void> {
   const s = w.state;
   await rowWriteTransaction(db, 'decisions', s.id, async (tx) => {
     const current = await tx.selectFrom('decisions').select('seq').where('id', '=', s.id).executeTakeFirst();
     if (!current) {
       await tx
         .insertInto('decisions')
-        .values({ id: s.id, workflow_id: s.workflowId, capability: s.capability, region: s.region, area: s.area, trigger_id: s.triggerId, kind: s.kind, summary: s.summary, raised_at: s.raisedAt, ...columns(s) })
+        .values({ id: s.id, workflow_id: s.workflowId, capability: s.capability, region: s.region, area: s.area, trigger_id: s.triggerId, kind: s.kind, summary: s.summary, raised_at: s.raisedAt, ...decisionColumns(s) })
         .execute();
     } else if (num(current.seq) < s.seq) {
-      await tx.updateTable('decisions').set(columns(s)).where('id', '=', s.id).execute();
+      await tx.updateTable('decisions').set(decisionColumns(s)).where('id', '=', s.id).execute();
     }
     if (w.events.length) {
       await tx
@@ -79,6 +85,7 @@ export async function recordDecision(db: LedgerDb, w: DecisionWrite): Promise<vo
         })),
       );
     }
+    await writeDecisionNotices(tx, s, w.events, options.now ?? Date.now(), options.mail);
     if (w.evidence) {
       const { measured, threshold, window, ...rest } = w.evidence;
       await tx

@@ -132,9 +132,15 @@ export async function inboxOf(db: LedgerDb, person: string, beforeId: number | u
   let q = db
     .selectFrom('inbox')
     .leftJoin('exceptions', 'exceptions.id', 'inbox.exception_id')
+    .leftJoin('decisions', 'decisions.id', 'inbox.decision_id')
     .select([
       'inbox.id',
       'inbox.exception_id',
+      'inbox.decision_id',
+      // A decision item's notice is titled by its summary and shows its current status and owner.
+      'decisions.summary as decision_summary',
+      'decisions.status as decision_status',
+      'decisions.owner as decision_owner',
       'inbox.kind',
       'inbox.level',
       'inbox.reason',

@@ -15,7 +15,9 @@ export interface MailRouting {
 /** What a mail row carries: everything the message needs, fixed when its transition was written. */
 export interface MailBody {
   kind: MailKind;
-  exceptionId: string;
+  /** null on a decision item's mail, which names its decision instead (ledger/decision-notices.ts). */
+  exceptionId: string | null;
+  decisionId?: string;
   capability: string;
   region: string;
   title: string;

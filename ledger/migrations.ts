@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import { overdueAt, type OverdueClocks } from '../domain/rules/overdue.js';
+import { decisionNoticesMigration } from './decision-notices-migration.js';
 import { decisionsMigration } from './decisions-migration.js';
 import { columnTypes, isPostgres } from './dialect.js';
 import { mailMigration } from './mail-migration.js';
@@ -271,4 +272,5 @@ export const migrations: Record<string, Migration> = {
   '0014_template_versions': templateVersionsMigration,
   '0015_chain_lint_attestation': chainLintAttestationMigration,
   '0016_decisions': decisionsMigration,
+  '0017_decision_notices': decisionNoticesMigration,
 };

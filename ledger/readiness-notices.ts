@@ -1,6 +1,7 @@
 import type { Scorecard } from '../domain/rules/readiness.js';
 import { appendAudit } from './audit.js';
 import type { LedgerDb } from './db.js';
+import { DECISION_NOTICE_PREDICATE } from './decision-notices-migration.js';
 
 /** The inbox and outbox kind of the notice that a production region fell below its cutover thresholds. */
 export const FLAG_NOTICE = 'readiness-flagged';
@@ -63,7 +64,7 @@ export async function raiseFlag(db: LedgerDb, f: Flag): Promise<boolean> {
     await tx
       .insertInto('inbox')
       .values(notices.map((n) => ({ ...n, exception_id: null, level: 0, reason, at: f.at, fence: 0 })))
-      .onConflict((oc) => oc.columns(['capability', 'region', 'kind', 'seq', 'person']).doNothing())
+      .onConflict((oc) => oc.columns(['capability', 'region', 'kind', 'seq', 'person']).where(DECISION_NOTICE_PREDICATE).doNothing())
       .execute();
     if (f.webhook === null) return true;
     const webhook = f.webhook;
@@ -92,7 +93,7 @@ export async function raiseFlag(db: LedgerDb, f: Flag): Promise<boolean> {
           next_attempt_at: f.at,
         })),
       )
-      .onConflict((oc) => oc.columns(['capability', 'region', 'kind', 'seq', 'person']).doNothing())
+      .onConflict((oc) => oc.columns(['capability', 'region', 'kind', 'seq', 'person']).where(DECISION_NOTICE_PREDICATE).doNothing())
       .execute();
     return true;
   });

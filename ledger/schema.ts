@@ -155,6 +155,8 @@ export interface InboxTable {
   /** A notice's place; null on an exception's rows. */
   capability: Generated<string | null>;
   region: Generated<string | null>;
+  /** The decision item a notice is about (0017_decision_notices); null otherwise. */
+  decision_id: Generated<string | null>;
 }
 
 /** Notifications for outside channels (webhooks), delivered at least once from here. */
@@ -178,6 +180,8 @@ export interface OutboxTable {
   last_error: string | null;
   capability: Generated<string | null>;
   region: Generated<string | null>;
+  /** A mail row about a decision item (0017_decision_notices); null otherwise. */
+  decision_id: Generated<string | null>;
 }
 
 /** Intakes refused by an input contract, kept with their reasons so nothing is lost. */

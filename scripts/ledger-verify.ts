@@ -16,7 +16,7 @@ async function main() {
   const { connection, client } = await connectClient(target);
   const report = await verifyLedger({ ledger, client });
   for (const d of report.differences) process.stdout.write(`${d.kind}\t${d.id}\t${d.detail}\n`);
-  process.stdout.write(`checked ${report.checked} exceptions: ${report.differences.length} difference(s)\n`);
+  process.stdout.write(`checked ${report.checked} exceptions and ${report.decisions} decision items: ${report.differences.length} difference(s)\n`);
   await connection.close();
   await ledger.destroy();
   process.exit(report.differences.length ? 1 : 0);

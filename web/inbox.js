@@ -26,7 +26,13 @@ export function Inbox({ me }) {
     ${items && items.length === 0 && html`<p class="muted">Nothing has reached you.</p>`}
     <ul class="inbox">
       ${(items ?? []).map((i) =>
-        i.exceptionId === null
+        i.decisionId
+          ? // A decision item routed, moved or escalated to you: it opens the decision, not an exception.
+            html`<li key=${`${i.decisionId}-${i.at}-${i.kind}`}>
+              <a href=${`#/decision/${encodeURIComponent(i.decisionId)}`}>${i.title}</a>${' '}<span class="muted">decision ${i.status ?? ''}${i.owner ? `, owner ${i.owner}` : ''}</span>
+              <p class="why"><strong>${i.kind}:</strong> ${i.reason} <span class="muted">(${i.level ? `step ${i.level}, ` : ''}${age(i.at)} ago)</span></p>
+            </li>`
+          : i.exceptionId === null
           ? // A notice about a rollout, not an exception: it links to the readiness page (attestation notices: the list above, or the manager's page).
             html`<li key=${`${i.capability}-${i.region}-${i.at}-${i.kind}`}>
               <a href=${i.kind === 'attestation-declined' ? '#/manager' : i.kind.startsWith('attestation-') ? '#/inbox' : '#/readiness'}>${i.title}</a>

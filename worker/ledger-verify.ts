@@ -6,12 +6,24 @@ import { isClosed } from '../domain/rules/exception.js';
 import type { LedgerDb } from '../ledger/db.js';
 import { projectedColumns } from '../ledger/projection.js';
 import { getException } from '../workflows/exception/messages.js';
+import { decisionWorkflowsWithoutRows, verifyDecision } from './ledger-verify-decisions.js';
 
 export interface Difference {
   id: string;
-  kind: 'workflow-missing' | 'workflow-ended' | 'state' | 'timeline' | 'inbox' | 'ledger-missing' | 'unreadable' | 'unanswered';
+  kind: ExceptionDifferenceKind | DecisionDifferenceKind;
   detail: string;
 }
+type ExceptionDifferenceKind = 'workflow-missing' | 'workflow-ended' | 'state' | 'timeline' | 'inbox' | 'ledger-missing' | 'unreadable' | 'unanswered';
+/** A decision item's differences (worker/ledger-verify-decisions.ts), kept apart from an exception's. */
+export type DecisionDifferenceKind =
+  | 'decision-workflow-missing'
+  | 'decision-workflow-ended'
+  | 'decision-state'
+  | 'decision-timeline'
+  | 'decision-inbox'
+  | 'decision-ledger-missing'
+  | 'decision-unreadable'
+  | 'decision-unanswered';
 
 export interface VerifyOptions {
   ledger: LedgerDb;
@@ -22,10 +34,15 @@ export interface VerifyOptions {
   recheckAfterMs?: number;
   /** Skip the visibility scan for workflows the ledger lacks (it needs a visibility store that answers). */
   skipVisibility?: boolean;
+  /** That scan looks only at workflows started at least this long ago (their first write may be in flight); 10 s unless told. */
+  settledAfterMs?: number;
 }
 
 export interface VerifyReport {
+  /** Exceptions checked. */
   checked: number;
+  /** Decision items checked. */
+  decisions: number;
   differences: Difference[];
 }
 
@@ -33,26 +50,35 @@ export interface VerifyReport {
  * `ledger:verify`: for every exception, compare the ledger's state row, timeline and inbox with the
  * workflow (asked by query while it runs, read from its result once closed). The workflow keeps digests
  * of what it recorded, so the timeline and inbox are compared whole without the workflow holding them.
- * Then every exception workflow Temporal knows must have a ledger row.
+ * Then every exception workflow Temporal knows must have a ledger row. Decision items likewise
+ * (worker/ledger-verify-decisions.ts): row, timeline (by the workflow's event digest) and inbox.
  */
 export async function verifyLedger(options: VerifyOptions): Promise<VerifyReport> {
   const ids = (await options.ledger.selectFrom('exceptions').select('id').orderBy('id').execute()).map((r) => r.id);
+  const decisionIds = (await options.ledger.selectFrom('decisions').select('id').orderBy('id').execute()).map((r) => r.id);
+  // Exception ids start `exception:`, decision ids `decision:`: one map holds both.
+  const decisionSet = new Set(decisionIds);
+  const check = (id: string) => (decisionSet.has(id) ? verifyDecision(options, id) : verifyOne(options, id));
   const found = new Map<string, Difference[]>();
-  await inParallel(ids, options.concurrency ?? 8, async (id) => {
-    const diffs = await verifyOne(options, id);
+  await inParallel([...ids, ...decisionIds], options.concurrency ?? 8, async (id) => {
+    const diffs = await check(id);
     if (diffs.length) found.set(id, diffs);
   });
   if (found.size && (options.recheckAfterMs ?? 2000) > 0) {
     await new Promise((r) => setTimeout(r, options.recheckAfterMs ?? 2000));
     await inParallel([...found.keys()], options.concurrency ?? 8, async (id) => {
-      const diffs = await verifyOne(options, id);
+      const diffs = await check(id);
       if (diffs.length) found.set(id, diffs);
       else found.delete(id);
     });
   }
   const differences = [...found.values()].flat();
-  if (!options.skipVisibility) differences.push(...(await workflowsWithoutRows(options, new Set(ids))));
-  return { checked: ids.length, differences };
+  if (!options.skipVisibility) {
+    const settledBefore = Date.now() - (options.settledAfterMs ?? 10_000);
+    differences.push(...(await workflowsWithoutRows(options, new Set(ids), settledBefore)));
+    differences.push(...(await decisionWorkflowsWithoutRows(options, new Set(decisionIds), settledBefore)));
+  }
+  return { checked: ids.length, decisions: decisionIds.length, differences };
 }
 
 export async function verifyOne(options: Pick<VerifyOptions, 'ledger' | 'client'>, id: string): Promise<Difference[]> {
@@ -131,9 +157,8 @@ export async function queryWithRetry<T>(query: () => Promise<T>, attempts = 10):
   }
 }
 
-async function workflowsWithoutRows(options: VerifyOptions, known: Set<string>): Promise<Difference[]> {
+async function workflowsWithoutRows(options: VerifyOptions, known: Set<string>, settled: number): Promise<Difference[]> {
   const diffs: Difference[] = [];
-  const settled = Date.now() - 10_000;
   for await (const wf of options.client.workflow.list({ query: `WorkflowType = 'exceptionWorkflow'` })) {
     if (known.has(wf.workflowId) || wf.startTime.getTime() > settled) continue;
     if (wf.status.name !== 'RUNNING' && wf.status.name !== 'COMPLETED') continue;

@@ -13,14 +13,16 @@ const HEADLINE: Partial<Record<MailKind, (b: MailBody) => string>> = {
 const headline = (b: MailBody) => HEADLINE[b.kind]?.(b) ?? `${b.kind[0]!.toUpperCase()}${b.kind.slice(1)}`;
 
 export const exceptionLink = (consoleUrl: string, id: string) => `${consoleUrl.replace(/\/+$/, '')}/#/exception/${encodeURIComponent(id)}`;
+export const decisionLink = (consoleUrl: string, id: string) => `${consoleUrl.replace(/\/+$/, '')}/#/decision/${encodeURIComponent(id)}`;
 const preferencesLink = (consoleUrl: string) => `${consoleUrl.replace(/\/+$/, '')}/#/notifications`;
 
 function item(b: MailBody, consoleUrl: string): string[] {
   return [
     `Why it came to you: ${b.reason}`,
-    `Severity ${b.severity}, ${b.capability} in ${b.region}`,
+    b.decisionId ? `A decision item, ${b.capability} in ${b.region}` : `Severity ${b.severity}, ${b.capability} in ${b.region}`,
     b.deadline === null ? 'No deadline runs now.' : `Due: ${formatDeadline(b.deadline, b.timeZone)}`,
-    `Open it: ${exceptionLink(consoleUrl, b.exceptionId)}`,
+    // A decision's mail opens the decision, never an exception.
+    `Open it: ${b.decisionId ? decisionLink(consoleUrl, b.decisionId) : exceptionLink(consoleUrl, b.exceptionId ?? '')}`,
   ];
 }
 

@@ -52,13 +52,14 @@ export async function claimDigestCompanions(tx: Kysely<LedgerSchema>, people: st
   if (!people.length) return [];
   const rows = await tx
     .selectFrom('outbox')
-    .innerJoin('exceptions', 'exceptions.id', 'outbox.exception_id')
+    .leftJoin('exceptions', 'exceptions.id', 'outbox.exception_id')
     .select(['outbox.id', 'outbox.person', 'outbox.channel', 'outbox.target', 'outbox.body', 'outbox.attempts'])
     .where('outbox.channel', '=', 'digest')
     .where('outbox.person', 'in', people)
     .where(sql<boolean>`outbox.delivered_at is null and outbox.failed_at is null`)
     .where('outbox.locked_until', '<=', now)
-    .where(sql<boolean>`outbox.seq <= exceptions.confirmed_seq`)
+    // A decision item's mail is a fact once written (ledger/decision-notices.ts); an exception's waits for its confirmation.
+    .where(sql<boolean>`(outbox.seq <= exceptions.confirmed_seq or outbox.decision_id is not null)`)
     .$if(claimedIds.length > 0, (q) => q.where('outbox.id', 'not in', claimedIds))
     .orderBy('outbox.id')
     .limit(DIGEST_MAX_ITEMS)

@@ -56,7 +56,8 @@ export function startOutbox(options: OutboxOptions) {
         .where('outbox.next_attempt_at', '<=', now)
         .where('outbox.locked_until', '<=', now)
         // An exception's notification leaves once its transition is confirmed in history (never while
-        // its exception row is missing); a notice about a rollout (no exception id) is a committed fact.
+        // its exception row is missing); a notice about a rollout or a decision item's mail (no exception
+        // id; ledger/decision-notices.ts) is a committed fact.
         .where(sql<boolean>`(outbox.seq <= exceptions.confirmed_seq or (outbox.exception_id is null and outbox.capability is not null))`)
         .orderBy('outbox.next_attempt_at')
         .limit(limit)

@@ -281,11 +281,12 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps, options:
   routes.route({
     method: 'get',
     path: '/api/v1/me/inbox',
-    summary: 'Assignments, escalations and readiness notices that reached you, newest first, with why',
+    summary: 'Assignments, escalations, decision items and readiness notices that reached you, newest first, with why',
     description:
       'An entry about an exception names it (exceptionId) with its title, status and severity. A notice about a rollout has no exceptionId: ' +
       'kind readiness-flagged says a region in production fell below its cutover thresholds; `link` is its scorecard. ' +
-      'attestation-requested and attestation-reminder ask you to confirm your cells (`link`: GET /api/v1/me/attestations); attestation-declined asks the manager who started a campaign to reassign a cell.',
+      'attestation-requested and attestation-reminder ask you to confirm your cells (`link`: GET /api/v1/me/attestations); attestation-declined asks the manager who started a campaign to reassign a cell. ' +
+      'decision-routed, decision-rerouted and decision-escalated say a decision item (decisionId) was routed, moved or escalated to you; `link` is the item.',
     tags: ['exceptions'],
     roles: anyRole,
     scope: { kind: 'listing', filters: 'entries about exceptions, or notices about capability:region pairs, the scope covers' },
@@ -295,7 +296,8 @@ export function exceptionRoutes(routes: ApiRoutes, deps: ExceptionDeps, options:
         description: 'Inbox entries',
         schema: pageOf(
           z.object({
-            exceptionId: z.string().nullable().meta({ description: 'null for a notice about a rollout' }),
+            exceptionId: z.string().nullable().meta({ description: 'null for a notice about a rollout or a decision item' }),
+            decisionId: z.string().nullable().meta({ description: 'the decision item a decision-routed, decision-rerouted or decision-escalated notice is about; `link` is the item' }),
             capability: z.string().nullable(),
             region: z.string().nullable(),
             kind: z.string(),

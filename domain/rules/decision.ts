@@ -92,6 +92,13 @@ export interface DecisionState extends DecisionFacts {
   deferUntil: number | null;
   outcome: RecordedOutcome | null;
   updatedAt: number;
+  /**
+   * The chained digest (domain/rules/digest.ts decisionEventDigest) of every event after `digestFrom`,
+   * so `ledger:verify` compares the ledger's timeline, content and all, without the state holding it.
+   * Absent on items raised before `patched('decision-event-digest')`; they start one when they continue as new.
+   */
+  eventDigest?: string;
+  digestFrom?: number;
 }
 
 export interface DecisionReceipt {
@@ -137,6 +144,46 @@ export function nextEscalationAt(state: Pick<DecisionState, 'status' | 'dueAt' |
   if (state.status !== 'open') return null;
   const step = state.escalation[state.escalationLevel];
   return step ? state.dueAt + step.afterMs : null;
+}
+
+/** The inbox kinds of a decision item's notices: which events reach a person, and who. */
+export const DECISION_NOTICE_OF_ACTION = { routed: 'decision-routed', rerouted: 'decision-rerouted', escalated: 'decision-escalated' } as const;
+export type DecisionNoticeKind = (typeof DECISION_NOTICE_OF_ACTION)[keyof typeof DECISION_NOTICE_OF_ACTION];
+
+export interface DecisionNotice {
+  seq: number;
+  person: string;
+  kind: DecisionNoticeKind;
+  level: number;
+  reason: string;
+  at: number;
+}
+
+const text = (v: unknown) => (typeof v === 'string' ? v : null);
+
+/**
+ * Who an event concerns, and why: routed to the area's owner, rerouted to the new owner, escalated to
+ * the step's target. One rule for the ledger's writer (inbox and mail) and for `ledger:verify`, which
+ * recomputes the inbox from the verified timeline. An event without a person (unowned) reaches no one.
+ */
+export function decisionNotices(item: Pick<DecisionFacts, 'summary' | 'area' | 'region'>, events: ReadonlyArray<Pick<DecisionEvent, 'seq' | 'at' | 'action' | 'detail'>>): DecisionNotice[] {
+  const notices: DecisionNotice[] = [];
+  for (const e of events) {
+    const kind = (DECISION_NOTICE_OF_ACTION as Record<string, DecisionNoticeKind>)[e.action];
+    if (!kind) continue;
+    const person = e.action === 'routed' ? text(e.detail.owner) : text(e.detail.to);
+    if (!person) continue;
+    const level = e.action === 'escalated' && typeof e.detail.step === 'number' ? e.detail.step : 0;
+    const where = `${item.area} in ${item.region}`;
+    const reason =
+      e.action === 'routed'
+        ? `A decision for ${where}, which you own: ${item.summary}`
+        : e.action === 'rerouted'
+          ? `A decision for ${where} moved to you from ${text(e.detail.from) ?? 'no one'} (${text(e.detail.reason) ?? 'ownership changed'}): ${item.summary}`
+          : `A decision for ${where} is past due and escalated to you (step ${level} of ${typeof e.detail.of === 'number' ? e.detail.of : level}): ${item.summary}`;
+    notices.push({ seq: e.seq, person, kind, level, reason: reason.slice(0, 2000), at: e.at });
+  }
+  return notices;
 }
 
 /** Past due: open after its due date. The log's overdue filter and the readiness criterion read the stored answer of this. */

@@ -25,6 +25,14 @@ export function noticeDigest(previous: string, n: Pick<Notification, 'seq' | 'pe
   return fnv1a(previous, [n.seq, n.person, n.kind, n.level].join('\u0001'));
 }
 
+/**
+ * A decision item's event (domain/rules/decision.ts), content and all: its detail is canonical JSON, so
+ * the workflow's digest and one recomputed from the ledger's stored detail agree however keys are ordered.
+ */
+export function decisionEventDigest(previous: string, e: { seq: number; at: number; actor: string; action: string; detail: unknown }): string {
+  return fnv1a(previous, [e.seq, e.at, e.actor, e.action, canonicalJson(e.detail)].join('\u0001'));
+}
+
 export function chainEvents(previous: string, events: Parameters<typeof eventDigest>[1][]): string {
   return events.reduce(eventDigest, previous);
 }

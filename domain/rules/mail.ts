@@ -21,6 +21,16 @@ export const MAIL_KIND_OF_NOTICE = {
 export const MailKind = [...Object.values(MAIL_KIND_OF_NOTICE), 'moved'] as const;
 export type MailKind = (typeof MailKind)[number];
 
+/**
+ * A decision item's notices (domain/rules/decision.ts decisionNotices) are mailed under the kinds a
+ * person already chooses for: routed to you is an assignment, rerouted a move, escalated an escalation.
+ */
+export const MAIL_KIND_OF_DECISION_NOTICE = {
+  'decision-routed': 'assignment',
+  'decision-rerouted': 'moved',
+  'decision-escalated': 'escalation',
+} as const satisfies Record<string, MailKind>;
+
 /** `now`: one e-mail per notification; `digest`: one e-mail a day with all of them; `inbox`: the console only. */
 export const Delivery = ['now', 'digest', 'inbox'] as const;
 export type Delivery = (typeof Delivery)[number];

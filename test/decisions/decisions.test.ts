@@ -1,16 +1,21 @@
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyLedger } from '../../worker/ledger-verify.js';
 import { expectProblem, http } from '../http.js';
+import { startTestSmtp, type TestSmtp } from '../smtp.js';
 import { startStack, type Stack } from '../stack.js';
 import { buildWorld, eventually, path, priceVariance, slowPolicy } from '../world.js';
 
 /**
  * Decision items through the real server: triggers graded from the ledger, one open item per trigger ×
  * region, routing, escalation on second-long due dates, a departure mid-decision, every outcome, the
- * re-raise of a deferred item and the before/after link of a retraining decision. One stack, SQLite
- * (the facts' SQL runs on both ledgers in test/decisions/facts.test.ts).
+ * re-raise of a deferred item and the before/after link of a retraining decision; the inbox entries and
+ * mail its routing, escalations and reroutes send; `ledger:verify` over the items. One stack, SQLite
+ * (the facts' SQL and the notices' writes run on both ledgers in test/decisions/facts.test.ts and
+ * notices.test.ts).
  */
+let smtp: TestSmtp;
 let stack: Stack;
 let w: Awaited<ReturnType<typeof buildWorld>>;
 const url = (p: string) => `${stack.url}${p}`;
@@ -53,7 +58,8 @@ const outcome = (id: string, token: string, body: object) => http(url(`/api/v1/d
 const byTrigger = async (trigger: string) => ((await log(`&trigger=${trigger}`)).body.items as Array<{ id: string }>)[0]!.id;
 
 beforeAll(async () => {
-  stack = await startStack({ env: { DEPARTURE_WAIT_MAX_MS: '1000' } });
+  smtp = await startTestSmtp();
+  stack = await startStack({ env: { DEPARTURE_WAIT_MAX_MS: '1000', SMTP_URL: smtp.url, SMTP_FROM: 'desk@example.com', PUBLIC_URL: 'https://desk.example.com' } });
   w = await buildWorld(stack);
   const template = YAML.parse(readFileSync('templates/po-assist.yaml', 'utf8')) as Record<string, any>;
   template.id = 'po-test';
@@ -80,7 +86,14 @@ beforeAll(async () => {
   await raise(lowConfidence('po-rec-2.3.1'));
   await raise(lowConfidence('po-rec-2.4.0'));
 });
-afterAll(async () => stack?.close());
+afterAll(async () => {
+  await stack?.close();
+  await smtp?.stop();
+});
+
+type Entry = { decisionId: string | null; exceptionId: string | null; kind: string; level: number; link: string };
+const decisionInbox = async (token: string) => ((await http(url('/api/v1/me/inbox?limit=100'), { token })).body.items as Entry[]).filter((i) => i.decisionId !== null);
+const decisionMails = (to: string) => smtp.received.filter((m) => m.to.includes(to) && m.text.includes('#/decision/'));
 
 describe('decision items', () => {
   it('raises one item per fired trigger, routed to the area owner, with the figures and the exceptions behind them', async () => {
@@ -105,6 +118,15 @@ describe('decision items', () => {
     expect(price.evidence.exceptionIds).toHaveLength(2);
     expect(price.evidence.series.reduce((n: number, p: { count: number }) => n + p.count, 0)).toBe(2);
     expect(price.timeline.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['raised', 'routed']));
+
+    // Each owner learns of their items in the inbox, linked to the decision, and by mail.
+    const priyas = await decisionInbox(w.priya);
+    expect(priyas.map((i) => [i.kind, i.exceptionId]).sort()).toEqual([['decision-routed', null], ['decision-routed', null]]);
+    expect(priyas.map((i) => i.link)).toContain(`/api/v1/decisions/${path(price.id)}`);
+    expect((await decisionInbox(await stack.token('dana', 'owner'))).map((i) => i.kind)).toEqual(['decision-routed']);
+    const mails = await eventually(async () => decisionMails('priya@example.com'), (m) => m.length >= 2);
+    expect(mails.map((m) => m.subject)).toContain(`Assigned to you: ${price.summary}`);
+    expect(mails.map((m) => m.text).join('\n')).toContain(`https://desk.example.com/#/decision/${path(price.id)}`);
   });
 
   it('escalates past its due date along the template steps, and counts against readiness while past due', async () => {
@@ -118,6 +140,18 @@ describe('decision items', () => {
     expect((await log('&overdue=true')).body.items.map((i: { id: string }) => i.id)).toEqual([id]);
     const card = await http(url('/api/v1/capabilities/po-test/regions/NA/readiness'), { token: w.grace });
     expect(card.body.criteria.find((c: { id: string }) => c.id === 'decisions-overdue')).toMatchObject({ measured: 1, threshold: 0, pass: false });
+
+    // Each step reached its person: an inbox entry at its level, linked to the decision, and a mail.
+    expect((await decisionInbox(w.grace)).filter((i) => i.kind === 'decision-escalated').map((i) => [i.level, i.link])).toEqual([[2, `/api/v1/decisions/${path(id)}`]]);
+    expect((await decisionInbox(await stack.token('li', 'operator'))).filter((i) => i.kind === 'decision-escalated').map((i) => i.level)).toEqual([1]);
+    const mail = await eventually(async () => decisionMails('grace@example.com'), (m) => m.length >= 1);
+    expect(mail[0]!.subject).toBe(`Escalated to you (level 2): ${escalated.summary}`);
+    expect(mail[0]!.text).toContain(`https://desk.example.com/#/decision/${path(id)}`);
+
+    // While items run, ledger:verify asks them by query and finds the ledger as history has it.
+    const report = await verifyLedger({ ledger: stack.ledger, client: stack.api.client, skipVisibility: true, recheckAfterMs: 1000 });
+    expect(report.decisions).toBe(3);
+    expect(report.differences).toEqual([]);
   });
 
   it('declined: says why, is audited, refuses a second outcome and quiets its trigger', async () => {
@@ -140,6 +174,7 @@ describe('decision items', () => {
     const moved = await eventually(() => detail(id).then((r) => r.body), (d) => d.owner === 'priya');
     expect(moved.owner).toBe('priya');
     expect(moved.timeline.find((e: { action: string }) => e.action === 'rerouted').detail).toMatchObject({ from: 'dana', to: 'priya' });
+    expect((await decisionInbox(w.priya)).filter((i) => i.kind === 'decision-rerouted').map((i) => i.link)).toEqual([`/api/v1/decisions/${path(id)}`]);
 
     // Off the route: refused by the workflow's validator, nothing written.
     const before = moved.timeline.length;
@@ -177,5 +212,32 @@ describe('decision items', () => {
     expect(lines[0]).toMatch(/^id,capability,region,area,triggerId/);
     expect(lines.find((l) => l.includes('new-model'))).toContain('target po-rec-2.5.0');
     expect((await log('&q=po-rec-2.5.0')).body.items.map((i: { id: string }) => i.id)).toEqual([id]);
+  });
+});
+
+describe('ledger:verify over decision items', () => {
+  it('reports nothing on a clean ledger, then each tampered row, timeline, inbox and missing row by its own kind', async () => {
+    const clean = await verifyLedger({ ledger: stack.ledger, client: stack.api.client, recheckAfterMs: 500, settledAfterMs: 0 });
+    expect(clean.decisions).toBe(3);
+    expect(clean.differences).toEqual([]);
+
+    const [price, buyer, model] = await Promise.all(['price-repeats', 'buyer-overrides', 'new-model'].map(byTrigger));
+    await stack.ledger.updateTable('decisions').set({ owner: 'mallory' }).where('id', '=', price!).execute();
+    await stack.ledger.updateTable('decision_events').set({ detail: JSON.stringify({ owner: 'mallory', ownerSource: 'owner', matrixVersion: 1 }) }).where('decision_id', '=', model!).where('action', '=', 'routed').execute();
+    await stack.ledger.deleteFrom('inbox').where('decision_id', '=', buyer!).where('kind', '=', 'decision-rerouted').execute();
+    const tampered = await verifyLedger({ ledger: stack.ledger, client: stack.api.client, recheckAfterMs: 0, settledAfterMs: 0 });
+    expect(tampered.differences.map((d) => [d.kind, d.id]).sort()).toEqual(
+      [
+        ['decision-state', price],
+        ['decision-timeline', model],
+        ['decision-inbox', buyer],
+      ].sort(),
+    );
+    expect(tampered.differences.find((d) => d.kind === 'decision-state')!.detail).toContain('(differs: owner)');
+
+    // A decision workflow whose row is gone: found from Temporal's side.
+    await stack.ledger.deleteFrom('decisions').where('id', '=', price!).execute();
+    const missing = await verifyLedger({ ledger: stack.ledger, client: stack.api.client, recheckAfterMs: 0, settledAfterMs: 0 });
+    expect(missing.differences.filter((d) => d.kind === 'decision-ledger-missing').map((d) => d.id)).toEqual([price]);
   });
 });

@@ -1,5 +1,6 @@
 import { escalationTarget, type Actor, type Route } from '../../domain/rules/exception.js';
 import { nextEscalationAt, type DecisionEvent, type DecisionOutcome, type DecisionState } from '../../domain/rules/decision.js';
+import { decisionEventDigest } from '../../domain/rules/digest.js';
 import type { DecisionInput } from './messages.js';
 
 const SYSTEM = 'system';
@@ -41,10 +42,19 @@ export class DecisionItem {
     return drained;
   }
 
+  /** From now on every event joins the state's digest (`ledger:verify` checks the ledger's timeline by it). */
+  startDigest(): void {
+    if (this.state.digestFrom !== undefined) return;
+    this.state.digestFrom = this.state.seq;
+    this.state.eventDigest = '';
+  }
+
   private record(at: number, actor: string, action: DecisionEvent['action'], detail: Record<string, unknown>): void {
     this.state.seq += 1;
     this.state.updatedAt = at;
-    this.events.push({ seq: this.state.seq, at, actor, action, detail });
+    const event = { seq: this.state.seq, at, actor, action, detail };
+    this.events.push(event);
+    if (this.state.eventDigest !== undefined) this.state.eventDigest = decisionEventDigest(this.state.eventDigest, event);
   }
 
   surface(route: Route, now: number): void {

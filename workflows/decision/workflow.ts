@@ -27,6 +27,9 @@ const { recordDecision } = wf.proxyActivities<Activities>({
  */
 export async function decisionWorkflow(input: msg.DecisionInput): Promise<msg.DecisionState> {
   const item = new DecisionItem(input);
+  // Items raised before the digest carry none; a run that has one (a fresh item, or one continued as new
+  // since) keeps it without asking, so its history holds the marker once.
+  if (item.state.digestFrom === undefined && wf.patched('decision-event-digest')) item.startDigest();
   let evidence = input.evidence;
   let reroute: msg.OwnershipChangedSignal | null = null;
 
