@@ -8,6 +8,7 @@ import type { Person } from '../domain/people.js';
 import { appendAudit } from '../ledger/audit.js';
 import { createDecisionActivities } from './decisions.js';
 import { createAttestationActivities } from './attestation.js';
+import { createCalendarActivities } from './calendars.js';
 import { createExceptionActivities } from './exceptions.js';
 import { createReadinessActivities } from './readiness.js';
 import { createRoutingActivities } from './routing.js';
@@ -42,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReadinessActivities(deps),
     ...createDecisionActivities(deps),
     ...createAttestationActivities(deps),
+    ...createCalendarActivities(deps),
 
     async describeLedger(): Promise<SelfCheckResult> {
       const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(ledger);

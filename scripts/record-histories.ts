@@ -14,6 +14,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { priceVarianceIntake } from './fixtures.js';
+import { calendarBroadcastId } from '../workflows/calendar/messages.js';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -410,6 +411,8 @@ async function runScenarios(url: string, secret: Uint8Array, client: Client, tas
     { scenario: 'exception-snoozed-resolved', workflowId: snoozed, closed: true },
     { scenario: 'exception-calendar-waiting-resolved', workflowId: waited, closed: true },
     { scenario: 'exception-shape3-calendar-change', workflowId: shape3, closed: true },
+    // The calendar change above (PUT …/regions/NA) was told by the region's broadcast workflow.
+    { scenario: 'calendar-broadcast', workflowId: calendarBroadcastId(CAL, 'NA'), closed: true },
     { scenario: 'exception-duplicate-intake-open', workflowId: duplicate, closed: false },
     { scenario: 'people-directory', workflowId: 'people:directory', closed: false },
     { scenario: 'ownership-matrix', workflowId: matrixId, closed: false },

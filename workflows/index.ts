@@ -8,3 +8,4 @@ export { selfCheckWorkflow } from './system/workflow.js';
 export { decisionWorkflow } from './decision/workflow.js';
 export { decisionTriggersWorkflow } from './decision/triggers.js';
 export { attestationWorkflow } from './attestation/workflow.js';
+export { calendarBroadcastWorkflow } from './calendar/workflow.js';
