@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { decisionNotices, type DecisionEvent, type DecisionState } from '../domain/rules/decision.js';
-import { deliveryOf, MAIL_KIND_OF_DECISION_NOTICE, nextDigestAt } from '../domain/rules/mail.js';
-import { mailRowKind, parsePreferences, regionTimeZone, type MailBody, type MailRouting } from './mail.js';
+import { deliveryOf, MAIL_KIND_OF_DECISION_NOTICE } from '../domain/rules/mail.js';
+import { mailRow, parsePreferences, regionTimeZone, type MailBody, type MailRouting } from './mail.js';
 import type { LedgerSchema } from './schema.js';
 
 /** The idempotency key of a decision item's notice, as an exception's is `<exception id>#<seq>#<person>`. */
@@ -52,18 +52,7 @@ export async function writeDecisionNotices(tx: Kysely<LedgerSchema>, s: Decision
       at: n.at,
       idempotencyKey: decisionNoticeKey({ decision_id: s.id, seq: n.seq, person: n.person }),
     };
-    rows.push({
-      ...about,
-      seq: n.seq,
-      person: n.person,
-      kind: mailRowKind(kind),
-      channel: delivery === 'now' ? 'email' : 'digest',
-      target: person.email,
-      body: JSON.stringify(body),
-      fence: 0,
-      created_at: now,
-      next_attempt_at: delivery === 'now' ? now : nextDigestAt(now, timeZone, mail.digestHour),
-    });
+    rows.push(mailRow(about, n, kind, delivery, person.email, body, 0, now, timeZone, mail.digestHour));
   }
   if (!rows.length) return;
   await tx

@@ -81,19 +81,7 @@ export async function writeMail(
       at: n.at,
       idempotencyKey,
     };
-    rows.push({
-      exception_id: state.id,
-      seq: n.seq,
-      person: n.person,
-      // `email:`: never a notification kind, so the webhook row of the same notification keeps its own key.
-      kind: mailRowKind(kind),
-      channel: delivery === 'now' ? 'email' : 'digest',
-      target: person.email,
-      body: JSON.stringify(body),
-      fence,
-      created_at: now,
-      next_attempt_at: delivery === 'now' ? now : nextDigestAt(now, timeZone, routing.digestHour),
-    });
+    rows.push(mailRow({ exception_id: state.id, decision_id: null }, n, kind, delivery, person.email, body, fence, now, timeZone, routing.digestHour));
   }
   if (!rows.length) return;
   await tx
@@ -106,6 +94,38 @@ export async function writeMail(
         .where('outbox.delivered_at', 'is', null),
     )
     .execute();
+}
+
+/**
+ * One mail's outbox row, for an exception's notification or a decision item's notice (`about`): sent
+ * at once (`email`), or held until the person's next digest hour in the region's time zone (`digest`).
+ */
+export function mailRow(
+  /** What it is about: an exception, or a decision item with its capability and region (the outbox's `outbox_about` check). */
+  about: { exception_id: string | null; decision_id: string | null; capability?: string; region?: string },
+  n: { seq: number; person: string },
+  kind: MailKind,
+  delivery: 'now' | 'digest',
+  target: string,
+  body: MailBody,
+  fence: number,
+  now: number,
+  timeZone: string,
+  digestHour: number,
+) {
+  return {
+    ...about,
+    seq: n.seq,
+    person: n.person,
+    // `email:`: never a notification kind, so the webhook row of the same notification keeps its own key.
+    kind: mailRowKind(kind),
+    channel: delivery === 'now' ? 'email' : 'digest',
+    target,
+    body: JSON.stringify(body),
+    fence,
+    created_at: now,
+    next_attempt_at: delivery === 'now' ? now : nextDigestAt(now, timeZone, digestHour),
+  };
 }
 
 /** An outbox mail row's kind: `email:assignment`, … (the unique key `(exception_id, seq, person, kind)` spans channels). */
