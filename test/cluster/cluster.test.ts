@@ -227,6 +227,6 @@ describe(`exception-desk on a multi-shard Temporal cluster on PostgreSQL (${LIFE
       const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/ledger-verify.ts'], {
         env: { ...process.env, LEDGER_URL: cluster.ledgerUrl, TEMPORAL_ADDRESS: cluster.temporal.address, TEMPORAL_CONFIG_FILE: nodePath.join(dir, 'none.toml'), LOG_LEVEL: 'warn' },
       });
-      expect(stdout).toContain(`checked ${RACES + ESCALATING + LIFECYCLES} exceptions: 0 difference(s)`);
+      expect(stdout).toContain(`checked ${RACES + ESCALATING + LIFECYCLES} exceptions and 0 decision items: 0 difference(s)`);
     }), 600_000);
 });
