@@ -90,7 +90,7 @@ export async function openCampaign(db: LedgerDb, c: OpenCampaign): Promise<Attes
     }
     // No regions named (the quarterly schedule): every rolled-out region that no running campaign covers.
     if (c.regions.length === 0) {
-      const busy = new Set((await tx.selectFrom('attestation_campaigns').select('regions').where('capability', '=', c.capability).where('status', '=', 'running').execute()).flatMap((r) => JSON.parse(r.regions) as string[]));
+      const busy = new Set((await tx.selectFrom('attestation_campaigns').select('regions').where('capability', '=', c.capability).where('status', '=', 'running').execute()).flatMap((r) => regionsOf(r.regions)));
       const rolledOut = await tx.selectFrom('capability_regions').select('region').where('capability_id', '=', c.capability).orderBy('region').execute();
       c = { ...c, regions: rolledOut.map((r) => r.region).filter((r) => !busy.has(r)).slice(0, MAX_CAMPAIGN_REGIONS) };
     }
@@ -281,7 +281,7 @@ function campaignView(row: { id: string; capability: string; regions: string; st
   return {
     campaignId: row.id,
     capability: row.capability,
-    regions: JSON.parse(row.regions) as string[],
+    regions: regionsOf(row.regions),
     status: row.status,
     startedBy: row.started_by,
     startedAt: new Date(Number(row.started_at)).toISOString(),
@@ -296,8 +296,29 @@ function campaignView(row: { id: string; capability: string; regions: string; st
 }
 
 /** A capability's campaigns, newest first, with their counts. */
-export async function listCampaigns(db: LedgerDb, capability: string, limit: number): Promise<CampaignView[]> {
-  const rows = await db.selectFrom('attestation_campaigns').selectAll().where('capability', '=', capability).orderBy('started_at', 'desc').limit(limit).execute();
+/** A campaign row's regions; a row that does not parse covers none, rather than failing the view. */
+function regionsOf(text: string): string[] {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * A capability's campaigns, newest first. `visible` keeps only those a caller may see (the API's scope
+ * filter); it is applied before the limit, over at most the newest 1000 campaigns.
+ */
+export async function listCampaigns(db: LedgerDb, capability: string, limit: number, visible?: (c: { capability: string; regions: string[] }) => boolean): Promise<CampaignView[]> {
+  const newest = await db
+    .selectFrom('attestation_campaigns')
+    .selectAll()
+    .where('capability', '=', capability)
+    .orderBy('started_at', 'desc')
+    .limit(visible ? 1000 : limit)
+    .execute();
+  const rows = visible ? newest.filter((r) => visible({ capability: r.capability, regions: regionsOf(r.regions) })).slice(0, limit) : newest;
   if (rows.length === 0) return [];
   const requests = await db.selectFrom('attestation_requests').select(['campaign_id', 'state']).where('campaign_id', 'in', rows.map((r) => r.id)).execute();
   return rows.map((row) => campaignView(row, requests.filter((r) => r.campaign_id === row.id)));
@@ -306,7 +327,7 @@ export async function listCampaigns(db: LedgerDb, capability: string, limit: num
 /** Running campaigns of a capability that cover any of these regions. */
 export async function runningCampaignsOver(db: LedgerDb, capability: string, regions: string[]): Promise<string[]> {
   const rows = await db.selectFrom('attestation_campaigns').select(['id', 'regions']).where('capability', '=', capability).where('status', '=', 'running').execute();
-  return rows.filter((r) => (JSON.parse(r.regions) as string[]).some((region) => regions.includes(region))).map((r) => r.id);
+  return rows.filter((r) => (regionsOf(r.regions)).some((region) => regions.includes(region))).map((r) => r.id);
 }
 
 /** A person's requests still waiting for their answer, in running campaigns. */

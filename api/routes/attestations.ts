@@ -73,13 +73,16 @@ export function attestationRoutes(routes: ApiRoutes, deps: TemporalDeps & { ledg
     summary: "A capability's attestation campaigns, newest first, with their progress",
     tags: ['ownership'],
     roles: [...managers],
-    scope: { kind: 'capability', of: ({ params }) => params.capabilityId },
+    // A region's manager lists the campaigns of their regions: a campaign shows only when the token
+    // reaches every region it covers, so its counts never include a region out of scope.
+    scope: { kind: 'listing', filters: 'campaigns whose every region the scope reaches' },
     params: z.strictObject({ capabilityId: CapabilityId }),
     query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
     responses: { 200: { description: 'Campaigns', schema: z.object({ items: z.array(Campaign) }) }, 404: { description: 'Unknown capability' } },
-    handler: async ({ params, query }) => {
+    handler: async ({ params, query, principal }) => {
       await requireCapability(ledger, params.capabilityId);
-      return { items: await listCampaigns(ledger, params.capabilityId, query.limit) };
+      const visible = (c: { capability: string; regions: string[] }) => c.regions.every((region) => inScope(principal, c.capability, region));
+      return { items: await listCampaigns(ledger, params.capabilityId, query.limit, principal.scope ? visible : undefined) };
     },
   });
 

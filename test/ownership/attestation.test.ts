@@ -104,6 +104,20 @@ eachLedger('chain lint and ownership attestation', (ledger) => {
     expect(audit.body.items.map((e: { action: string; actor: string }) => `${e.action}:${e.actor}`)).toEqual(['attestation.cancelled:grace', 'attestation.started:grace']);
   });
 
+  it("lists to a region's manager the campaigns of their regions, and nothing of a region they do not reach", async () => {
+    const unscoped = (await http(campaigns(), { token: w.grace })).body.items as Array<{ campaignId: string; regions: string[] }>;
+    expect(unscoped.length).toBeGreaterThan(0);
+    expect(unscoped.every((c) => c.regions.every((r) => r === 'NA'))).toBe(true);
+    const naManager = await stack.mint({ sub: 'grace', roles: ['manager'], scope: [`${w.capability}:NA`] });
+    const na = await http(campaigns(), { token: naManager });
+    expect(na.status, JSON.stringify(na.body)).toBe(200);
+    expect(na.body.items.map((c: { campaignId: string }) => c.campaignId)).toEqual(unscoped.map((c) => c.campaignId));
+    const euManager = await stack.mint({ sub: 'grace', roles: ['manager'], scope: [`${w.capability}:EU`] });
+    const eu = await http(campaigns(), { token: euManager });
+    expect(eu.status).toBe(200);
+    expect(eu.body.items).toEqual([]);
+  });
+
   it('starts a campaign from the quarterly schedule ATTESTATION_SCHEDULE creates', async () => {
     const schedule = stack.api.client.schedule.getHandle('attestation-quarterly:po-test');
     expect((await schedule.describe()).spec.calendars?.[0]).toMatchObject({ month: [{ start: 'JANUARY' }, { start: 'APRIL' }, { start: 'JULY' }, { start: 'OCTOBER' }], dayOfMonth: [{ start: 1 }] });

@@ -41,6 +41,9 @@ beforeAll(async () => {
   // A reported NA decision, so the reports listing has something of NA to hide.
   const decision = { kind: 'decision', key: `SCOPE-NA-${Date.now()}`, capability: 'po-assist', region: 'NA', occurredAt: new Date().toISOString() };
   expect((await http(`${stack.url}/api/v1/reports`, { token: admin, body: { events: [decision] } })).body.stored).toBe(1);
+  // An attestation campaign over NA, so the campaign listing has something of NA to hide.
+  const campaign = await http(`${stack.url}/api/v1/capabilities/po-assist/attestations`, { token: admin, body: { regions: ['NA'], within: '1h', remindBefore: '10m' } });
+  expect(campaign.status, JSON.stringify(campaign.body)).toBe(201);
 });
 afterAll(async () => stack?.close());
 
