@@ -110,6 +110,14 @@ export function fromTemporal(err: unknown): unknown {
     // worker timed out the workflow task; nothing was applied and a retry can succeed.
     case 9:
       return new AppError('UNAVAILABLE', 'The workflow engine could not take this change just now; retry shortly.');
+    // The engine's own trouble, not the request's: a call cancelled under it, an unknown or internal
+    // server error, an aborted write. Nothing the caller sent is wrong, so 503 rather than 500; a
+    // request our code got wrong (3 INVALID_ARGUMENT, 12 UNIMPLEMENTED) still surfaces as a 500.
+    case 1:
+    case 2:
+    case 10:
+    case 13:
+      return new AppError('UNAVAILABLE', 'The workflow engine failed to answer; retry shortly.');
   }
   return err;
 }
