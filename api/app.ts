@@ -13,6 +13,7 @@ import type { ReadinessDeps } from './readiness.js';
 import { requestLog } from './request-log.js';
 import { ApiRoutes } from './route.js';
 import { attestationRoutes } from './routes/attestations.js';
+import { trainingRoutes } from './routes/training.js';
 import { auditRoutes } from './routes/audit.js';
 import { capabilityRoutes } from './routes/capabilities.js';
 import { decisionRoutes } from './routes/decisions.js';
@@ -73,6 +74,7 @@ export function createApp(deps: AppDeps): Express {
   notificationRoutes(routes, { ledger: deps.ledger, emailEnabled: Boolean(deps.config.SMTP_URL) });
   decisionRoutes(routes, { ledger: deps.ledger, client: deps.client, taskQueue: deps.taskQueue });
   attestationRoutes(routes, { ...temporal, ledger: deps.ledger });
+  trainingRoutes(routes, { ledger: deps.ledger });
 
   const document = openApiDocument(routes.registry, deps.version);
   app.get('/openapi.json', (_req, res) => {

@@ -167,6 +167,8 @@ export const Cutover = z.strictObject({
   minClaimedWithinSla: z.number().min(0).max(1).optional(),
   /** Open decision items past their due date (decisionTriggers) a region may carry and still be ready. */
   maxOverdueDecisions: z.int().min(0).max(10_000).optional(),
+  /** Training: required completions done ÷ required, over the people who own or work the region (live only). */
+  minTrainedShare: z.number().min(0).max(1).optional(),
 });
 export type Cutover = z.infer<typeof Cutover>;
 

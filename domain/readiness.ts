@@ -76,7 +76,7 @@ export type StageChange = z.infer<typeof StageChange>;
 
 export const CriterionView = z
   .object({
-    id: z.enum(['automation-rate', 'input-reliability', 'sla-breach-rate', 'open-exceptions', 'ownership', 'adoption', 'rehearsal', 'days-stable', 'decisions-overdue']),
+    id: z.enum(['automation-rate', 'input-reliability', 'sla-breach-rate', 'open-exceptions', 'ownership', 'adoption', 'rehearsal', 'days-stable', 'decisions-overdue', 'training']),
     label: z.string(),
     measured: z.number().nullable(),
     threshold: z.number().nullable(),

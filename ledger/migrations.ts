@@ -9,6 +9,7 @@ import { readinessNoticesMigration } from './notices-migration.js';
 import { readinessFactsMigration } from './readiness-facts-migration.js';
 import { readinessMigration } from './readiness-migration.js';
 import { templateVersionsMigration } from './template-versions-migration.js';
+import { trainingMigration } from './training.js';
 
 /**
  * In-code migrations: they ship inside the bundle, so no folder has to be found at run time. Each runs
@@ -273,4 +274,5 @@ export const migrations: Record<string, Migration> = {
   '0015_chain_lint_attestation': chainLintAttestationMigration,
   '0016_decisions': decisionsMigration,
   '0017_decision_notices': decisionNoticesMigration,
+  '0018_training': trainingMigration,
 };

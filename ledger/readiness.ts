@@ -7,6 +7,8 @@ import { overdueDecisions } from './decisions.js';
 import { outcomes } from './readiness-outcomes.js';
 import { dryRunRehearsal } from './rehearsal-run.js';
 import { gapInputs } from './gaps.js';
+import { completionsOf, regionTrainees } from './training.js';
+import { trainingFacts, WORKED_WITHIN_DAYS } from '../domain/rules/training.js';
 
 /**
  * The ledger's side of the readiness scorecard: aggregates over one capability × region and window,
@@ -64,7 +66,15 @@ export async function readinessFacts(db: LedgerDb, r: FactsRequest): Promise<Rea
     valueEvents: r.template.valueEvents.map((v) => ({ id: v.id, ...(v.unit ? { unit: v.unit } : {}) })),
     ...(overdue === undefined ? {} : { overdueDecisions: overdue }),
     ...(isFullTemplate(r.template) ? { rehearsal: await rehearsalFacts(db, r.template, r.region, r.now) } : {}),
+    ...(r.to >= r.now && isFullTemplate(r.template) && r.template.operatingModel?.training.length ? { training: await trainingOf(db, r.template, r.capability, r.region, r.now) } : {}),
   };
+}
+
+/** Live only: completions are not kept per day, so a past day's snapshot carries no training facts. */
+async function trainingOf(db: LedgerDb, template: CapabilityTemplate, capability: string, region: string, now: number): Promise<ReadinessFacts['training']> {
+  const materials = template.operatingModel?.training ?? [];
+  const trainees = await regionTrainees(db, capability, region, now, WORKED_WITHIN_DAYS * DAY_MS);
+  return trainingFacts(materials, trainees, await completionsOf(db, capability, trainees.map((t) => t.person)));
 }
 
 const isFullTemplate = (t: FactsRequest['template']): t is CapabilityTemplate => 'exceptionTypes' in t && 'slaPolicies' in t;

@@ -1,3 +1,4 @@
+import type { TrainingCompletionsTable } from './training.js';
 import type { Generated } from 'kysely';
 import type { DecisionTables, ExceptionIntakeFacts } from './decisions-schema.js';
 import type { ReadinessClosedTable, ReadinessDailyTable, ReadinessExceptionDailyTable, ReadinessSnapshotsTable, ReportedEventsTable, RolloutStagesTable } from './readiness-schema.js';
@@ -266,6 +267,7 @@ export interface LedgerSchema extends DecisionTables {
   attestation_requests: AttestationRequestsTable;
   capability_versions: CapabilityVersionsTable;
   rehearsals: RehearsalsTable;
+  training_completions: TrainingCompletionsTable;
 }
 
 /** Every published core version of a capability template (0014_template_versions). */

@@ -57,6 +57,14 @@ export class TemporalCallTimeout extends Error {
 }
 
 type Fn = (...args: unknown[]) => unknown;
+
+/** A gRPC status anywhere in the cause chain (the SDK wraps service errors). */
+function hasGrpcCode(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'number') return true;
+  }
+  return false;
+}
 type Handle = { workflowId: string } & Record<string, unknown>;
 
 /** A workflow or update handle: its methods (query, executeUpdate, result...) need the deadline too. */
@@ -88,10 +96,14 @@ export function deadlineClient(client: Client, connection: Connection, timeoutMs
     const context = storage.getStore();
     // A caller's own deadline (e.g. a longer wait for a result) stands.
     if (context?.deadline !== undefined) return call();
-    const result = storage.run({ ...context, deadline: Date.now() + timeoutMs }, call);
+    const deadline = Date.now() + timeoutMs;
+    const result = storage.run({ ...context, deadline }, call);
     if (!(result instanceof Promise)) return wrap(result);
     return result.then(wrap, async (err: unknown) => {
-      if (!isGrpcDeadlineError(err) && !(err instanceof WorkflowUpdateRPCTimeoutOrCancelledError)) throw err;
+      // Past its deadline the call may end in another status than DEADLINE_EXCEEDED (a query no worker
+      // takes was seen ending CANCELLED or UNKNOWN under load): it still ran out of time, and says so.
+      const outOfTime = Date.now() >= deadline - 50 && hasGrpcCode(err);
+      if (!outOfTime && !isGrpcDeadlineError(err) && !(err instanceof WorkflowUpdateRPCTimeoutOrCancelledError)) throw err;
       const { workflowId, taskQueue } = target();
       throw new TemporalCallTimeout(operation, timeoutMs, workflowId, await taskQueueOf(workflowId, taskQueue), { cause: err });
     });

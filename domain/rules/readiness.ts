@@ -9,7 +9,7 @@ export const DEFAULT_WINDOW_DAYS = 14;
 /** How many failing contract fields the input-reliability criterion names. */
 export const TOP_FAILING_FIELDS = 5;
 
-export type CriterionId = 'automation-rate' | 'input-reliability' | 'sla-breach-rate' | 'open-exceptions' | 'ownership' | 'adoption' | 'rehearsal' | 'days-stable' | 'decisions-overdue';
+export type CriterionId = 'automation-rate' | 'input-reliability' | 'sla-breach-rate' | 'open-exceptions' | 'ownership' | 'adoption' | 'rehearsal' | 'days-stable' | 'decisions-overdue' | 'training';
 
 /** The template's `cutover` block; the optional thresholds, when absent, make their criterion informational. */
 export interface ReadinessThresholds {
@@ -22,6 +22,8 @@ export interface ReadinessThresholds {
   minClaimedWithinSla?: number;
   /** Open decision items past their due date (domain/rules/decision.ts) a region may carry. */
   maxOverdueDecisions?: number;
+  /** Required training completed by the people who own or work the region (domain/rules/training.ts), as a share. */
+  minTrainedShare?: number;
 }
 
 /** What the ledger knows about one capability × region over a window [from, to). Counts, never rows. */
@@ -64,6 +66,12 @@ export interface ReadinessFacts {
    * where the facts carry none (no criterion then), null when the template declares no scenario.
    */
   rehearsal?: { templateVersion: number; total: number; failed: number; firstFailure: string | null } | null;
+  /**
+   * Training per person, live only (a past day's snapshot leaves it out: completions are not kept per
+   * day): the people who own or work the region and what their roles require of the template's
+   * materials. Absent: no criterion.
+   */
+  training?: { people: number; fullyTrained: number; required: number; completed: number; firstMissing: string | null };
 }
 
 export interface Criterion {
@@ -292,6 +300,25 @@ function rehearsal(f: ReadinessFacts): Criterion | [] {
   };
 }
 
+/** The people who own or work the region have done the training their roles require. */
+function training(f: ReadinessFacts, t: ReadinessThresholds): Criterion | [] {
+  if (f.training === undefined) return [];
+  const x = f.training;
+  const measured = x.required === 0 ? null : round(x.completed / x.required);
+  const limit = t.minTrainedShare;
+  const counts = x.required === 0 ? 'no training is required of the people here' : `${x.completed} of ${x.required} required completions (${pct(x.completed / x.required)}), ${x.fullyTrained} of ${x.people} people fully trained`;
+  return {
+    id: 'training',
+    label: 'Training (required, per person)',
+    measured,
+    threshold: limit ?? null,
+    comparison: '>=',
+    pass: limit === undefined ? null : measured === null ? true : measured >= limit,
+    why: `${counts}${x.firstMissing ? `; first missing: ${x.firstMissing}` : ''}; ${limit === undefined ? 'no threshold declared (cutover.minTrainedShare)' : `needs at least ${pct(limit)}`}`,
+    evidence: `/api/v1/capabilities/${encodeURIComponent(f.capability)}/regions/${encodeURIComponent(f.region)}/training`,
+  };
+}
+
 function daysStable(f: ReadinessFacts, t: ReadinessThresholds, heldNow: boolean): Criterion {
   // The last day counts when everything holds on it; a failing criterion breaks the run, whatever the history says.
   const measured = heldNow ? f.stableDays + 1 : 0;
@@ -343,7 +370,7 @@ function valueLines(f: ReadinessFacts, days: number): ValueLine[] {
 /** Grades one capability × region against the template's cutover thresholds. */
 export function scorecard(f: ReadinessFacts, t: ReadinessThresholds): Scorecard {
   const days = Math.max(1, f.days);
-  const graded = [automation(f, t), inputReliability(f, t), slaBreaches(f, t), openExceptions(f, t), ownership(f), adoption(f, t)].concat(rehearsal(f));
+  const graded = [automation(f, t), inputReliability(f, t), slaBreaches(f, t), openExceptions(f, t), ownership(f), adoption(f, t)].concat(rehearsal(f), training(f, t));
 
   if (f.overdueDecisions !== undefined) graded.push(decisionsOverdue({ ...f, overdueDecisions: f.overdueDecisions }, t));
   const held = graded.every((c) => c.pass !== false);

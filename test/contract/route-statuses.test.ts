@@ -84,6 +84,9 @@ const cases: Record<string, Record<string, (r: DeclaredRoute) => Promise<HttpRes
   'put /api/v1/capabilities/{capabilityId}/regions/{region}': {
     422: (r) => call(r, 'non-adaptable key', { token: w.admin, body: { exceptionTypes: [] } }),
   },
+  'put /api/v1/capabilities/{capabilityId}/regions/{region}/training/{materialId}/completions/{personId}': {
+    422: (r) => call(r, 'a material the template does not list', { token: w.admin, params: { materialId: 'no-such-course', personId: 'priya' }, body: {} }),
+  },
   'get /api/v1/capabilities/{capabilityId}/versions/{version}': {
     404: (r) => call(r, 'a version never published', { token: w.admin, params: { version: '99' } }),
   },

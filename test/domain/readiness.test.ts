@@ -79,6 +79,22 @@ describe('the readiness scorecard', () => {
     expect(card.criteria.find((c) => c.id === 'days-stable')).toMatchObject({ measured: 0, why: expect.stringMatching(/a criterion fails now \(13 held days before\)/) });
   });
 
+  it.each([
+    { name: 'no threshold: shown, holds nothing back', training: { people: 4, fullyTrained: 1, required: 8, completed: 4, firstMissing: 'li (procedures-walkthrough)' }, t: {}, measured: 0.5, pass: null, why: /4 of 8 required completions \(50%\), 1 of 4 people fully trained; first missing: li \(procedures-walkthrough\); no threshold declared/ },
+    { name: 'below the threshold: fails, naming who is missing what', training: { people: 4, fullyTrained: 1, required: 8, completed: 4, firstMissing: 'li (procedures-walkthrough)' }, t: { minTrainedShare: 0.8 }, measured: 0.5, pass: false, why: /needs at least 80%/ },
+    { name: 'at the threshold: holds', training: { people: 2, fullyTrained: 1, required: 5, completed: 4, firstMissing: 'omar (po-assist-basics)' }, t: { minTrainedShare: 0.8 }, measured: 0.8, pass: true, why: /4 of 5/ },
+    { name: 'nothing required of anyone here: holds', training: { people: 3, fullyTrained: 3, required: 0, completed: 0, firstMissing: null }, t: { minTrainedShare: 1 }, measured: null, pass: true, why: /no training is required/ },
+  ])('training: $name', ({ training, t, measured, pass, why }) => {
+    const c = criterion({ training }, 'training', { ...thresholds, ...t });
+    expect(c).toMatchObject({ measured, pass, evidence: '/api/v1/capabilities/po-assist/regions/NA/training' });
+    expect(c.why).toMatch(why);
+    expect(scorecard({ ...ready, training }, { ...thresholds, ...t }).failing.includes('training')).toBe(pass === false);
+  });
+
+  it('has no training criterion where the facts carry none (a past day, or a template without training)', () => {
+    expect(scorecard(ready, thresholds).criteria.some((c) => c.id === 'training')).toBe(false);
+  });
+
   it('a held day that is not yet stable long enough is held but not ready', () => {
     expect(scorecard({ ...ready, stableDays: 3 }, thresholds)).toMatchObject({ ready: false, held: true, failing: ['days-stable'] });
   });
