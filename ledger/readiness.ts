@@ -8,7 +8,7 @@ import { outcomes } from './readiness-outcomes.js';
 import { dryRunRehearsal } from './rehearsal-run.js';
 import { gapInputs } from './gaps.js';
 import { completionsOf, regionTrainees } from './training.js';
-import { trainingFacts, WORKED_WITHIN_DAYS } from '../domain/rules/training.js';
+import { trainingFacts } from '../domain/rules/training.js';
 
 /**
  * The ledger's side of the readiness scorecard: aggregates over one capability × region and window,
@@ -60,20 +60,23 @@ export async function readinessFacts(db: LedgerDb, r: FactsRequest): Promise<Rea
     oldestOpen: open.oldest,
     gaps: regionGaps(gaps, r.capability, r.region),
     overrideExceptions: raised.overrides,
-    operators: raised.operators,
+    operators: raised.claimants.length,
     stableDays,
     valueDays,
     valueEvents: r.template.valueEvents.map((v) => ({ id: v.id, ...(v.unit ? { unit: v.unit } : {}) })),
     ...(overdue === undefined ? {} : { overdueDecisions: overdue }),
     ...(isFullTemplate(r.template) ? { rehearsal: await rehearsalFacts(db, r.template, r.region, r.now) } : {}),
-    ...(r.to >= r.now && isFullTemplate(r.template) && r.template.operatingModel?.training.length ? { training: await trainingOf(db, r.template, r.capability, r.region, r.now) } : {}),
+    ...(r.to >= r.now && isFullTemplate(r.template) && r.template.operatingModel?.training.length ? { training: await trainingOf(db, r.template, r.capability, r.region, raised.claimants) } : {}),
   };
 }
 
-/** Live only: completions are not kept per day, so a past day's snapshot carries no training facts. */
-async function trainingOf(db: LedgerDb, template: CapabilityTemplate, capability: string, region: string, now: number): Promise<ReadinessFacts['training']> {
+/**
+ * Live only: completions are not kept per day, so a past day's snapshot carries no training facts.
+ * Who works the queue are the window's operators, as the adoption criterion counts them.
+ */
+async function trainingOf(db: LedgerDb, template: CapabilityTemplate, capability: string, region: string, claimants: string[]): Promise<ReadinessFacts['training']> {
   const materials = template.operatingModel?.training ?? [];
-  const trainees = await regionTrainees(db, capability, region, now, WORKED_WITHIN_DAYS * DAY_MS);
+  const trainees = await regionTrainees(db, capability, region, claimants);
   return trainingFacts(materials, trainees, await completionsOf(db, capability, trainees.map((t) => t.person)));
 }
 
@@ -143,7 +146,7 @@ async function raisedFacts(db: LedgerDb, capability: string, region: string, fro
     claimedWithinSla: sum('claimed_in_sla'),
     claimMissed: sum('claim_missed'),
     overrides: sum('overrides'),
-    operators: new Set(all.filter((r) => r.claimant !== '' && num(r.raised) > 0).map((r) => r.claimant)).size,
+    claimants: [...new Set(all.filter((r) => r.claimant !== '' && num(r.raised) > 0).map((r) => r.claimant))],
   };
 }
 

@@ -76,9 +76,10 @@ const rolesOf = (text: string): string[] => {
 
 /**
  * Who counts for a region's training: the owners, backups and escalation steps of its cells, and the
- * people who claimed one of its exceptions raised in the last `workedWithinMs`; active people only.
+ * people who work its queue (`claimants`: the claimants of its exceptions raised in a window, as the
+ * readiness scorecard counts its operators); active people only.
  */
-export async function regionTrainees(db: Kysely<LedgerSchema>, capability: string, region: string, now: number, workedWithinMs: number): Promise<Trainee[]> {
+export async function regionTrainees(db: Kysely<LedgerSchema>, capability: string, region: string, claimants: Iterable<string>): Promise<Trainee[]> {
   const because = new Map<string, Set<string>>();
   const add = (person: string | null, why: string) => {
     if (!person) return;
@@ -92,26 +93,28 @@ export async function regionTrainees(db: Kysely<LedgerSchema>, capability: strin
     add(c.backup, `backs up ${c.area}`);
     for (const person of rolesOf(c.escalation)) add(person, `escalation of ${c.area}`);
   }
-  const claimants = await db
-    .selectFrom('exception_events')
-    .innerJoin('exceptions', 'exceptions.id', 'exception_events.exception_id')
-    .select('exception_events.actor')
-    .distinct()
-    .where('exceptions.capability', '=', capability)
-    .where('exceptions.region', '=', region)
-    // Raised in the window too, so the scorecard reads the window's exceptions (an index range), not the region's whole history.
-    .where('exceptions.created_at', '>=', now - workedWithinMs)
-    .where('exception_events.action', '=', 'claimed')
-    .where('exception_events.at', '>=', now - workedWithinMs)
-    .limit(1000)
-    .execute();
-  for (const c of claimants) add(c.actor, 'works the queue');
+  for (const person of claimants) add(person, 'works the queue');
   if (because.size === 0) return [];
   const people = await db.selectFrom('people').select(['id', 'roles', 'status']).where('id', 'in', [...because.keys()]).execute();
   return people
     .filter((p) => p.status === 'active')
     .map((p) => ({ person: p.id, roles: rolesOf(p.roles), because: [...because.get(p.id)!].sort() }))
     .sort((a, b) => a.person.localeCompare(b.person));
+}
+
+/** The claimants of the region's exceptions raised since `from` (the readiness facts count the same people as operators). */
+export async function windowClaimants(db: Kysely<LedgerSchema>, capability: string, region: string, from: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('exceptions')
+    .select('claimant')
+    .distinct()
+    .where('capability', '=', capability)
+    .where('region', '=', region)
+    .where('created_at', '>=', from)
+    .where('claimant', 'is not', null)
+    .limit(1000)
+    .execute();
+  return rows.flatMap((r) => (r.claimant ? [r.claimant] : []));
 }
 
 export async function completionsOf(db: Kysely<LedgerSchema>, capability: string, people: string[]): Promise<Completion[]> {

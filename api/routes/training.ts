@@ -5,7 +5,7 @@ import { Region } from '../../domain/rollout.js';
 import { trainingStatus, WORKED_WITHIN_DAYS } from '../../domain/rules/training.js';
 import { getEffectiveTemplate } from '../../ledger/catalog.js';
 import type { LedgerDb } from '../../ledger/db.js';
-import { completionsOf, recordCompletion, regionTrainees } from '../../ledger/training.js';
+import { completionsOf, recordCompletion, regionTrainees, windowClaimants } from '../../ledger/training.js';
 import { AppError } from '../errors.js';
 import type { ApiRoutes } from '../route.js';
 
@@ -53,7 +53,7 @@ export function trainingRoutes(routes: ApiRoutes, deps: { ledger: LedgerDb }) {
     path: '/api/v1/capabilities/{capabilityId}/regions/{region}/training',
     summary: "Who must have done which training for the region's work, and who has",
     description:
-      "Everyone who owns, backs up or is an escalation step of one of the region's cells, and everyone who claimed one of its exceptions raised within `workedWithinDays`, " +
+      "Everyone who owns, backs up or is an escalation step of one of the region's cells, and everyone who is the claimant of one of its exceptions raised within `workedWithinDays` (the scorecard's operators), " +
       "with the materials their roles require (the region's template, `operatingModel.training[].requiredFor`), those completed and those missing.",
     tags: ['ownership'],
     roles: ['operator', 'owner', 'manager', 'admin'],
@@ -63,7 +63,8 @@ export function trainingRoutes(routes: ApiRoutes, deps: { ledger: LedgerDb }) {
     responses: { 200: { description: 'The region’s training status', schema: TrainingStatus }, 404: { description: 'The capability is not rolled out to the region' } },
     handler: async ({ params, query }) => {
       const materials = await materialsOf(params.capabilityId, params.region);
-      const trainees = await regionTrainees(ledger, params.capabilityId, params.region, Date.now(), query.workedWithinDays * DAY_MS);
+      const claimants = await windowClaimants(ledger, params.capabilityId, params.region, Date.now() - query.workedWithinDays * DAY_MS);
+      const trainees = await regionTrainees(ledger, params.capabilityId, params.region, claimants);
       const completions = await completionsOf(ledger, params.capabilityId, trainees.map((t) => t.person));
       const status = trainingStatus(materials, trainees, completions);
       return {

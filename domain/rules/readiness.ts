@@ -315,7 +315,8 @@ function training(f: ReadinessFacts, t: ReadinessThresholds): Criterion | [] {
     comparison: '>=',
     pass: limit === undefined ? null : measured === null ? true : measured >= limit,
     why: `${counts}${x.firstMissing ? `; first missing: ${x.firstMissing}` : ''}; ${limit === undefined ? 'no threshold declared (cutover.minTrainedShare)' : `needs at least ${pct(limit)}`}`,
-    evidence: `/api/v1/capabilities/${encodeURIComponent(f.capability)}/regions/${encodeURIComponent(f.region)}/training`,
+    // The same people as the page lists for the scorecard's window.
+    evidence: `/api/v1/capabilities/${encodeURIComponent(f.capability)}/regions/${encodeURIComponent(f.region)}/training?workedWithinDays=${Math.max(1, f.days)}`,
   };
 }
 

@@ -86,7 +86,7 @@ describe('the readiness scorecard', () => {
     { name: 'nothing required of anyone here: holds', training: { people: 3, fullyTrained: 3, required: 0, completed: 0, firstMissing: null }, t: { minTrainedShare: 1 }, measured: null, pass: true, why: /no training is required/ },
   ])('training: $name', ({ training, t, measured, pass, why }) => {
     const c = criterion({ training }, 'training', { ...thresholds, ...t });
-    expect(c).toMatchObject({ measured, pass, evidence: '/api/v1/capabilities/po-assist/regions/NA/training' });
+    expect(c).toMatchObject({ measured, pass, evidence: '/api/v1/capabilities/po-assist/regions/NA/training?workedWithinDays=14' });
     expect(c.why).toMatch(why);
     expect(scorecard({ ...ready, training }, { ...thresholds, ...t }).failing.includes('training')).toBe(pass === false);
   });
