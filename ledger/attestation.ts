@@ -1,6 +1,7 @@
 import { MAX_CAMPAIGN_REGIONS, type AttestationOutcome, type AttestationRequest, type AttestationRole, type AttestationState } from '../domain/rules/attestation.js';
 import type { CapabilityTemplate } from '../domain/capability.js';
 import { appendAudit } from './audit.js';
+import { storedStrings } from './bounded-json.js';
 import type { LedgerDb } from './db.js';
 import { writeTransaction } from './dialect.js';
 import { DECISION_NOTICE_PREDICATE } from './decision-notices-migration.js';
@@ -90,7 +91,7 @@ export async function openCampaign(db: LedgerDb, c: OpenCampaign): Promise<Attes
     }
     // No regions named (the quarterly schedule): every rolled-out region that no running campaign covers.
     if (c.regions.length === 0) {
-      const busy = new Set((await tx.selectFrom('attestation_campaigns').select('regions').where('capability', '=', c.capability).where('status', '=', 'running').execute()).flatMap((r) => regionsOf(r.regions)));
+      const busy = new Set((await tx.selectFrom('attestation_campaigns').select('regions').where('capability', '=', c.capability).where('status', '=', 'running').execute()).flatMap((r) => storedStrings(r.regions)));
       const rolledOut = await tx.selectFrom('capability_regions').select('region').where('capability_id', '=', c.capability).orderBy('region').execute();
       c = { ...c, regions: rolledOut.map((r) => r.region).filter((r) => !busy.has(r)).slice(0, MAX_CAMPAIGN_REGIONS) };
     }
@@ -281,7 +282,7 @@ function campaignView(row: { id: string; capability: string; regions: string; st
   return {
     campaignId: row.id,
     capability: row.capability,
-    regions: regionsOf(row.regions),
+    regions: storedStrings(row.regions),
     status: row.status,
     startedBy: row.started_by,
     startedAt: new Date(Number(row.started_at)).toISOString(),
@@ -296,16 +297,6 @@ function campaignView(row: { id: string; capability: string; regions: string; st
 }
 
 /** A capability's campaigns, newest first, with their counts. */
-/** A campaign row's regions; a row that does not parse covers none, rather than failing the view. */
-function regionsOf(text: string): string[] {
-  try {
-    const value = JSON.parse(text) as unknown;
-    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
 /**
  * A capability's campaigns, newest first. `visible` keeps only those a caller may see (the API's scope
  * filter); it is applied before the limit, over at most the newest 1000 campaigns.
@@ -318,7 +309,7 @@ export async function listCampaigns(db: LedgerDb, capability: string, limit: num
     .orderBy('started_at', 'desc')
     .limit(visible ? 1000 : limit)
     .execute();
-  const rows = visible ? newest.filter((r) => visible({ capability: r.capability, regions: regionsOf(r.regions) })).slice(0, limit) : newest;
+  const rows = visible ? newest.filter((r) => visible({ capability: r.capability, regions: storedStrings(r.regions) })).slice(0, limit) : newest;
   if (rows.length === 0) return [];
   const requests = await db.selectFrom('attestation_requests').select(['campaign_id', 'state']).where('campaign_id', 'in', rows.map((r) => r.id)).execute();
   return rows.map((row) => campaignView(row, requests.filter((r) => r.campaign_id === row.id)));
@@ -327,7 +318,7 @@ export async function listCampaigns(db: LedgerDb, capability: string, limit: num
 /** Running campaigns of a capability that cover any of these regions. */
 export async function runningCampaignsOver(db: LedgerDb, capability: string, regions: string[]): Promise<string[]> {
   const rows = await db.selectFrom('attestation_campaigns').select(['id', 'regions']).where('capability', '=', capability).where('status', '=', 'running').execute();
-  return rows.filter((r) => (regionsOf(r.regions)).some((region) => regions.includes(region))).map((r) => r.id);
+  return rows.filter((r) => storedStrings(r.regions).some((region) => regions.includes(region))).map((r) => r.id);
 }
 
 /** A person's requests still waiting for their answer, in running campaigns. */

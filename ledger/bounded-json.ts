@@ -40,3 +40,9 @@ export function storedObject(text: string): Record<string, unknown> {
   const value = storedJson(text);
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
+
+/** A stored JSON array of strings read back (regions, roles, a chain); anything else reads as []. */
+export function storedStrings(text: string): string[] {
+  const value = storedJson(text);
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}

@@ -1,6 +1,7 @@
 import type { Kysely, Migration } from 'kysely';
 import type { Completion, Trainee } from '../domain/rules/training.js';
 import { appendAudit } from './audit.js';
+import { storedStrings } from './bounded-json.js';
 import type { LedgerDb } from './db.js';
 import { columnTypes } from './dialect.js';
 import type { LedgerSchema } from './schema.js';
@@ -65,14 +66,6 @@ export async function recordCompletion(
   });
 }
 
-const rolesOf = (text: string): string[] => {
-  try {
-    const value = JSON.parse(text) as unknown;
-    return Array.isArray(value) ? value.filter((r): r is string => typeof r === 'string') : [];
-  } catch {
-    return [];
-  }
-};
 
 /**
  * Who counts for a region's training: the owners, backups and escalation steps of its cells, and the
@@ -91,14 +84,14 @@ export async function regionTrainees(db: Kysely<LedgerSchema>, capability: strin
   for (const c of cells) {
     add(c.owner, `owns ${c.area}`);
     add(c.backup, `backs up ${c.area}`);
-    for (const person of rolesOf(c.escalation)) add(person, `escalation of ${c.area}`);
+    for (const person of storedStrings(c.escalation)) add(person, `escalation of ${c.area}`);
   }
   for (const person of claimants) add(person, 'works the queue');
   if (because.size === 0) return [];
   const people = await db.selectFrom('people').select(['id', 'roles', 'status']).where('id', 'in', [...because.keys()]).execute();
   return people
     .filter((p) => p.status === 'active')
-    .map((p) => ({ person: p.id, roles: rolesOf(p.roles), because: [...because.get(p.id)!].sort() }))
+    .map((p) => ({ person: p.id, roles: storedStrings(p.roles), because: [...because.get(p.id)!].sort() }))
     .sort((a, b) => a.person.localeCompare(b.person));
 }
 
