@@ -19,8 +19,8 @@ declare module 'vitest' {
   }
 }
 
-/** Each test stack takes a namespace of its own, so entity workflows (people:directory, …) never collide. */
-const NAMESPACES = 64;
+/** Each test stack takes a namespace of its own (never given back), so entity workflows (people:directory, …) never collide; the suite starts about 70 stacks. */
+const NAMESPACES = 128;
 
 /** One real Temporal dev server (in memory, free ports) and one workflow bundle for the whole suite. */
 export default async function setup(project: TestProject) {
