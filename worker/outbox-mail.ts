@@ -83,19 +83,25 @@ export function mailDelivery(ledger: LedgerDb, logger: Logger, options: MailOutb
     const ids = rows.map((r) => r.id);
     const now = Date.now();
     const attempts = Math.max(...rows.map((r) => r.attempts)) + 1;
+    // The rows and the person's reachability change together: a row seen failed for good always comes
+    // with its person marked unreachable (the gap audit reads both).
     if (!error) {
-      await ledger.updateTable('outbox').set({ delivered_at: now, attempts, last_error: null, locked_until: 0 }).where('id', 'in', ids).execute();
-      await recordReachable(ledger, rows[0]!.person);
+      await ledger.transaction().execute(async (tx) => {
+        await tx.updateTable('outbox').set({ delivered_at: now, attempts, last_error: null, locked_until: 0 }).where('id', 'in', ids).execute();
+        await recordReachable(tx, rows[0]!.person);
+      });
       return;
     }
     const failed = error.permanent || attempts >= maxAttempts;
     const backoff = Math.min(1000 * 2 ** (attempts - 1), BACKOFF_CAP_MS);
-    await ledger
-      .updateTable('outbox')
-      .set({ attempts, last_error: error.message, locked_until: 0, next_attempt_at: now + backoff, ...(failed ? { failed_at: now } : {}) })
-      .where('id', 'in', ids)
-      .execute();
-    if (error.permanent) await recordUnreachable(ledger, rows[0]!.person, error.message);
+    await ledger.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('outbox')
+        .set({ attempts, last_error: error.message, locked_until: 0, next_attempt_at: now + backoff, ...(failed ? { failed_at: now } : {}) })
+        .where('id', 'in', ids)
+        .execute();
+      if (error.permanent) await recordUnreachable(tx, rows[0]!.person, error.message);
+    });
     if (failed) logger.warn({ person: rows[0]!.person, rows: ids, attempts, error: error.message, permanent: error.permanent }, 'mail delivery given up');
   }
 
