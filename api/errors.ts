@@ -9,7 +9,9 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { TemporalCallTimeout } from '../platform/temporal-connection.js';
+import { grpcCode, TemporalCallTimeout } from '../platform/temporal-connection.js';
+
+export { grpcCode };
 
 export const errorStatus = {
   BAD_REQUEST: 400,
@@ -137,14 +139,6 @@ function deadlineProblem(err: TemporalCallTimeout): AppError {
       `Check that a worker polls ${queue} (TEMPORAL_TASK_QUEUE), then retry; an update not yet taken may still apply when one does.`,
     { workflowId: err.workflowId ?? null, taskQueue: err.taskQueue ?? null },
   );
-}
-
-/** The gRPC status code of a Temporal client error, wherever it sits in the cause chain. */
-export function grpcCode(err: unknown): number | undefined {
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
-    if (typeof e.code === 'number') return e.code;
-  }
-  return undefined;
 }
 
 const problemType = (code: ErrorCode) => `https://exception-desk.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`;

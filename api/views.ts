@@ -170,18 +170,15 @@ const NOTICE_TITLES: Record<string, string> = {
  */
 export function inboxEntryView(r: InboxRow) {
   const place = { capability: r.capability ?? '', region: r.region ?? '' };
+  // What every entry says the same way, whatever it is about.
+  const common = { capability: r.capability, region: r.region, kind: r.kind, level: Number(r.level) || 0, reason: r.reason, at: iso(r.at) };
   const decisionId = typeof r.decision_id === 'string' ? r.decision_id : null;
-  if (decisionId !== null && r.exception_id === null) return decisionEntryView(r, decisionId, place);
+  if (decisionId !== null && r.exception_id === null) return { exceptionId: null, decisionId, ...common, ...decisionEntry(r, decisionId, place) };
   const notice = r.exception_id === null;
   return {
     exceptionId: r.exception_id,
     decisionId: null,
-    capability: r.capability,
-    region: r.region,
-    kind: r.kind,
-    level: Number(r.level) || 0,
-    reason: r.reason,
-    at: iso(r.at),
+    ...common,
     title: notice ? `${place.capability} in ${place.region}: ${NOTICE_TITLES[r.kind] ?? r.kind}` : (r.title ?? r.exception_id),
     status: r.status,
     severity: r.severity,
@@ -198,16 +195,8 @@ export function inboxEntryView(r: InboxRow) {
 }
 
 /** A decision item's routed, rerouted or escalated notice: titled by the item, linked to it (never to an exception). */
-function decisionEntryView(r: InboxRow, decisionId: string, place: { capability: string; region: string }) {
+function decisionEntry(r: InboxRow, decisionId: string, place: { capability: string; region: string }) {
   return {
-    exceptionId: null,
-    decisionId,
-    capability: r.capability,
-    region: r.region,
-    kind: r.kind,
-    level: Number(r.level) || 0,
-    reason: r.reason,
-    at: iso(r.at),
     title: r.decision_summary ?? `A decision for ${place.capability} in ${place.region}`,
     status: r.decision_status ?? null,
     severity: null,

@@ -58,12 +58,12 @@ export class TemporalCallTimeout extends Error {
 
 type Fn = (...args: unknown[]) => unknown;
 
-/** A gRPC status anywhere in the cause chain (the SDK wraps service errors). */
-function hasGrpcCode(err: unknown): boolean {
+/** The gRPC status code of a Temporal client error, wherever it sits in the cause chain (the SDK wraps service errors). */
+export function grpcCode(err: unknown): number | undefined {
   for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
-    if (typeof e.code === 'number') return true;
+    if (typeof e.code === 'number') return e.code;
   }
-  return false;
+  return undefined;
 }
 type Handle = { workflowId: string } & Record<string, unknown>;
 
@@ -102,7 +102,7 @@ export function deadlineClient(client: Client, connection: Connection, timeoutMs
     return result.then(wrap, async (err: unknown) => {
       // Past its deadline the call may end in another status than DEADLINE_EXCEEDED (a query no worker
       // takes was seen ending CANCELLED or UNKNOWN under load): it still ran out of time, and says so.
-      const outOfTime = Date.now() >= deadline - 50 && hasGrpcCode(err);
+      const outOfTime = Date.now() >= deadline - 50 && grpcCode(err) !== undefined;
       if (!outOfTime && !isGrpcDeadlineError(err) && !(err instanceof WorkflowUpdateRPCTimeoutOrCancelledError)) throw err;
       const { workflowId, taskQueue } = target();
       throw new TemporalCallTimeout(operation, timeoutMs, workflowId, await taskQueueOf(workflowId, taskQueue), { cause: err });

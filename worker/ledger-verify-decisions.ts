@@ -1,11 +1,10 @@
 import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { decisionNotices, isSettled, type DecisionEvent, type DecisionState } from '../domain/rules/decision.js';
 import { canonicalJson as canonical, decisionEventDigest } from '../domain/rules/digest.js';
 import type { LedgerDb } from '../ledger/db.js';
 import { decisionColumns } from '../ledger/decisions.js';
 import { getDecision } from '../workflows/decision/messages.js';
-import { queryWithRetry, type Difference } from './ledger-verify.js';
+import { askWorkflow, queryWithRetry, type Difference } from './ledger-verify.js';
 
 type Options = { ledger: LedgerDb; client: Client };
 type Row = NonNullable<Awaited<ReturnType<typeof readRow>>>;
@@ -72,22 +71,13 @@ export async function verifyDecision(options: Options, id: string): Promise<Diff
 /** The workflow's answer for a row: its workflow's current item, or the closed run that held an earlier item of the same trigger × region. */
 async function decisionTruth(client: Client, row: Row): Promise<{ state: DecisionState } | { difference: Difference }> {
   const id = row.id;
-  let latest: DecisionState;
-  try {
-    const handle = client.workflow.getHandle(row.workflow_id);
-    const status = (await handle.describe()).status.name;
-    if (status === 'RUNNING') {
-      try {
-        latest = await queryWithRetry(() => handle.query(getDecision));
-      } catch (err) {
-        return { difference: { id, kind: 'decision-unanswered', detail: `the workflow did not answer: ${String(err)}` } };
-      }
-    } else if (status === 'COMPLETED') latest = (await handle.result()) as DecisionState;
-    else return { difference: { id, kind: 'decision-workflow-ended', detail: `the workflow is ${status.toLowerCase()} while the ledger shows it ${row.status}` } };
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  const asked = await askWorkflow(client, row.workflow_id, getDecision);
+  if (asked.answer === 'unanswered') return { difference: { id, kind: 'decision-unanswered', detail: `the workflow did not answer: ${asked.detail}` } };
+  if (asked.answer === 'ended') return { difference: { id, kind: 'decision-workflow-ended', detail: `the workflow is ${asked.status} while the ledger shows it ${row.status}` } };
+  if (asked.answer === 'missing') {
     return { difference: { id, kind: 'decision-workflow-missing', detail: `no workflow, while the ledger shows it ${row.status}${isSettled(row.status as 'open') ? ' (settled: retention may have removed it)' : ''}` } };
   }
+  const latest = asked.state;
   if (latest.id === id) return { state: latest };
   // A later item of the same trigger × region runs now: this row's item is an earlier, closed run.
   for await (const run of client.workflow.list({ query: `WorkflowId = '${row.workflow_id.replace(/'/g, "\\'")}' AND ExecutionStatus = 'Completed'` })) {

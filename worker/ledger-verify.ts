@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { QueryDefinition } from '@temporalio/common';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { canonicalJson as canonical, eventDigest, noticeDigest } from '../domain/rules/digest.js';
 import type { ExceptionState } from '../domain/rules/exception-model.js';
@@ -121,26 +122,41 @@ export async function verifyOne(options: Pick<VerifyOptions, 'ledger' | 'client'
   return diffs;
 }
 
-async function workflowState(client: Client, id: string, ledgerStatus: string): Promise<{ state: ExceptionState } | { difference: Difference }> {
-  const handle = client.workflow.getHandle(id);
+/** What a workflow answers for its state: asked by query while it runs, its result once completed. */
+export type WorkflowAnswer<T> = { answer: 'state'; state: T } | { answer: 'unanswered'; detail: string } | { answer: 'ended'; status: string } | { answer: 'missing' };
+
+/** The one way ledger:verify asks a workflow (exceptions here, decision items in ledger-verify-decisions.ts). */
+export async function askWorkflow<T>(client: Client, workflowId: string, query: QueryDefinition<T>): Promise<WorkflowAnswer<T>> {
+  const handle = client.workflow.getHandle(workflowId);
   try {
-    const description = await handle.describe();
-    const status = description.status.name;
+    const status = (await handle.describe()).status.name;
     if (status === 'RUNNING') {
       try {
-        return { state: await queryWithRetry(() => handle.query(getException)) };
+        return { answer: 'state', state: await queryWithRetry(() => handle.query(query)) };
       } catch (err) {
         // A workflow whose task keeps failing cannot answer; that is a finding, not a reason to stop.
-        return { difference: { id, kind: 'unanswered', detail: `the workflow did not answer: ${(err as Error).cause instanceof Error ? (err as Error).cause!.toString() : String(err)}` } };
+        return { answer: 'unanswered', detail: (err as Error).cause instanceof Error ? (err as Error).cause!.toString() : String(err) };
       }
     }
-    if (status === 'COMPLETED') return { state: (await handle.result()) as ExceptionState };
-    return { difference: { id, kind: 'workflow-ended', detail: `the workflow is ${status.toLowerCase()} while the ledger shows it ${ledgerStatus}` } };
+    if (status === 'COMPLETED') return { answer: 'state', state: (await handle.result()) as T };
+    return { answer: 'ended', status: status.toLowerCase() };
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) {
-      return { difference: { id, kind: 'workflow-missing', detail: `no workflow, while the ledger shows it ${ledgerStatus}${isClosed(ledgerStatus as 'open') ? ' (closed: retention may have removed it)' : ''}` } };
-    }
+    if (err instanceof WorkflowNotFoundError) return { answer: 'missing' };
     throw err;
+  }
+}
+
+async function workflowState(client: Client, id: string, ledgerStatus: string): Promise<{ state: ExceptionState } | { difference: Difference }> {
+  const asked = await askWorkflow(client, id, getException);
+  switch (asked.answer) {
+    case 'state':
+      return { state: asked.state };
+    case 'unanswered':
+      return { difference: { id, kind: 'unanswered', detail: `the workflow did not answer: ${asked.detail}` } };
+    case 'ended':
+      return { difference: { id, kind: 'workflow-ended', detail: `the workflow is ${asked.status} while the ledger shows it ${ledgerStatus}` } };
+    case 'missing':
+      return { difference: { id, kind: 'workflow-missing', detail: `no workflow, while the ledger shows it ${ledgerStatus}${isClosed(ledgerStatus as 'open') ? ' (closed: retention may have removed it)' : ''}` } };
   }
 }
 
