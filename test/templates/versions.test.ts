@@ -20,6 +20,9 @@ const api = (p: string) => `${stack.url}/api/v1${p}`;
 const shipped = () => {
   const t = YAML.parse(readFileSync('templates/po-assist.yaml', 'utf8')) as Record<string, any>;
   t.id = ID;
+  // Wall-time clocks, so the claim windows below read the same at any hour the suite runs (the shipped
+  // business calendar made a 2 h window span the night after 16:00 UTC); calendars: test/lifecycle/calendar.test.ts.
+  delete t.businessCalendar;
   return t;
 };
 const publish = async (template: Record<string, any>) => {
